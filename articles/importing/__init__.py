@@ -1,0 +1,1 @@
+"""Article import: bytes in, typed blocks and an import report out. See importer.py."""

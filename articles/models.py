@@ -1,0 +1,334 @@
+"""Articles, their immutable revisions, what was published, and the audit log.
+
+Models hold data and invariants. Every change of state goes through the functions in
+`articles/workflow.py`; imports go through `articles/importing/`.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from taggit.managers import TaggableManager
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Return the articles the public may see: those with a live publication."""
+        return self.filter(live__isnull=False).exclude(
+            state__in=[Article.State.UNPUBLISHED, Article.State.ARCHIVED]
+        )
+
+    def in_state(self, *states):
+        return self.filter(state__in=states)
+
+    def awaiting_review_by(self, user):
+        """Return the articles in review to which `user` is assigned as a reviewer."""
+        return self.filter(state=Article.State.IN_REVIEW, review_assignments__reviewer=user)
+
+
+class Article(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        ARCHIVED = "archived", "Archived"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=False)
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.DRAFT, db_index=True, editable=False
+    )
+    tags = TaggableManager(blank=True, help_text="Topics, e.g. adhd, depression.")
+
+    # Origin of the imported text.
+    source_url = models.URLField(max_length=2000, blank=True)
+    site_name = models.CharField(max_length=200, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    origin_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # What identifies "the same source" across re-imports: the source URL, else the file name.
+    origin_key = models.CharField(max_length=2000, blank=True, editable=False)
+    original_published_on = models.DateField(
+        null=True, blank=True, help_text="The date the source itself gives for its publication."
+    )
+    is_promotional = models.BooleanField(
+        default=False, help_text="The source reads as marketing (booking calls, phone numbers)."
+    )
+
+    draft = models.ForeignKey(
+        "Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The newest revision.",
+    )
+    live = models.ForeignKey(
+        "Publication",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="What the public sees now.",
+    )
+
+    # Approval: what a reviewer approved, pinned by a fingerprint of content and annotations.
+    approved_revision = models.ForeignKey(
+        "Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    approval_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    publish_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled publication.")
+    unpublish_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled take-down.")
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_due = models.DateField(
+        null=True, blank=True, help_text="When the published article must be reviewed again."
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin_key"], condition=~Q(origin_key=""), name="article_unique_origin"
+            ),
+        ]
+        permissions = [
+            ("submit_article", "Can submit an article for review"),
+            ("review_article", "Can review and approve an article"),
+            ("publish_article", "Can publish, unpublish and archive an article"),
+        ]
+
+    def __str__(self):
+        return self.title or self.slug
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def title(self):
+        return self.draft.title if self.draft_id else ""
+
+    @property
+    def has_unpublished_changes(self):
+        return bool(self.live_id and self.draft_id and self.live.revision_id != self.draft_id)
+
+
+
+class Revision(models.Model):
+    """An immutable snapshot of an article's content. Edits add revisions; none is changed."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    title = models.CharField(max_length=300)
+    title_is_provisional = models.BooleanField(
+        default=False, help_text="The importer guessed this title; an editor must confirm it."
+    )
+    summary = models.TextField(blank=True)
+    blocks = models.JSONField(default=list, help_text="Typed blocks: see articles/blocks.py.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revisions",
+    )
+    message = models.CharField(max_length=500, blank=True, help_text="What changed, and why.")
+    import_record = models.ForeignKey(
+        "ImportRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="revision_unique_number"),
+        ]
+        get_latest_by = "number"
+
+    def __str__(self):
+        return f"{self.title} (revision {self.number})"
+
+
+class ImportRecord(models.Model):
+    """The bytes as received, how they were read, and what the importer did with them."""
+
+    class Result(models.TextChoices):
+        CREATED = "created", "Created"
+        NEW_REVISION = "new_revision", "New revision"
+        UNCHANGED = "unchanged", "Unchanged"
+        FAILED = "failed", "Failed"
+
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_records"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    source_url = models.URLField(max_length=2000, blank=True)
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    encoding = models.CharField(max_length=40, blank=True)
+    format = models.CharField(max_length=20, blank=True)
+    result = models.CharField(max_length=20, choices=Result.choices)
+    report = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename or self.source_url or self.sha256[:12]} ({self.result})"
+
+
+class PublicationQuerySet(models.QuerySet):
+    def live(self):
+        """Return only publications that are an article's current live version."""
+        return self.filter(article__live=models.F("pk")).exclude(
+            article__state__in=[Article.State.UNPUBLISHED, Article.State.ARCHIVED]
+        )
+
+
+class Publication(models.Model):
+    """What the public sees, frozen at publish time.
+
+    The public site and the public API read only this row (and its article's slug), so a
+    draft cannot leak and a page costs the same handful of queries however many annotations
+    it has: the annotated body is rendered once, here, at publish.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="publications")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="publications")
+    number = models.PositiveIntegerField(help_text="1 for the first publication, then 2, 3…")
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    blocks = models.JSONField(default=list)
+    body_html = models.TextField(help_text="The annotated body, rendered and sanitised.")
+    annotations = models.JSONField(default=list, help_text="The approved annotations, frozen.")
+    sources = models.JSONField(default=list, help_text="The numbered references, frozen.")
+    evidence_summary = models.JSONField(default=dict)
+    public_json = models.JSONField(default=dict, help_text="The public API detail, serialised.")
+    search_text = models.TextField(blank=True)
+    change_note = models.CharField(
+        max_length=500, blank=True, help_text="Shown to readers in the article's changelog."
+    )
+    changelog = models.JSONField(default=list, blank=True)
+    reviewed_by = models.JSONField(default=list, blank=True, help_text="Reviewer display names.")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField()
+    first_published_at = models.DateTimeField()
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="publication_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (publication {self.number})"
+
+
+class WorkflowEvent(models.Model):
+    """One row per transition: the audit log. Never edited or deleted."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.action}: {self.from_state} → {self.to_state}"
+
+
+class ReviewAssignment(models.Model):
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="review_assignments"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_assignments"
+    )
+    due = models.DateField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "reviewer"], name="review_assignment_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} reviews {self.article}"

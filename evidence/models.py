@@ -1,0 +1,204 @@
+"""Sources, the passages that make claims (annotations), their ratings and review comments.
+
+Business rules live in `evidence/sources.py`, `evidence/annotations.py` and
+`evidence/anchoring.py`; models hold data and invariants.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Source(models.Model):
+    """A cited work, deduplicated by PMID, DOI, then normalised URL."""
+
+    class Design(models.TextChoices):
+        META_ANALYSIS = "meta_analysis", "Meta-analysis"
+        SYSTEMATIC_REVIEW = "systematic_review", "Systematic review"
+        RCT = "rct", "Randomised controlled trial"
+        COHORT = "cohort", "Cohort study"
+        CASE_CONTROL = "case_control", "Case-control study"
+        CASE_SERIES = "case_series", "Case series"
+        CASE_REPORT = "case_report", "Case report"
+        EXPERT_OPINION = "expert_opinion", "Expert opinion"
+        ANECDOTE = "anecdote", "Anecdote"
+        PROMOTIONAL = "promotional", "Promotional"
+        OTHER = "other", "Other"
+
+    pmid = models.CharField("PMID", max_length=12, blank=True, help_text="PubMed id, digits only.")
+    doi = models.CharField(
+        "DOI", max_length=255, blank=True, help_text="Lower-case, without https://doi.org/."
+    )
+    url = models.URLField(max_length=2000, blank=True)
+    url_key = models.CharField(max_length=2000, blank=True, editable=False)
+    title = models.CharField(max_length=1000, blank=True)
+    authors = models.CharField(max_length=1000, blank=True)
+    journal = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    design = models.CharField(max_length=30, choices=Design.choices, blank=True)
+    citation_text = models.TextField(blank=True, help_text="The reference as first cited.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pmid"], condition=~Q(pmid=""), name="source_unique_pmid"
+            ),
+            models.UniqueConstraint(fields=["doi"], condition=~Q(doi=""), name="source_unique_doi"),
+            models.UniqueConstraint(
+                fields=["url_key"], condition=~Q(url_key=""), name="source_unique_url"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.doi or (f"PMID {self.pmid}" if self.pmid else self.url)
+
+
+class Citation(models.Model):
+    """A numbered reference of one revision: "[3]" in the text points here."""
+
+    revision = models.ForeignKey(
+        "articles.Revision", on_delete=models.CASCADE, related_name="citations"
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    number = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["revision", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "number"], name="citation_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"[{self.number}] {self.source}"
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Annotation.Status.OPEN)
+
+    def orphaned(self):
+        return self.filter(status=Annotation.Status.ORPHANED)
+
+
+class Annotation(models.Model):
+    """A passage of one revision that makes a claim, and the rating of its evidence.
+
+    Anchored as the W3C Web Annotation model does: a quote with its context (exact, prefix,
+    suffix) plus a position (start, end) inside one block of the revision.
+    """
+
+    class Certainty(models.TextChoices):
+        HIGH = "high", "High"
+        MODERATE = "moderate", "Moderate"
+        LOW = "low", "Low"
+        VERY_LOW = "very_low", "Very low"
+
+    class Verdict(models.TextChoices):
+        SUPPORTED = "supported", "Supported"
+        MIXED = "mixed", "Mixed"
+        UNSUPPORTED = "unsupported", "Unsupported"
+        MISLEADING = "misleading", "Misleading"
+        CONTRADICTED = "contradicted", "Contradicted"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        ORPHANED = "orphaned", "Orphaned"
+
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="annotations"
+    )
+    revision = models.ForeignKey(
+        "articles.Revision", on_delete=models.PROTECT, related_name="annotations"
+    )
+    block_id = models.CharField(max_length=64)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField()
+    prefix = models.CharField(max_length=32, blank=True)
+    suffix = models.CharField(max_length=32, blank=True)
+    certainty = models.CharField(
+        max_length=10, choices=Certainty.choices, blank=True, help_text="Blank: not rated."
+    )
+    verdict = models.CharField(
+        max_length=15, choices=Verdict.choices, blank=True, help_text="Blank: not rated."
+    )
+    note = models.TextField(blank=True, help_text="Reviewer note, Markdown.")
+    note_html = models.TextField(blank=True, editable=False)
+    sources = models.ManyToManyField(Source, blank=True, related_name="annotations")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="annotations",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revision", "block_id", "start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="annotation_nonempty"
+            ),
+        ]
+
+    def __str__(self):
+        return f"“{self.exact[:60]}”"
+
+    @property
+    def is_rated(self):
+        return bool(self.certainty and self.verdict)
+
+
+class RatingChange(models.Model):
+    """The rating history: each change to certainty, verdict or note."""
+
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, related_name="rating_changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    field = models.CharField(max_length=20)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.field}: {self.old_value!r} → {self.new_value!r}"
+
+
+class ReviewComment(models.Model):
+    """An internal comment in the review thread under an annotation. Never public."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.body[:60]

@@ -1,0 +1,112 @@
+"""Shared fixtures and plain helpers for the whole suite.
+
+Helpers build rows directly so that each area's tests do not depend on another area's code;
+tests of a behaviour call the real functions (workflow, importing, anchoring).
+"""
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+
+from articles.blocks import with_text
+from articles.models import Article, Revision
+
+_counter = itertools.count(1)
+
+SEEDS_DIR = Path(os.environ.get("KETASITE_SEEDS_DIR", settings.KETASITE_SEEDS_DIR))
+
+
+def seed_path(prefix):
+    """Return the path of the seed whose file name starts with `prefix` (e.g. "001")."""
+    matches = sorted(SEEDS_DIR.glob(f"{prefix}_*"))
+    if not matches:
+        pytest.fail(f"seed {prefix}_* not found in {SEEDS_DIR} (set KETASITE_SEEDS_DIR)")
+    return matches[0]
+
+
+def make_user(group=None, *, username=None, groups=(), **extra):
+    """Create a user, optionally in one or more of Editors, Reviewers, Publishers."""
+    username = username or f"{(group or 'user').lower()}{next(_counter)}"
+    user = User.objects.create_user(
+        username=username, password="pw-for-tests-only", email=f"{username}@example.org", **extra
+    )
+    for name in ([group] if group else []) + list(groups):
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def make_blocks(*paragraphs):
+    """Return blocks: a heading, then one paragraph per given text."""
+    blocks = [{"id": "h1", "type": "heading", "level": 2, "text": "Overview"}]
+    for index, text in enumerate(paragraphs or ["Ketamine may help some adults with ADHD."]):
+        blocks.append({"id": f"p{index + 1}", "type": "paragraph", "text": text})
+    return [with_text(b) for b in blocks]
+
+
+def make_article(*, title="A test article", summary="A short summary.", blocks=None,
+                 author=None, state=Article.State.DRAFT, slug=None, tags=()):
+    """Create an article with one revision, in `state`, bypassing the workflow."""
+    number = next(_counter)
+    article = Article.objects.create(
+        slug=slug or f"test-article-{number}", state=state, created_by=author
+    )
+    revision = Revision.objects.create(
+        article=article, number=1, title=title, summary=summary,
+        blocks=blocks if blocks is not None else make_blocks(), author=author,
+    )
+    article.draft = revision
+    article.save(update_fields=["draft"])
+    if tags:
+        article.tags.add(*tags)
+    return article
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("Editors", username="editor")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("Reviewers", username="reviewer")
+
+
+@pytest.fixture
+def publisher(db):
+    return make_user("Publishers", username="publisher")
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in as a new user of the given group; return the user."""
+
+    def _login(group=None, **kwargs):
+        user = make_user(group, **kwargs)
+        client.force_login(user)
+        return user
+
+    return _login
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    """Path of Debian's Chromium, or skip (fail in CI, where it must be there)."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        if os.environ.get("KETASITE_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (KETASITE_REQUIRE_BROWSER) but not installed")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return path
