@@ -27,6 +27,48 @@ class ArticleQuerySet(models.QuerySet):
         """Return the articles in review to which `user` is assigned as a reviewer."""
         return self.filter(state=Article.State.IN_REVIEW, review_assignments__reviewer=user)
 
+    def edited_by(self, user):
+        """Return the articles `user` created, wrote a revision of, or is assigned to edit."""
+        ids = Revision.objects.filter(author=user).values("article_id")
+        return self.filter(Q(created_by=user) | Q(assigned_editor=user) | Q(pk__in=ids))
+
+    def changes_requested_for(self, user):
+        """Return the articles of `user` (author or assigned editor) sent back for changes."""
+        return self.edited_by(user).filter(state=Article.State.CHANGES_REQUESTED)
+
+    def ready_to_publish(self):
+        """Return the approved articles that no publisher has scheduled yet."""
+        return self.filter(state=Article.State.APPROVED, publish_scheduled_by__isnull=True)
+
+    def overdue(self, today=None):
+        """Return live articles whose review_due has passed and reviews past their due date."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        late_reviews = ReviewAssignment.objects.filter(due__lt=today).values("article_id")
+        return self.filter(
+            Q(live__isnull=False, review_due__lt=today)
+            | Q(state=Article.State.IN_REVIEW, pk__in=late_reviews)
+        )
+
+    def scheduled(self):
+        """Return the articles with a confirmed publication or take-down still to come."""
+        return self.filter(
+            Q(state=Article.State.APPROVED, publish_scheduled_by__isnull=False,
+              publish_at__isnull=False)
+            | Q(live__isnull=False, unpublish_at__isnull=False)
+        )
+
+    def due_for_publication(self, now):
+        return self.filter(
+            state=Article.State.APPROVED,
+            publish_scheduled_by__isnull=False,
+            publish_at__lte=now,
+        )
+
+    def due_for_unpublication(self, now):
+        return self.filter(live__isnull=False, unpublish_at__lte=now)
+
 
 class Article(models.Model):
     class State(models.TextChoices):
@@ -98,8 +140,40 @@ class Article(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    publish_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled publication.")
-    unpublish_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled take-down.")
+    assigned_editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_edited",
+        help_text="The editor responsible for this article; may submit it like its authors.",
+    )
+    publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Scheduled publication (set through approve or publish).",
+    )
+    publish_scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The publisher who confirmed the scheduled publication.",
+    )
+    unpublish_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Scheduled take-down."
+    )
+    unpublish_scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     review_due = models.DateField(
@@ -332,3 +406,59 @@ class ReviewAssignment(models.Model):
 
     def __str__(self):
         return f"{self.reviewer} reviews {self.article}"
+
+
+class NotificationPreference(models.Model):
+    """Whether a user wants the workflow's emails. No row means yes."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_enabled = models.BooleanField(
+        "Send me workflow emails",
+        default=True,
+        help_text="Emails when an article needs your review, your changes or your publication.",
+    )
+
+    class Meta:
+        verbose_name = "notification preference"
+
+    def __str__(self):
+        return f"{self.user}: {'on' if self.email_enabled else 'off'}"
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def valid(self, now=None):
+        """Return the links that are neither revoked nor expired."""
+        from django.utils import timezone
+
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ShareLink(models.Model):
+    """A read-only, expiring, revocable preview link for an outside expert.
+
+    Only the sha256 of the token is stored: the token itself is shown once, when created.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    note = models.CharField(max_length=200, blank=True, help_text="Who the link is for.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Share link for {self.article} ({self.note or self.created_at:%Y-%m-%d})"

@@ -1,0 +1,132 @@
+"""Workflow emails to the people who must act next.
+
+Called by `articles/workflow.py` through `transaction.on_commit`, so nothing is sent for a
+change that was rolled back. Each function takes ids (not rows) and reads what it needs after
+the commit. A user who turned notifications off (NotificationPreference) gets nothing; the
+actor never gets an email about their own action.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.urls import reverse
+
+from articles.models import Article
+
+logger = logging.getLogger("ketasite.notifications")
+
+
+def wants_email(user):
+    """True when `user` is active, has an address and has not turned emails off."""
+    if not (user.is_active and user.email):
+        return False
+    preference = getattr(user, "notification_preference", None)
+    return preference is None or preference.email_enabled
+
+
+def _recipients(users, *, actor_id):
+    seen, emails = set(), []
+    for user in users:
+        if user.pk == actor_id or user.pk in seen or not wants_email(user):
+            continue
+        seen.add(user.pk)
+        emails.append(user.email)
+    return emails
+
+
+def _admin_url(article):
+    path = reverse("admin:articles_article_change", args=[article.pk])
+    return f"{settings.SITE_URL}{path}"
+
+
+def _send(article, *, recipients, subject, lines):
+    if not recipients:
+        return 0
+    body = "\n".join([*lines, "", f"Open it: {_admin_url(article)}", ""])
+    sent = 0
+    for address in recipients:
+        # One message each, so no recipient sees the others' addresses.
+        try:
+            sent += send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [address])
+        except Exception:  # a mail server outage must not break the workflow
+            logger.exception("could not send %r to %s", subject, address)
+    return sent
+
+
+def _users():
+    return get_user_model().objects.select_related("notification_preference")
+
+
+def _authors(article):
+    return _users().filter(
+        Q(pk=article.created_by_id)
+        | Q(pk=article.assigned_editor_id)
+        | Q(revisions__article=article)
+    ).distinct()
+
+
+def _actor_name(actor_id):
+    actor = get_user_model().objects.filter(pk=actor_id).first()
+    return actor.get_full_name() or actor.get_username() if actor else "The system"
+
+
+def _comment_lines(comment):
+    return ["", "Comment:", comment] if comment else []
+
+
+def notify_submitted(*, article_id, actor_id, comment="", reviewer_ids=None):
+    """Tell the assigned reviewers (or only `reviewer_ids`) an article awaits their review."""
+    article = Article.objects.select_related("draft").get(pk=article_id)
+    reviewers = _users().filter(review_assignments__article=article)
+    if reviewer_ids is not None:
+        reviewers = reviewers.filter(pk__in=reviewer_ids)
+    return _send(
+        article,
+        recipients=_recipients(reviewers, actor_id=actor_id),
+        subject=f"Review requested: {article.title}",
+        lines=[f"{_actor_name(actor_id)} asks you to review “{article.title}”.",
+               *_comment_lines(comment)],
+    )
+
+
+def notify_changes_requested(*, article_id, actor_id, comment=""):
+    """Tell the article's authors what the reviewer wants changed."""
+    article = Article.objects.select_related("draft").get(pk=article_id)
+    return _send(
+        article,
+        recipients=_recipients(_authors(article), actor_id=actor_id),
+        subject=f"Changes requested: {article.title}",
+        lines=[f"{_actor_name(actor_id)} requested changes to “{article.title}”.",
+               *_comment_lines(comment)],
+    )
+
+
+def notify_approved(*, article_id, actor_id, comment=""):
+    """Tell the authors their article was approved, and the publishers it is ready."""
+    article = Article.objects.select_related("draft").get(pk=article_id)
+    approver = _actor_name(actor_id)
+    sent = _send(
+        article,
+        recipients=_recipients(_authors(article), actor_id=actor_id),
+        subject=f"Approved: {article.title}",
+        lines=[f"{approver} approved “{article.title}”.", *_comment_lines(comment)],
+    )
+    publishers = _users().filter(
+        Q(groups__permissions__codename="publish_article")
+        | Q(user_permissions__codename="publish_article")
+    ).distinct()
+    author_emails = set(_recipients(_authors(article), actor_id=actor_id))
+    sent += _send(
+        article,
+        recipients=[
+            email for email in _recipients(publishers, actor_id=actor_id)
+            if email not in author_emails
+        ],
+        subject=f"Ready to publish: {article.title}",
+        lines=[f"{approver} approved “{article.title}”; it is ready to publish.",
+               *_comment_lines(comment)],
+    )
+    return sent
