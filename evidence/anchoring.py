@@ -1,0 +1,326 @@
+"""Anchoring annotations to text, and carrying them forward when the text changes.
+
+An annotation is anchored as the W3C Web Annotation model does it: a TextQuoteSelector (the
+exact quote with up to 32 characters of context either side) and a TextPositionSelector
+(start, end) inside one block. When a new revision is saved, each annotation is placed again:
+
+1. the same place: the quote at its old offset in the same block, with its context intact;
+2. the quote with its prefix or suffix anywhere (same block first, then nearest position);
+3. the quote alone when it occurs once in its old block and is long or keeps some context;
+4. an approximate match (a typo fixed inside the quote) that is very close to the quote.
+
+Whatever cannot be placed this way is orphaned: it keeps its old revision and anchor and is
+shown to editors. An annotation is never moved onto different words.
+
+`reanchor` is the pure core (no database); `carry_forward_annotations` wraps it.
+"""
+
+import bisect
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel, Levenshtein
+
+from articles.blocks import BLOCK_SEPARATOR, block_text
+
+CONTEXT_CHARS = 32
+# An approximate match must be at least this similar to the quote (normalised Levenshtein).
+FUZZY_THRESHOLD = 0.9
+# Quotes shorter than this need their context to agree before an approximate or
+# context-free match is accepted: a short string recurs too easily.
+SHORT_QUOTE = 20
+SHORT_QUOTE_CONTEXT = 0.6
+UNIQUE_QUOTE_MIN = 12
+MAX_OCCURRENCES = 200
+FUZZY_MAX_SHIFT = 12
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where an annotation sits now: a block, a range in its text, the quote and context."""
+
+    block_id: str
+    start: int
+    end: int
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an annotation goes in the new text, and how it was found."""
+
+    block_id: str
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+    method: str  # "same_place", "quote_context", "unique_quote" or "fuzzy"
+    similarity: float = 1.0
+
+
+@dataclass
+class AnchoringResult:
+    """The annotations carried to the new revision, and those that had to be orphaned."""
+
+    carried: list = field(default_factory=list)
+    orphaned: list = field(default_factory=list)
+
+
+def quote_context(text, start, end):
+    """Return (exact, prefix, suffix): text[start:end] and up to 32 characters either side."""
+    return (
+        text[start:end],
+        text[max(0, start - CONTEXT_CHARS) : start],
+        text[end : end + CONTEXT_CHARS],
+    )
+
+
+class _IndexedText:
+    """The block texts of one revision, indexed once for every annotation placed in it."""
+
+    def __init__(self, blocks):
+        self.ids = []
+        self.texts = {}
+        self.starts = []
+        offset = 0
+        for block in blocks:
+            text = block_text(block)
+            self.ids.append(block["id"])
+            self.texts[block["id"]] = text
+            self.starts.append(offset)
+            offset += len(text) + len(BLOCK_SEPARATOR)
+        self.offset_of = dict(zip(self.ids, self.starts, strict=True))
+        self.plain = BLOCK_SEPARATOR.join(self.texts[block_id] for block_id in self.ids)
+
+    def block_at(self, position):
+        index = bisect.bisect_right(self.starts, position) - 1
+        return self.ids[index], position - self.starts[index]
+
+
+def _context_similarity(text, start, end, anchor):
+    """Return (prefix_equal, suffix_equal, similarity 0..1) of the context around a range."""
+    # Full-width windows: a prefix shorter than 32 characters means the quote began its block.
+    _, before, after = quote_context(text, start, end)
+    prefix_equal = before == anchor.prefix
+    suffix_equal = after == anchor.suffix
+    prefix_sim = 1.0 if prefix_equal else Indel.normalized_similarity(before, anchor.prefix)
+    suffix_sim = 1.0 if suffix_equal else Indel.normalized_similarity(after, anchor.suffix)
+    return prefix_equal, suffix_equal, (prefix_sim + suffix_sim) / 2
+
+
+def _placement(block_id, text, start, end, method, similarity=1.0):
+    exact, prefix, suffix = quote_context(text, start, end)
+    return Placement(block_id, start, end, exact, prefix, suffix, method, similarity)
+
+
+def _occurrences(text, needle, limit=MAX_OCCURRENCES):
+    found = []
+    position = text.find(needle)
+    while position != -1 and len(found) < limit:
+        found.append(position)
+        position = text.find(needle, position + 1)
+    return found
+
+
+def _place_exact(anchor, new, expected):
+    """Find the quote itself: with its context anywhere, or unique in its old block."""
+    exact = anchor.exact
+    candidates = []
+    same_block_text = new.texts.get(anchor.block_id)
+    if same_block_text is not None:
+        for position in _occurrences(same_block_text, exact):
+            candidates.append((anchor.block_id, position))
+    for position in _occurrences(new.plain, exact):
+        block_id, local = new.block_at(position)
+        if block_id != anchor.block_id and local + len(exact) <= len(new.texts[block_id]):
+            candidates.append((block_id, local))
+    if not candidates:
+        return None
+    scored = []
+    for block_id, local in candidates:
+        text = new.texts[block_id]
+        prefix_equal, suffix_equal, similarity = _context_similarity(
+            text, local, local + len(exact), anchor
+        )
+        distance = abs(new.offset_of[block_id] + local - expected)
+        scored.append(
+            (
+                -(prefix_equal + suffix_equal),
+                block_id != anchor.block_id,
+                -similarity,
+                distance,
+                block_id,
+                local,
+            )
+        )
+    scored.sort()
+    best = scored[0]
+    sides, other_block, similarity = -best[0], best[1], -best[2]
+    block_id, local = best[4], best[5]
+    text = new.texts[block_id]
+    if sides:
+        return _placement(block_id, text, local, local + len(exact), "quote_context")
+    in_old_block = [c for c in candidates if c[0] == anchor.block_id]
+    if (
+        not other_block
+        and len(in_old_block) == 1
+        and (len(exact) >= UNIQUE_QUOTE_MIN or similarity >= SHORT_QUOTE_CONTEXT)
+    ):
+        return _placement(block_id, text, local, local + len(exact), "unique_quote")
+    return None
+
+
+def _refine(text, exact, start, end):
+    """Return (similarity, start, end): the range near start..end most like the quote."""
+    shift = min(FUZZY_MAX_SHIFT, max(2, len(exact) // 8))
+    best = (Levenshtein.normalized_similarity(exact, text[start:end]), start, end)
+    for new_start in range(max(0, start - shift), min(len(text), start + shift) + 1):
+        for new_end in range(max(new_start + 1, end - shift), min(len(text), end + shift) + 1):
+            similarity = Levenshtein.normalized_similarity(
+                exact, text[new_start:new_end], score_cutoff=best[0]
+            )
+            if similarity > best[0] or (
+                similarity == best[0]
+                and abs((new_end - new_start) - len(exact)) < abs((best[2] - best[1]) - len(exact))
+            ):
+                best = (similarity, new_start, new_end)
+    return best
+
+
+def _fuzzy_in_block(anchor, block_id, text):
+    exact = anchor.exact
+    if not text or len(text) < len(exact) * FUZZY_THRESHOLD:
+        return None
+    alignment = fuzz.partial_ratio_alignment(
+        exact, text, score_cutoff=FUZZY_THRESHOLD * 100 - 5
+    )
+    if alignment is None:
+        return None
+    similarity, start, end = _refine(text, exact, alignment.dest_start, alignment.dest_end)
+    if similarity < FUZZY_THRESHOLD or not text[start:end].strip():
+        return None
+    *_, context = _context_similarity(text, start, end, anchor)
+    if len(exact) < SHORT_QUOTE and context < SHORT_QUOTE_CONTEXT:
+        return None
+    return _placement(block_id, text, start, end, "fuzzy", similarity), context
+
+
+def _place_fuzzy(anchor, new):
+    """Find a range very close to the quote: its old block first, then any block."""
+    if len(anchor.exact) < 4:
+        return None
+    same_block_text = new.texts.get(anchor.block_id)
+    if same_block_text is not None:
+        found = _fuzzy_in_block(anchor, anchor.block_id, same_block_text)
+        if found:
+            return found[0]
+    best = None
+    for block_id in new.ids:
+        if block_id == anchor.block_id:
+            continue
+        found = _fuzzy_in_block(anchor, block_id, new.texts[block_id])
+        if found and (best is None or (found[0].similarity, found[1]) > best[0]):
+            best = ((found[0].similarity, found[1]), found[0])
+    return best[1] if best else None
+
+
+def place_anchor(anchor, new, old_offsets):
+    """Return the Placement of one anchor in the indexed new text, or None (orphan)."""
+    if not anchor.exact or anchor.end <= anchor.start:
+        return None
+    text = new.texts.get(anchor.block_id)
+    if text is not None and text[anchor.start : anchor.end] == anchor.exact:
+        prefix_equal, suffix_equal, _ = _context_similarity(text, anchor.start, anchor.end, anchor)
+        if prefix_equal and suffix_equal:
+            return _placement(anchor.block_id, text, anchor.start, anchor.end, "same_place")
+    expected = old_offsets.get(anchor.block_id, 0) + anchor.start
+    return _place_exact(anchor, new, expected) or _place_fuzzy(anchor, new)
+
+
+def reanchor(blocks_old, blocks_new, anchors):
+    """Place each anchor of the old blocks in the new blocks.
+
+    Return a list parallel to `anchors`: a Placement, or None where the annotation must be
+    orphaned. Pure: no database.
+    """
+    new = _IndexedText(blocks_new)
+    old_offsets = {}
+    offset = 0
+    for block in blocks_old:
+        old_offsets[block["id"]] = offset
+        offset += len(block_text(block)) + len(BLOCK_SEPARATOR)
+    return [place_anchor(anchor, new, old_offsets) for anchor in anchors]
+
+
+def anchor_of(annotation):
+    return Anchor(
+        block_id=annotation.block_id,
+        start=annotation.start,
+        end=annotation.end,
+        exact=annotation.exact,
+        prefix=annotation.prefix,
+        suffix=annotation.suffix,
+    )
+
+
+CARRIED_FIELDS = ["revision", "block_id", "start", "end", "exact", "prefix", "suffix", "version"]
+
+
+def carry_forward_annotations(*, old_revision, new_revision):
+    """Carry every open and resolved annotation of `old_revision` to `new_revision`.
+
+    Each keeps its id, ratings, note and status and gets the anchor found by `reanchor`.
+    One that cannot be placed becomes orphaned and keeps its old revision and anchor. An
+    annotation whose anchor or status changed gets a new `version`, so a client holding the
+    old one must re-read it. Returns an AnchoringResult(carried, orphaned).
+    """
+    from evidence.models import Annotation
+
+    if old_revision.pk == new_revision.pk:
+        return AnchoringResult()
+    with transaction.atomic():
+        annotations = list(
+            Annotation.objects.select_for_update()
+            .filter(
+                revision=old_revision,
+                status__in=[Annotation.Status.OPEN, Annotation.Status.RESOLVED],
+            )
+            .order_by("pk")
+        )
+        if not annotations:
+            return AnchoringResult()
+        placements = reanchor(
+            old_revision.blocks, new_revision.blocks, [anchor_of(a) for a in annotations]
+        )
+        result = AnchoringResult()
+        for annotation, placement in zip(annotations, placements, strict=True):
+            if placement is None:
+                annotation.status = Annotation.Status.ORPHANED
+                annotation.version += 1
+                result.orphaned.append(annotation)
+                continue
+            moved = (placement.block_id, placement.start, placement.end, placement.exact) != (
+                annotation.block_id,
+                annotation.start,
+                annotation.end,
+                annotation.exact,
+            )
+            annotation.revision = new_revision
+            annotation.block_id = placement.block_id
+            annotation.start = placement.start
+            annotation.end = placement.end
+            annotation.exact = placement.exact
+            annotation.prefix = placement.prefix
+            annotation.suffix = placement.suffix
+            if moved:
+                annotation.version += 1
+            result.carried.append(annotation)
+        if result.carried:
+            Annotation.objects.bulk_update(result.carried, CARRIED_FIELDS, batch_size=500)
+        if result.orphaned:
+            Annotation.objects.bulk_update(result.orphaned, ["status", "version"], batch_size=500)
+    return result
