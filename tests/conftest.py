@@ -110,3 +110,47 @@ def chromium_path():
             pytest.fail("chromium is required (KETASITE_REQUIRE_BROWSER) but not installed")
         pytest.skip("chromium is not installed (apt-get install chromium)")
     return path
+
+
+def make_annotation(article, *, block_id, start, end, verdict="", certainty="", note="",
+                    sources=(), status="open"):
+    """Create an annotation on the article's draft directly (no evidence services).
+
+    The quote, prefix and suffix come from the block's text; the note's HTML is the escaped
+    note (the sanitiser is not involved).
+    """
+    from django.utils.html import escape
+
+    from articles.blocks import block_text
+    from evidence.models import Annotation
+
+    revision = article.draft
+    block = next(b for b in revision.blocks if b["id"] == block_id)
+    text = block_text(block)
+    annotation = Annotation.objects.create(
+        article=article, revision=revision, block_id=block_id, start=start, end=end,
+        exact=text[start:end], prefix=text[max(0, start - 32):start], suffix=text[end:end + 32],
+        verdict=verdict, certainty=certainty, note=note,
+        note_html=f"<p>{escape(note)}</p>" if note else "", status=status,
+    )
+    if sources:
+        annotation.sources.set(sources)
+    return annotation
+
+
+def publish_now(article, *, actor=None, change_note=""):
+    """Freeze and go live now, bypassing the workflow; return the Publication."""
+    from django.utils import timezone
+
+    from articles.publishing import freeze_publication
+
+    now = timezone.now()
+    publication = freeze_publication(
+        article, actor=actor, published_at=now, change_note=change_note
+    )
+    article.live = publication
+    article.state = Article.State.PUBLISHED
+    article.first_published_at = article.first_published_at or now
+    article.last_published_at = now
+    article.save(update_fields=["live", "state", "first_published_at", "last_published_at"])
+    return publication

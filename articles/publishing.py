@@ -1,0 +1,199 @@
+"""Freeze an article's draft into a Publication: what the public site and public API serve.
+
+`freeze_publication` builds the row (rendered body, frozen annotations and numbered sources,
+evidence summary, the API document, search text, changelog); the workflow's `publish` decides
+when and sets `article.live`.
+"""
+
+from django.conf import settings
+from django.db.models import Max
+from django.urls import reverse
+
+from articles.blocks import block_starts, block_text, with_text
+from articles.models import Publication
+from articles.rendering import render_body
+from evidence.models import Annotation, Citation
+from evidence.summary import evidence_summary
+
+PUBLISHED_STATUSES = (Annotation.Status.OPEN, Annotation.Status.RESOLVED)
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def display_name(user):
+    """Return the name readers see for a reviewer: full name, else username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def source_reference(source, number):
+    """Return a numbered reference dict for a Source."""
+    return {
+        "number": number,
+        "id": source.pk,
+        "title": source.title,
+        "journal": source.journal,
+        "year": source.year,
+        "pmid": source.pmid,
+        "doi": source.doi,
+        "url": source.url,
+        "design": source.design,
+    }
+
+
+def public_blocks(blocks):
+    """Return the blocks as the public API shows them: id, type, text, level?, items?."""
+    shown = []
+    for block in blocks:
+        item = {"id": block["id"], "type": block["type"], "text": block_text(block)}
+        if block["type"] == "heading":
+            item["level"] = block.get("level", 2)
+        if block["type"] == "list":
+            item["items"] = block.get("items", [])
+        shown.append(item)
+    return shown
+
+
+def frozen_annotations(revision, blocks):
+    """Return the revision's publishable annotations as dicts, in reading order.
+
+    Open and resolved annotations are published; orphaned ones, and any whose block or
+    offsets no longer fit the revision, are left out.
+    """
+    starts = block_starts(blocks)
+    lengths = {block["id"]: len(block_text(block)) for block in blocks}
+    rows = (
+        Annotation.objects.filter(revision=revision, status__in=PUBLISHED_STATUSES)
+        .prefetch_related("sources")
+        .order_by("pk")
+    )
+    frozen = []
+    for row in rows:
+        if row.block_id not in starts or not 0 <= row.start < row.end <= lengths[row.block_id]:
+            continue
+        offset = starts[row.block_id]
+        frozen.append(
+            {
+                "id": row.pk,
+                "block": row.block_id,
+                "start": row.start,
+                "end": row.end,
+                "exact": row.exact,
+                "prefix": row.prefix,
+                "suffix": row.suffix,
+                "position": {"start": offset + row.start, "end": offset + row.end},
+                "certainty": row.certainty,
+                "verdict": row.verdict,
+                "note": row.note,
+                "note_html": row.note_html,
+                "sources": sorted(source.pk for source in row.sources.all()),
+                "created": _iso(row.created_at),
+                "modified": _iso(row.modified_at),
+                # Kept for ordering only; removed below.
+                "_sources": list(row.sources.all()),
+            }
+        )
+    frozen.sort(key=lambda a: (a["position"]["start"], a["position"]["end"], a["id"]))
+    return frozen
+
+
+def numbered_sources(revision, annotations):
+    """Return the references: the revision's citations by number, then uncited annotation
+    sources with the following numbers."""
+    references = []
+    seen = set()
+    citations = Citation.objects.filter(revision=revision).select_related("source")
+    for citation in citations.order_by("number", "pk"):
+        references.append(source_reference(citation.source, citation.number))
+        seen.add(citation.source_id)
+    next_number = max((r["number"] for r in references), default=0) + 1
+    for annotation in annotations:
+        for source in sorted(annotation["_sources"], key=lambda s: s.pk):
+            if source.pk not in seen:
+                seen.add(source.pk)
+                references.append(source_reference(source, next_number))
+                next_number += 1
+    return references
+
+
+def freeze_publication(article, *, actor, published_at, change_note="", save=True):
+    """Return a Publication of `article.draft` as it stands, saved unless `save=False`.
+
+    The body is rendered with the revision's open and resolved annotations and its
+    citations; the approval (`approved_by`, `approved_at`) becomes "reviewed by"; the
+    changelog continues the previous publication's. Does not change the article: the
+    workflow's `publish` points `article.live` at the result.
+    """
+    revision = article.draft
+    if revision is None:
+        raise ValueError("The article has no revision to publish.")
+    blocks = [with_text(block) for block in revision.blocks]
+    annotations = frozen_annotations(revision, blocks)
+    sources = numbered_sources(revision, annotations)
+    for annotation in annotations:
+        del annotation["_sources"]
+    body_html = render_body(blocks, annotations, sources)
+    summary = evidence_summary(annotations)
+
+    previous = article.publications.order_by("-number").first()
+    number = (article.publications.aggregate(top=Max("number"))["top"] or 0) + 1
+    first_published_at = (
+        article.first_published_at
+        or (previous.first_published_at if previous else None)
+        or published_at
+    )
+    if not change_note:
+        change_note = "First published." if number == 1 else "Updated."
+    changelog = list(previous.changelog if previous else []) + [
+        {"number": number, "date": published_at.date().isoformat(), "note": change_note}
+    ]
+    reviewed_by = [display_name(article.approved_by)] if article.approved_by_id else []
+    reviewed_at = article.approved_at
+    tags = sorted(article.tags.names())
+    url = settings.SITE_URL + reverse("articles:detail", kwargs={"slug": article.slug})
+    plain = "\n\n".join(block_text(block) for block in blocks)
+
+    public_json = {
+        "slug": article.slug,
+        "title": revision.title,
+        "summary": revision.summary,
+        "tags": tags,
+        "published_at": _iso(published_at),
+        "last_reviewed_at": _iso(reviewed_at),
+        "evidence_summary": summary,
+        "url": url,
+        "revision": revision.number,
+        "blocks": public_blocks(blocks),
+        "body_html": body_html,
+        "annotations": annotations,
+        "sources": sources,
+        "reviewed_by": reviewed_by,
+    }
+    publication = Publication(
+        article=article,
+        revision=revision,
+        number=number,
+        title=revision.title,
+        summary=revision.summary,
+        tags=tags,
+        blocks=blocks,
+        body_html=body_html,
+        annotations=annotations,
+        sources=sources,
+        evidence_summary=summary,
+        public_json=public_json,
+        search_text="\n\n".join(part for part in (revision.title, revision.summary, plain) if part),
+        change_note=change_note,
+        changelog=changelog,
+        reviewed_by=reviewed_by,
+        reviewed_at=reviewed_at,
+        published_by=actor if getattr(actor, "pk", None) else None,
+        published_at=published_at,
+        first_published_at=first_published_at,
+    )
+    if save:
+        publication.save()
+    return publication
