@@ -137,7 +137,8 @@ def test_reanchoring_1000_annotations_in_a_50kb_article_takes_under_a_second():
     placements = reanchor(blocks, new, anchors)
     elapsed = time.perf_counter() - began
     assert elapsed < 1.0
-    assert all(p is not None and text_at(new, p) == a.exact for p, a in zip(placements, anchors))
+    pairs = zip(placements, anchors, strict=True)
+    assert all(p is not None and text_at(new, p) == a.exact for p, a in pairs)
 
 
 def _annotation(article, revision, block, start, end, status=Annotation.Status.OPEN):
