@@ -216,7 +216,9 @@ def approve_gate(article):
                 f"rate the {' and '.join(missing)} of annotation {annotation.pk} "
                 f"“{annotation.exact[:60]}”"
             )
-    for annotation in annotations.filter(status=Annotation.Status.ORPHANED):
+    # Orphans stay on the revision they lost their place in, so look across the article.
+    orphans = Annotation.objects.filter(article=article, status=Annotation.Status.ORPHANED)
+    for annotation in orphans.order_by("pk"):
         failures.append(
             f"re-anchor or resolve orphaned annotation {annotation.pk} “{annotation.exact[:60]}”"
         )
