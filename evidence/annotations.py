@@ -1,0 +1,570 @@
+"""Annotations: creating, rating, editing, resolving and deleting marked passages.
+
+Every change goes through these functions, so the admin, the API and any command apply the
+same rules:
+
+- editors (`evidence.add_annotation`) create annotations and move their anchors;
+- only reviewers (`articles.review_article`) set certainty and verdict;
+- only an annotation's author or a reviewer edits its note;
+- editors and reviewers comment; a reviewer or the author resolves;
+- annotations change only on the article's draft revision (or, for an orphaned one, by
+  re-anchoring it onto the draft), never while the article is archived;
+- a change names the `version` it was based on; a stale one changes nothing;
+- a published annotation cannot be deleted, only resolved.
+
+Each change to a draft's annotations calls `articles.workflow.content_changed`, so an approval
+of different content is withdrawn.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from articles.blocks import block_text
+from evidence.anchoring import quote_context
+from evidence.models import Annotation, RatingChange, ReviewComment, Source
+from ketasite.sanitize import render_markdown
+
+PERM_ANNOTATE = "evidence.add_annotation"
+PERM_CHANGE = "evidence.change_annotation"
+PERM_DELETE = "evidence.delete_annotation"
+PERM_COMMENT = "evidence.add_reviewcomment"
+PERM_REVIEW = "articles.review_article"
+MAX_NOTE_CHARS = 20_000
+MAX_COMMENT_CHARS = 10_000
+RATED_FIELDS = ("certainty", "verdict", "note")
+ANCHOR_FIELDS = ("block_id", "start", "end", "exact")
+# Derived fields, left out of the change reason recorded in the audit log.
+INTERNAL_FIELDS = {"note_html", "prefix", "suffix", "revision_id"}
+CHANGEABLE_FIELDS = {*ANCHOR_FIELDS, "certainty", "verdict", "note", "sources"}
+
+
+class AnnotationError(ValueError):
+    """Input that cannot be saved. `errors` maps each field to readable messages."""
+
+    code = "invalid"
+    http_status = 400
+
+    def __init__(self, errors):
+        self.errors = {field: list(messages) for field, messages in errors.items()}
+        super().__init__(
+            " ".join(message for messages in self.errors.values() for message in messages)
+        )
+
+
+class AnnotationNotAllowed(PermissionError):
+    """The actor may not make this change, or the article's state does not allow it."""
+
+    code = "not_allowed"
+
+    def __init__(self, message, *, http_status=403):
+        self.http_status = http_status
+        super().__init__(message)
+
+
+class StaleAnnotation(Exception):
+    """The change was based on an older version. `current` is the annotation as it is now."""
+
+    code = "stale"
+    http_status = 412
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(
+            f"Someone else changed this annotation (it is now version {current.version}); "
+            "reload it and make your change again."
+        )
+
+
+# Rules -------------------------------------------------------------------------------------
+
+
+def _has(actor, permission):
+    return bool(actor and actor.is_authenticated and actor.is_active and actor.has_perm(permission))
+
+
+def can_review(actor):
+    return _has(actor, PERM_REVIEW)
+
+
+def _is_author(actor, annotation):
+    return bool(actor and actor.pk and annotation.author_id == actor.pk)
+
+
+def _check_article(article, annotation=None):
+    """Refuse changes on an archived article or to an annotation off the draft revision."""
+    from articles.models import Article
+
+    if article.state == Article.State.ARCHIVED:
+        raise AnnotationNotAllowed(
+            "The article is archived; restore it before changing its annotations.",
+            http_status=409,
+        )
+    if article.draft_id is None:
+        raise AnnotationNotAllowed("The article has no draft to annotate.", http_status=409)
+    if (
+        annotation is not None
+        and annotation.revision_id != article.draft_id
+        and annotation.status != Annotation.Status.ORPHANED
+    ):
+        raise AnnotationNotAllowed(
+            "This annotation belongs to an older revision; only the draft's annotations can "
+            "be changed.",
+            http_status=409,
+        )
+
+
+def _lock_article(article_id):
+    from articles.models import Article
+
+    return Article.objects.select_for_update().select_related("draft").get(pk=article_id)
+
+
+def _content_changed(article, *, actor, reason):
+    from articles.workflow import content_changed
+
+    content_changed(article, actor=actor, reason=reason)
+
+
+# Validation --------------------------------------------------------------------------------
+
+
+def _whole_number(value, field, errors):
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or value < 0:
+        errors.setdefault(field, []).append(f"{field} must be a whole number, 0 or more.")
+        return None
+    return value
+
+
+def compute_anchor(blocks, *, block_id, start, end, exact=None):
+    """Return (block_id, start, end, exact, prefix, suffix) for a range of the given blocks.
+
+    Raises AnnotationError when the block is unknown, the range is empty or outside the
+    block, or `exact` (when given) is not the text of the range.
+    """
+    errors = {}
+    block = None
+    if not isinstance(block_id, str) or not block_id:
+        errors["block"] = ["Name the block the passage is in."]
+    else:
+        block = next((b for b in blocks if b.get("id") == block_id), None)
+        if block is None:
+            errors["block"] = [f"The draft has no block {block_id!r}."]
+    start = _whole_number(start, "start", errors)
+    end = _whole_number(end, "end", errors)
+    if errors:
+        raise AnnotationError(errors)
+    text = block_text(block)
+    if end <= start:
+        errors["end"] = ["The passage is empty: end must be after start."]
+    elif end > len(text):
+        errors["end"] = [f"The passage runs past the end of the block ({len(text)} characters)."]
+    elif not text[start:end].strip():
+        errors["end"] = ["The passage holds only white space; mark some words."]
+    if errors:
+        raise AnnotationError(errors)
+    quote, prefix, suffix = quote_context(text, start, end)
+    if exact is not None and exact != quote:
+        shown = quote if len(quote) <= 80 else quote[:77] + "…"
+        errors["exact"] = [
+            f"The quote does not match the draft's text at {start}–{end}, which reads “{shown}”."
+        ]
+        raise AnnotationError(errors)
+    return block_id, start, end, quote, prefix, suffix
+
+
+def _clean_choice(value, choices, field, errors):
+    value = "" if value is None else value
+    if value not in ("", *choices.values):
+        errors[field] = [
+            f"{field.capitalize()} must be one of {', '.join(choices.values)}, or blank."
+        ]
+    return value
+
+
+def _clean_note(value, errors):
+    value = "" if value is None else value
+    if not isinstance(value, str):
+        errors["note"] = ["The note must be text."]
+        return ""
+    if len(value) > MAX_NOTE_CHARS:
+        errors["note"] = [f"The note is longer than {MAX_NOTE_CHARS} characters."]
+    return value.replace("\x00", "")
+
+
+def _clean_sources(values, errors):
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        errors["sources"] = ["Sources must be a list of source ids."]
+        return []
+    ids = []
+    for value in values:
+        source_id = value.pk if isinstance(value, Source) else value
+        if isinstance(source_id, str) and source_id.strip().isdigit():
+            source_id = int(source_id)
+        if not isinstance(source_id, int) or isinstance(source_id, bool):
+            errors["sources"] = ["Sources must be a list of source ids."]
+            return []
+        ids.append(source_id)
+    ids = sorted(set(ids))
+    found = set(Source.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        errors["sources"] = [f"No source with id {', '.join(missing)}."]
+    return ids
+
+
+def _record_changes(annotation, *, actor, old, new):
+    RatingChange.objects.bulk_create(
+        [
+            RatingChange(
+                annotation=annotation,
+                actor=actor if actor and actor.pk else None,
+                field=name,
+                old_value=old.get(name, ""),
+                new_value=new[name],
+            )
+            for name in RATED_FIELDS
+            if name in new and new[name] != old.get(name, "")
+        ]
+    )
+
+
+# Annotations -------------------------------------------------------------------------------
+
+
+def create_annotation(
+    *, article, actor, block_id, start, end, exact=None, certainty="", verdict="", note="",
+    sources=(),
+):
+    """Mark a passage of the article's draft and return the new Annotation.
+
+    The quote, prefix and suffix are computed from the draft's block text; `exact`, when
+    given, must match. Certainty and verdict may be set only by a reviewer. The initial
+    ratings and note are written to the rating history.
+    """
+    if not _has(actor, PERM_ANNOTATE):
+        raise AnnotationNotAllowed("Only editors and reviewers may mark passages.")
+    errors = {}
+    certainty = _clean_choice(certainty, Annotation.Certainty, "certainty", errors)
+    verdict = _clean_choice(verdict, Annotation.Verdict, "verdict", errors)
+    note = _clean_note(note, errors)
+    source_ids = _clean_sources(sources, errors)
+    if errors:
+        raise AnnotationError(errors)
+    if (certainty or verdict) and not can_review(actor):
+        raise AnnotationNotAllowed("Only reviewers may set the certainty and the verdict.")
+
+    with transaction.atomic():
+        locked = _lock_article(article.pk)
+        _check_article(locked)
+        anchor = compute_anchor(
+            locked.draft.blocks, block_id=block_id, start=start, end=end, exact=exact
+        )
+        block_id, start, end, exact, prefix, suffix = anchor
+        annotation = Annotation.objects.create(
+            article=locked,
+            revision=locked.draft,
+            block_id=block_id,
+            start=start,
+            end=end,
+            exact=exact,
+            prefix=prefix,
+            suffix=suffix,
+            certainty=certainty,
+            verdict=verdict,
+            note=note,
+            note_html=render_markdown(note),
+            author=actor,
+        )
+        if source_ids:
+            annotation.sources.set(source_ids)
+        _record_changes(
+            annotation, actor=actor, old={},
+            new={"certainty": certainty, "verdict": verdict, "note": note},
+        )
+        _content_changed(locked, actor=actor, reason=f"passage “{_short(exact)}” marked")
+    return annotation
+
+
+def _short(text, limit=40):
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _expected(expected_version):
+    if isinstance(expected_version, str) and expected_version.strip().isdigit():
+        expected_version = int(expected_version)
+    if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+        raise AnnotationError(
+            {"version": ["Send the version of the annotation your change is based on."]}
+        )
+    return expected_version
+
+
+def _lock_annotation(annotation, expected_version):
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if current.version != expected_version:
+        raise StaleAnnotation(current)
+    return current
+
+
+def _save_versioned(current, expected_version, values):
+    """Write `values` only if nobody saved a newer version meanwhile; return the new version."""
+    updated = Annotation.objects.filter(pk=current.pk, version=expected_version).update(
+        **values, version=F("version") + 1, modified_at=timezone.now()
+    )
+    if not updated:
+        raise StaleAnnotation(Annotation.objects.get(pk=current.pk))
+    return expected_version + 1
+
+
+def update_annotation(annotation, *, actor, expected_version, **changes):
+    """Change an annotation's anchor, ratings, note or sources and return it, refreshed.
+
+    `changes` may hold block_id (or block), start, end, exact, certainty, verdict, note and
+    sources (ids). Fields sent with their current value are not changes. Moving the anchor
+    re-computes the quote on the draft (an orphaned annotation is re-attached this way).
+    Raises StaleAnnotation when `expected_version` is not the current version, and changes
+    nothing then.
+    """
+    if "block" in changes:
+        changes.setdefault("block_id", changes.pop("block"))
+    unknown = sorted(set(changes) - CHANGEABLE_FIELDS)
+    if unknown:
+        raise AnnotationError({name: ["This field cannot be changed."] for name in unknown})
+    expected_version = _expected(expected_version)
+    if not (_has(actor, PERM_CHANGE) or _has(actor, PERM_ANNOTATE)):
+        raise AnnotationNotAllowed("Only editors and reviewers may change annotations.")
+
+    with transaction.atomic():
+        article = _lock_article(annotation.article_id)
+        current = _lock_annotation(annotation, expected_version)
+        _check_article(article, current)
+        errors = {}
+        values = {}
+        if "certainty" in changes:
+            value = _clean_choice(changes["certainty"], Annotation.Certainty, "certainty", errors)
+            if value != current.certainty:
+                values["certainty"] = value
+        if "verdict" in changes:
+            value = _clean_choice(changes["verdict"], Annotation.Verdict, "verdict", errors)
+            if value != current.verdict:
+                values["verdict"] = value
+        if "note" in changes:
+            value = _clean_note(changes["note"], errors)
+            if value != current.note:
+                values["note"] = value
+                values["note_html"] = render_markdown(value)
+        new_sources = None
+        if "sources" in changes:
+            new_sources = _clean_sources(changes["sources"], errors)
+            if new_sources == sorted(current.sources.values_list("pk", flat=True)):
+                new_sources = None
+        if errors:
+            raise AnnotationError(errors)
+        anchor_changes = {name: changes[name] for name in ANCHOR_FIELDS if name in changes}
+        # Re-computed when the range, the revision or the quote would differ from now.
+        anchor_differs = (
+            current.revision_id != article.draft_id
+            or any(changes[name] != getattr(current, name) for name in anchor_changes)
+        )
+        if anchor_changes and anchor_differs:
+            block_id, start, end, exact, prefix, suffix = compute_anchor(
+                article.draft.blocks,
+                block_id=anchor_changes.get("block_id", current.block_id),
+                start=anchor_changes.get("start", current.start),
+                end=anchor_changes.get("end", current.end),
+                exact=anchor_changes.get("exact"),
+            )
+            anchor = {
+                "revision_id": article.draft_id, "block_id": block_id, "start": start,
+                "end": end, "exact": exact, "prefix": prefix, "suffix": suffix,
+            }
+            if any(getattr(current, name) != value for name, value in anchor.items()):
+                values.update(anchor)
+            if current.status == Annotation.Status.ORPHANED:
+                values["status"] = Annotation.Status.OPEN
+        elif current.status == Annotation.Status.ORPHANED and (values or new_sources is not None):
+            raise AnnotationNotAllowed(
+                "This annotation is orphaned: place it on the draft's text (block, start, end) "
+                "before changing it.",
+                http_status=409,
+            )
+
+        if "block_id" in values and not _has(actor, PERM_ANNOTATE):
+            raise AnnotationNotAllowed("Only editors may move an annotation's passage.")
+        if ("certainty" in values or "verdict" in values) and not can_review(actor):
+            raise AnnotationNotAllowed("Only reviewers may set the certainty and the verdict.")
+        if "note" in values and not (_is_author(actor, current) or can_review(actor)):
+            raise AnnotationNotAllowed(
+                "Only the annotation's author or a reviewer may edit its note."
+            )
+        if new_sources is not None and not _has(actor, PERM_CHANGE):
+            raise AnnotationNotAllowed("Only editors and reviewers may change the sources.")
+
+        if not values and new_sources is None:
+            return current
+        _save_versioned(current, expected_version, values)
+        if new_sources is not None:
+            current.sources.set(new_sources)
+        _record_changes(
+            current, actor=actor, old={name: getattr(current, name) for name in RATED_FIELDS},
+            new={name: values[name] for name in RATED_FIELDS if name in values},
+        )
+        changed = {name for name in values if name not in INTERNAL_FIELDS}
+        if new_sources is not None:
+            changed.add("sources")
+        _content_changed(
+            article, actor=actor,
+            reason=f"annotation “{_short(current.exact)}” changed ({', '.join(sorted(changed))})",
+        )
+    return Annotation.objects.get(pk=current.pk)
+
+
+def _set_status(annotation, *, actor, expected_version, status, verb):
+    expected_version = _expected(expected_version)
+    with transaction.atomic():
+        article = _lock_article(annotation.article_id)
+        current = _lock_annotation(annotation, expected_version)
+        if not (can_review(actor) or (_is_author(actor, current) and _has(actor, PERM_ANNOTATE))):
+            raise AnnotationNotAllowed(f"Only a reviewer or the annotation's author may {verb} it.")
+        _check_article(article, current)
+        if current.status == Annotation.Status.ORPHANED:
+            raise AnnotationNotAllowed(
+                "This annotation is orphaned: place it on the draft's text first.",
+                http_status=409,
+            )
+        if current.status == status:
+            return current
+        _save_versioned(current, expected_version, {"status": status})
+        _content_changed(
+            article, actor=actor, reason=f"annotation “{_short(current.exact)}” {verb}d"
+        )
+    return Annotation.objects.get(pk=current.pk)
+
+
+def resolve_annotation(annotation, *, actor, expected_version):
+    """Mark an annotation resolved (a reviewer or its author) and return it."""
+    return _set_status(
+        annotation, actor=actor, expected_version=expected_version,
+        status=Annotation.Status.RESOLVED, verb="resolve",
+    )
+
+
+def reopen_annotation(annotation, *, actor, expected_version):
+    """Open a resolved annotation again (a reviewer or its author) and return it."""
+    return _set_status(
+        annotation, actor=actor, expected_version=expected_version,
+        status=Annotation.Status.OPEN, verb="reopen",
+    )
+
+
+def delete_annotation(annotation, *, actor):
+    """Delete an annotation that has never been published.
+
+    Editors may delete any unpublished annotation, others only their own. A published one is
+    refused: resolve it instead, so readers' links and the record stay intact.
+    """
+    with transaction.atomic():
+        article = _lock_article(annotation.article_id)
+        current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+        if not (_has(actor, PERM_DELETE) or (_is_author(actor, current)
+                                             and _has(actor, PERM_ANNOTATE))):
+            raise AnnotationNotAllowed("Only editors or the annotation's author may delete it.")
+        if current.first_published_at is not None:
+            raise AnnotationNotAllowed(
+                "This annotation has been published and cannot be deleted; resolve it instead.",
+                http_status=409,
+            )
+        _check_article(article, current)
+        exact = current.exact
+        current.delete()
+        _content_changed(article, actor=actor, reason=f"annotation “{_short(exact)}” deleted")
+
+
+# Review comments ---------------------------------------------------------------------------
+
+
+def add_comment(annotation, *, actor, body):
+    """Add an internal review comment under the annotation and return it. Never public."""
+    if not _has(actor, PERM_COMMENT):
+        raise AnnotationNotAllowed("Only editors and reviewers may comment.")
+    if not isinstance(body, str) or not body.strip():
+        raise AnnotationError({"body": ["Write a comment."]})
+    if len(body) > MAX_COMMENT_CHARS:
+        raise AnnotationError({"body": [f"A comment has at most {MAX_COMMENT_CHARS} characters."]})
+    from articles.models import Article
+
+    if annotation.article.state == Article.State.ARCHIVED:
+        raise AnnotationNotAllowed(
+            "The article is archived; restore it before commenting.", http_status=409
+        )
+    return ReviewComment.objects.create(
+        annotation=annotation, author=actor, body=body.replace("\x00", "").strip()
+    )
+
+
+def resolve_comment(comment, *, actor):
+    """Mark a review comment resolved (a reviewer, its author or the annotation's author)."""
+    allowed = can_review(actor) or (
+        _has(actor, PERM_COMMENT)
+        and (comment.author_id == actor.pk or comment.annotation.author_id == actor.pk)
+    )
+    if not allowed:
+        raise AnnotationNotAllowed(
+            "Only a reviewer, the comment's author or the annotation's author may resolve it."
+        )
+    if comment.resolved_at is None:
+        ReviewComment.objects.filter(pk=comment.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=actor
+        )
+        comment.refresh_from_db()
+    return comment
+
+
+def comment_html(comment):
+    """Return a review comment's body as safe HTML (Markdown, sanitised)."""
+    return render_markdown(comment.body)
+
+
+# Fingerprint -------------------------------------------------------------------------------
+
+
+def _fingerprint_row(annotation, source_ids):
+    return {
+        "id": annotation.pk,
+        "block_id": annotation.block_id,
+        "start": annotation.start,
+        "end": annotation.end,
+        "exact": annotation.exact,
+        "status": annotation.status,
+        "certainty": annotation.certainty,
+        "verdict": annotation.verdict,
+        "note": annotation.note,
+        "sources": sorted(source_ids),
+    }
+
+
+def annotation_fingerprint_data(annotations):
+    """Return the stable data an approval fingerprint covers.
+
+    Given one Annotation, return its dict (anchor, status, ratings, note, sorted source ids).
+    Given a queryset or iterable of annotations, return the list of those dicts in reading
+    order (block, start, id), fetching sources in one query.
+    """
+    if isinstance(annotations, Annotation):
+        return _fingerprint_row(annotations, annotations.sources.values_list("pk", flat=True))
+    if hasattr(annotations, "prefetch_related"):
+        annotations = annotations.prefetch_related("sources")
+    rows = [
+        _fingerprint_row(annotation, [source.pk for source in annotation.sources.all()])
+        for annotation in annotations
+    ]
+    rows.sort(key=lambda row: (row["block_id"], row["start"], row["id"]))
+    return rows
