@@ -6,13 +6,13 @@ annotations it has. Every piece of text is escaped here; the only markup taken a
 annotation's `note_html`, which is sanitised again on the way in.
 """
 
+import json
 import re
 from html import escape as _escape
 
-import nh3
-
 from articles.blocks import block_text, flatten_items
 from evidence.models import Annotation
+from ketasite.sanitize import clean_html
 
 VERDICT_LABELS = dict(Annotation.Verdict.choices)
 CERTAINTY_LABELS = dict(Annotation.Certainty.choices)
@@ -53,7 +53,7 @@ def certainty_label(certainty):
 
 def clean_note_html(note_html):
     """Sanitise a note once more: notes are sanitised on save, this is defence in depth."""
-    return nh3.clean(note_html or "")
+    return clean_html(note_html or "")
 
 
 def _cite_spans(block, length):
@@ -296,3 +296,63 @@ def render_body(blocks, annotations, citations):
             notes = "".join(_note_html(a, references_by_id) for a in mine)
             out.append(f'<div class="notes" data-block="{esc(block.get("id", ""))}">{notes}</div>')
     return "\n".join(out)
+
+
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_ld_script(data):
+    """Return a `<script type="application/ld+json">` element holding `data`.
+
+    `<`, `>` and `&` are escaped inside the JSON so no string can close the element.
+    """
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils.safestring import mark_safe
+
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(  # noqa: S308 - the JSON is escaped above and holds no markup
+        f'<script type="application/ld+json">{text.translate(_JSON_SCRIPT_ESCAPES)}</script>'
+    )
+
+
+def structured_data(publication, *, url, site_name):
+    """Return schema.org JSON-LD for a publication: a MedicalWebPage and, for each rated
+    passage, a ClaimReview whose rating names the verdict."""
+    organisation = {"@type": "Organization", "name": site_name}
+    page = {
+        "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
+        "name": publication.title,
+        "description": publication.summary,
+        "inLanguage": "en",
+        "datePublished": publication.first_published_at,
+        "dateModified": publication.published_at,
+        "publisher": organisation,
+        "about": [{"@type": "Thing", "name": tag} for tag in publication.tags],
+    }
+    if publication.reviewed_at:
+        page["lastReviewed"] = publication.reviewed_at.date()
+    if publication.reviewed_by:
+        page["reviewedBy"] = [{"@type": "Person", "name": name} for name in publication.reviewed_by]
+    graph = [page]
+    for annotation in publication.annotations:
+        verdict = annotation.get("verdict")
+        if not verdict:
+            continue
+        graph.append(
+            {
+                "@type": "ClaimReview",
+                "url": f"{url}#claim-{annotation['id']}",
+                "claimReviewed": annotation.get("exact", ""),
+                "author": organisation,
+                "datePublished": publication.published_at,
+                "itemReviewed": {"@type": "Claim", "appearance": url},
+                "reviewRating": {
+                    "@type": "Rating",
+                    "alternateName": verdict_label(verdict),
+                    "ratingExplanation": certainty_label(annotation.get("certainty")),
+                },
+            }
+        )
+    return {"@context": "https://schema.org", "@graph": graph}

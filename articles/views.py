@@ -1,19 +1,172 @@
-"""Public pages. Every view starts from published-only data (publications)."""
+"""Public pages. Every view starts from published-only data: live publications.
 
-from django.http import Http404
+Views are thin: the annotated body was rendered at publish (`articles.publishing`), so an
+article page is one query and one small template, and anonymous responses are cached whole
+(`articles.caching.cached_public_page`).
+"""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+from taggit.models import Tag
 
-from articles.models import Article
+from articles.caching import cached_public_page
+from articles.models import Publication
+from articles.rendering import (
+    CERTAINTY_ICONS,
+    CERTAINTY_LABELS,
+    VERDICT_ICONS,
+    VERDICT_LABELS,
+    json_ld_script,
+    structured_data,
+)
+from articles.search import SearchQueryError, clean_query, search_publications, snippet
+
+PAGE_SIZE = 12
+# What a list of articles needs from each publication; the big frozen fields stay unread.
+LIST_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at", "article__slug")
+DETAIL_FIELDS = (
+    "title", "summary", "tags", "body_html", "annotations", "sources", "evidence_summary",
+    "changelog", "reviewed_by", "reviewed_at", "published_at", "first_published_at",
+    "article__slug",
+)
 
 
+def live_publications():
+    """Return the live publications, newest first, with only what a list shows."""
+    return (
+        Publication.objects.live()
+        .select_related("article")
+        .only(*LIST_FIELDS)
+        .order_by("-published_at", "-pk")
+    )
+
+
+def _page(request, queryset):
+    paginator = Paginator(queryset, PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _verdict_rows(summary):
+    """Return the evidence summary as rows for a table: label, icon, count."""
+    return [
+        {"value": value, "label": VERDICT_LABELS[value], "icon": VERDICT_ICONS[value],
+         "count": count}
+        for value, count in (summary or {}).get("by_verdict", {}).items()
+        if value in VERDICT_LABELS
+    ]
+
+
+@require_safe
+@cached_public_page
 def home(request):
-    articles = Article.objects.published().select_related("live")[:20]
-    return render(request, "articles/home.html", {"articles": articles})
+    page = _page(request, live_publications())
+    return render(request, "articles/home.html", {"page": page})
 
 
-def article_detail(request, slug):
-    article = Article.objects.published().select_related("live").filter(slug=slug).first()
-    if article is None:
+def raise_404_unless_ever_published(slug):
+    """Raise Http404 unless an article with `slug` was published once (it is then gone: 410)."""
+    if not Publication.objects.filter(article__slug=slug).exists():
         raise Http404("No published article here.")
-    context = {"article": article, "publication": article.live}
-    return render(request, "articles/detail.html", context)
+
+
+@require_safe
+@cached_public_page
+def article_detail(request, slug):
+    publication = (
+        Publication.objects.live()
+        .select_related("article")
+        .only(*DETAIL_FIELDS)
+        .filter(article__slug=slug)
+        .first()
+    )
+    if publication is None:
+        raise_404_unless_ever_published(slug)
+        return render(request, "articles/gone.html", {"slug": slug}, status=410)
+    url = settings.SITE_URL + request.path
+    context = {
+        "publication": publication,
+        "canonical_url": url,
+        "structured_data": json_ld_script(
+            structured_data(publication, url=url, site_name=settings.SITE_NAME)
+        ),
+        "verdict_rows": _verdict_rows(publication.evidence_summary),
+        "updated": publication.published_at != publication.first_published_at,
+    }
+    response = render(request, "articles/detail.html", context)
+    response["Last-Modified"] = http_date(publication.published_at.timestamp())
+    return response
+
+
+@require_safe
+@cached_public_page
+def tag_detail(request, slug):
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        raise Http404("No such tag.")
+    publications = live_publications().filter(article__tags=tag)
+    page = _page(request, publications)
+    if not page.object_list:
+        raise Http404("No published article has this tag.")
+    return render(request, "articles/tag.html", {"tag": tag, "page": page})
+
+
+@require_safe
+@cached_public_page
+def search(request):
+    error = ""
+    page = None
+    query = ""
+    try:
+        query = clean_query(request.GET.get("q"))
+    except SearchQueryError as exc:
+        error = str(exc)
+    if query:
+        page = _page(request, search_publications(query))
+        for publication in page.object_list:
+            publication.snippet = snippet(publication, query)
+    status = 400 if error else 200
+    return render(
+        request, "articles/search.html",
+        {"query": query, "page": page, "error": error}, status=status,
+    )
+
+
+@require_safe
+@cached_public_page
+def how_we_rate(request):
+    verdicts = [
+        {"value": value, "label": label, "icon": VERDICT_ICONS[value]}
+        for value, label in VERDICT_LABELS.items()
+    ]
+    certainties = [
+        {"value": value, "label": label, "icon": CERTAINTY_ICONS[value]}
+        for value, label in CERTAINTY_LABELS.items()
+    ]
+    return render(
+        request, "articles/how_we_rate.html",
+        {"verdicts": verdicts, "certainties": certainties},
+    )
+
+
+@require_safe
+@cached_public_page
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/v1/editorial/",
+        "Disallow: /preview/",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def bench_bare(request):
+    """The yardstick of `make bench`: the cheapest Django response. Only when KETASITE_BENCH."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
