@@ -230,28 +230,64 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("KETASITE_AXES_ENABLED", True)
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes an anonymous editorial request a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "ketasite.api.ApiPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_PARSER_CLASSES": ["ketasite.api.SafeJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["ketasite.api.ApiJSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ketasite.api.FallbackContentNegotiation",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "ketasite.api.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "ketasite.api.PublicAnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("KETASITE_THROTTLE_ANON", "120/min"),
         "user": os.environ.get("KETASITE_THROTTLE_USER", "1200/min"),
         "token": os.environ.get("KETASITE_THROTTLE_TOKEN", "10/min"),
     },
+    "DATETIME_FORMAT": "iso-8601",
+    "UNICODE_JSON": True,
+    "COMPACT_JSON": True,
+    "STRICT_JSON": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ketasite API",
-    "DESCRIPTION": "Published, evidence-rated health articles, and the editorial workflow.",
+    "DESCRIPTION": (
+        "Published, evidence-rated health articles, and the editorial workflow.\n\n"
+        "Every error has one shape: `{detail, code, errors?}` (`errors` maps fields to messages, "
+        "only for invalid input). Public endpoints are anonymous and read published content "
+        "only; they carry `ETag` (and `Last-Modified` where one time describes the content) and "
+        "answer conditional requests with 304. Editorial endpoints need `Authorization: Token "
+        "<key>` (from `POST /api/v1/auth/token/`) or a session with a CSRF token; writes to an "
+        "article or annotation need `If-Match` with the ETag you read (412 when stale, 428 when "
+        "missing). Annotations are also served as W3C Web Annotations (JSON-LD) with "
+        "`Accept: application/ld+json` or `?format=jsonld`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CertaintyEnum": "evidence.models.Annotation.Certainty",
+        "VerdictEnum": "evidence.models.Annotation.Verdict",
+        "ArticleStateEnum": "articles.models.Article.State",
+        "SourceDesignEnum": "evidence.models.Source.Design",
+        "AnnotationStatusEnum": "evidence.models.Annotation.Status",
+        "AnnotationStatusChangeEnum": "evidence.api.STATUS_CHANGES",
+        "WorkflowActionEnum": "articles.api.WORKFLOW_ACTIONS",
+        "DiffStatusEnum": "articles.api.DIFF_STATUSES",
+    },
 }
 
 EMAIL_BACKEND = os.environ.get(

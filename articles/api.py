@@ -1,0 +1,1029 @@
+"""The articles API: published articles and tags (public), and the editorial endpoints.
+
+Public endpoints read only live Publication rows. Editorial endpoints call the workflow and
+importing services and map their errors to responses; no rule is written here.
+"""
+
+import hashlib
+import json
+from collections import Counter
+
+import django_filters
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from articles import workflow
+from articles.blocks import plain_text
+from articles.models import (
+    Article,
+    ImportRecord,
+    Publication,
+    ReviewAssignment,
+    Revision,
+    WorkflowEvent,
+)
+from evidence.models import Annotation
+from ketasite.api import (
+    EDITORIAL_READ_ERRORS,
+    PUBLIC_ERRORS,
+    ConditionalGetMixin,
+    DomainError,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    SafeJSONParser,
+    error_responses,
+    if_match_state,
+    public_endpoint,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Public: documentation serializers (the data itself is frozen at publish)
+
+
+class EvidenceSummarySerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    rated = serializers.IntegerField()
+    unrated = serializers.IntegerField()
+    by_verdict = serializers.DictField(child=serializers.IntegerField())
+    by_certainty = serializers.DictField(child=serializers.IntegerField())
+    text = serializers.CharField()
+
+
+class PublicArticleSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    summary = serializers.CharField(allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    published_at = serializers.DateTimeField()
+    last_reviewed_at = serializers.DateTimeField(allow_null=True)
+    evidence_summary = EvidenceSummarySerializer()
+    url = serializers.URLField(help_text="The public page.")
+
+
+class PublicBlockSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.ChoiceField(
+        choices=["heading", "paragraph", "list", "quote", "faq", "caption"]
+    )
+    text = serializers.CharField(allow_blank=True)
+    level = serializers.IntegerField(required=False)
+    items = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class PositionSerializer(serializers.Serializer):
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+
+
+class PublicAnnotationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    block = serializers.CharField()
+    start = serializers.IntegerField(help_text="Offset in the block's text.")
+    end = serializers.IntegerField()
+    exact = serializers.CharField()
+    prefix = serializers.CharField(allow_blank=True)
+    suffix = serializers.CharField(allow_blank=True)
+    position = PositionSerializer(help_text="Offsets in the article's plain text.")
+    certainty = serializers.CharField(allow_blank=True)
+    verdict = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True, help_text="Markdown.")
+    note_html = serializers.CharField(allow_blank=True, help_text="Sanitised HTML.")
+    sources = serializers.ListField(child=serializers.IntegerField())
+    created = serializers.DateTimeField(allow_null=True)
+    modified = serializers.DateTimeField(allow_null=True)
+
+
+class NumberedSourceSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    id = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    journal = serializers.CharField(allow_blank=True)
+    year = serializers.IntegerField(allow_null=True)
+    pmid = serializers.CharField(allow_blank=True)
+    doi = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+    design = serializers.CharField(allow_blank=True)
+
+
+class PublicArticleDetailSerializer(PublicArticleSerializer):
+    revision = serializers.IntegerField()
+    blocks = PublicBlockSerializer(many=True)
+    body_html = serializers.CharField()
+    annotations = PublicAnnotationSerializer(many=True)
+    sources = NumberedSourceSerializer(many=True)
+    reviewed_by = serializers.ListField(child=serializers.CharField())
+
+
+class TagCountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+# ---------------------------------------------------------------------------------------------
+# Public: reading
+
+
+def public_url(slug):
+    return settings.SITE_URL + reverse("articles:detail", kwargs={"slug": slug})
+
+
+def live_publications():
+    """Every public read starts here: current publications of published articles."""
+    return Publication.objects.live()
+
+
+def search_publications(queryset, query):
+    """Narrow `queryset` to publications matching `query`, with the public site's search
+    when it exists (articles.search), else a plain case-insensitive match on the text."""
+    try:
+        from articles.search import search_publications as site_search
+    except ImportError:
+        site_search = None
+    if site_search is not None:
+        return site_search(queryset, query)
+    for word in query.split()[:10]:
+        queryset = queryset.filter(search_text__icontains=word)
+    return queryset
+
+
+class PublicArticleFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(method="filter_tag", max_length=100, help_text="A tag name.")
+    verdict = django_filters.ChoiceFilter(
+        choices=Annotation.Verdict.choices,
+        method="filter_verdict",
+        help_text="Articles with at least one claim given this verdict.",
+    )
+    certainty = django_filters.ChoiceFilter(
+        choices=Annotation.Certainty.choices,
+        method="filter_certainty",
+        help_text="Articles with at least one claim rated at this certainty.",
+    )
+    q = django_filters.CharFilter(method="filter_q", max_length=200, help_text="Full-text search.")
+    ordering = django_filters.OrderingFilter(
+        fields=(("published_at", "published_at"), ("title", "title")),
+        help_text="published_at or title, with - for descending (default -published_at).",
+    )
+
+    class Meta:
+        model = Publication
+        fields = []
+
+    def filter_tag(self, queryset, name, value):
+        # Tags are frozen in the publication as a JSON list of names; matching the quoted,
+        # JSON-escaped name finds a whole element on both databases.
+        needle = json.dumps(value, ensure_ascii=not settings.IS_POSTGRES)
+        return queryset.filter(tags__icontains=needle)
+
+    def filter_verdict(self, queryset, name, value):
+        return queryset.filter(**{f"evidence_summary__by_verdict__{value}__gt": 0})
+
+    def filter_certainty(self, queryset, name, value):
+        return queryset.filter(**{f"evidence_summary__by_certainty__{value}__gt": 0})
+
+    def filter_q(self, queryset, name, value):
+        return search_publications(queryset, value) if value.strip() else queryset
+
+
+def public_article_item(publication):
+    return {
+        "slug": publication.article.slug,
+        "title": publication.title,
+        "summary": publication.summary,
+        "tags": publication.tags,
+        "published_at": publication.published_at.isoformat(),
+        "last_reviewed_at": (
+            publication.reviewed_at.isoformat() if publication.reviewed_at else None
+        ),
+        "evidence_summary": publication.evidence_summary,
+        "url": public_url(publication.article.slug),
+    }
+
+
+class PublicAPIView(ConditionalGetMixin, APIView):
+    authentication_classes = APIView.authentication_classes
+    permission_classes = [AllowAny]
+
+
+class PublicArticleListView(ConditionalGetMixin, generics.ListAPIView):
+    """Published articles, newest first. Filter by tag, verdict, certainty or `q`."""
+
+    permission_classes = [AllowAny]
+    filterset_class = PublicArticleFilter
+    serializer_class = PublicArticleSerializer
+
+    def get_queryset(self):
+        return (
+            live_publications()
+            .select_related("article")
+            .only(
+                "title", "summary", "tags", "published_at", "reviewed_at", "evidence_summary",
+                "article__slug",
+            )
+            .order_by("-published_at", "-pk")
+        )
+
+    @extend_schema(
+        operation_id="articles_list",
+        responses={200: PublicArticleSerializer(many=True), **error_responses(*PUBLIC_ERRORS)},
+        tags=["public"],
+    )
+    def get(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response([public_article_item(p) for p in page])
+
+
+class PublicArticleDetailView(PublicAPIView):
+    """The live publication of one article, as frozen when it was published."""
+
+    @extend_schema(
+        operation_id="articles_retrieve",
+        responses={200: PublicArticleDetailSerializer, **error_responses(*PUBLIC_ERRORS)},
+        tags=["public"],
+    )
+    def get(self, request, slug):
+        publication = get_object_or_404(
+            live_publications().only("public_json", "published_at"), article__slug=slug
+        )
+        self.last_modified = publication.published_at
+        return Response(publication.public_json)
+
+
+class PublicTagListView(PublicAPIView):
+    """Tags of published articles, with how many published articles carry each."""
+
+    @extend_schema(
+        operation_id="tags_list",
+        responses={200: TagCountSerializer(many=True), **error_responses(*PUBLIC_ERRORS)},
+        tags=["public"],
+    )
+    def get(self, request):
+        counts = Counter()
+        for tags in live_publications().values_list("tags", flat=True):
+            counts.update(set(tags or ()))
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
+        return Response([{"name": name, "count": count} for name, count in ordered])
+
+
+public_article_list = public_endpoint(PublicArticleListView)
+public_article_detail = public_endpoint(PublicArticleDetailView)
+public_tag_list = public_endpoint(PublicTagListView)
+
+
+# ---------------------------------------------------------------------------------------------
+# Editorial: who sees what
+
+VIEW_PERMISSION = "articles.view_article"
+IMPORT_PERMISSION = "articles.add_article"
+
+
+class CanViewArticles(IsAuthenticated):
+    """Signed in, and allowed to see articles in any state (Editors, Reviewers,
+    Publishers)."""
+
+    message = "Only editors, reviewers and publishers may use the editorial API."
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.has_perm(VIEW_PERMISSION)
+
+
+class EditorialPermission(IsAuthenticated):
+    """Signed in. Detail endpoints answer 404 (not 403) to a user who may not see articles,
+    so that an id reveals nothing; list endpoints answer 403."""
+
+
+def editorial_articles():
+    return Article.objects.select_related("draft").defer("draft__blocks")
+
+
+def get_visible_article(request, pk, *, queryset=None):
+    """Return article `pk` if the user may see it; 404 otherwise (unknown or not visible)."""
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise exceptions.NotFound("No article with this id is visible to you.")
+    queryset = queryset if queryset is not None else Article.objects.select_related("draft")
+    try:
+        return queryset.get(pk=pk)
+    except Article.DoesNotExist:
+        raise exceptions.NotFound("No article with this id is visible to you.")
+
+
+def workflow_error(error):
+    """Return the API exception for a workflow refusal, keeping its message and code."""
+    errors = getattr(error, "errors", None) or None
+    if isinstance(error, workflow.GateFailed):
+        errors = {"failures": error.failures}
+    if isinstance(error, workflow.StaleRevision):
+        return PreconditionFailed(str(error))
+    return DomainError(
+        status_code=error.http_status, detail=str(error), code=error.code, errors=errors
+    )
+
+
+def article_etag(article, tag_names):
+    """The article's version as the editorial API sees it: draft revision, state, tags."""
+    number = article.draft.number if article.draft_id else 0
+    tags = ",".join(sorted(tag_names))
+    digest = hashlib.blake2b(tags.encode("utf-8"), digest_size=4).hexdigest()
+    return f'"article-{article.pk}-r{number}-{article.state}-{digest}"'
+
+
+# ---------------------------------------------------------------------------------------------
+# Editorial: representations
+
+
+class ReviewerSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    due = serializers.DateField(allow_null=True)
+
+
+class EditorialArticleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    state = serializers.ChoiceField(choices=Article.State.choices)
+    title = serializers.CharField(allow_blank=True)
+    title_is_provisional = serializers.BooleanField()
+    summary = serializers.CharField(allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    revision = serializers.IntegerField(allow_null=True, help_text="The draft's number.")
+    reviewers = ReviewerSerializer(many=True)
+    is_live = serializers.BooleanField()
+    last_published_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    url = serializers.URLField(help_text="This resource in the editorial API.")
+    public_url = serializers.URLField(allow_null=True, help_text="The public page, when live.")
+
+
+class EditorialArticleDetailSerializer(EditorialArticleSerializer):
+    blocks = serializers.ListField(child=serializers.DictField())
+    source_url = serializers.CharField(allow_blank=True)
+    site_name = serializers.CharField(allow_blank=True)
+    original_filename = serializers.CharField(allow_blank=True)
+    etag = serializers.CharField(help_text="Send it back in If-Match to edit.")
+    allowed_actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(workflow.ACTIONS))
+    )
+
+
+def editorial_item(request, article, *, tag_names, assignments):
+    draft = article.draft if article.draft_id else None
+    return {
+        "id": article.pk,
+        "slug": article.slug,
+        "state": article.state,
+        "title": draft.title if draft else "",
+        "title_is_provisional": bool(draft and draft.title_is_provisional),
+        "summary": draft.summary if draft else "",
+        "tags": sorted(tag_names),
+        "revision": draft.number if draft else None,
+        "reviewers": [
+            {"username": a.reviewer.get_username(), "due": a.due.isoformat() if a.due else None}
+            for a in assignments
+        ],
+        "is_live": article.live_id is not None,
+        "last_published_at": (
+            article.last_published_at.isoformat() if article.last_published_at else None
+        ),
+        "created_at": article.created_at.isoformat(),
+        "updated_at": article.updated_at.isoformat(),
+        "url": request.build_absolute_uri(
+            reverse("api:editorial-article-detail", kwargs={"pk": article.pk})
+        ),
+        "public_url": public_url(article.slug) if article.live_id else None,
+    }
+
+
+def editorial_detail(request, article):
+    """Return the draft of `article` as the editorial API shows it, and its ETag."""
+    tag_names = list(article.tags.names())
+    assignments = list(article.review_assignments.select_related("reviewer").order_by("pk"))
+    item = editorial_item(request, article, tag_names=tag_names, assignments=assignments)
+    draft = article.draft if article.draft_id else None
+    etag = article_etag(article, tag_names)
+    item.update(
+        {
+            "blocks": draft.blocks if draft else [],
+            "source_url": article.source_url,
+            "site_name": article.site_name,
+            "original_filename": article.original_filename,
+            "etag": etag,
+            "allowed_actions": workflow.allowed_actions(article, request.user),
+        }
+    )
+    return item, etag
+
+
+def detail_response(request, article, status_code=status.HTTP_200_OK, extra=None):
+    item, etag = editorial_detail(request, article)
+    if extra:
+        item = {**item, **extra}
+    return Response(item, status=status_code, headers={"ETag": etag})
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, naming them, instead of silently ignoring them."""
+
+    refused_fields = {}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Send a JSON object."]}
+            )
+        unknown = [key for key in data if key not in self.fields]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    str(key): [self.refused_fields.get(key, "Unknown field.")]
+                    for key in unknown[:20]
+                }
+            )
+        return super().to_internal_value(data)
+
+
+STATE_REFUSED = "The state changes only through /transitions/ (e.g. {\"action\": \"publish\"})."
+
+
+# ---------------------------------------------------------------------------------------------
+# Editorial: filters
+
+
+class EditorialArticleFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=Article.State.choices)
+    tag = django_filters.CharFilter(method="filter_tag", max_length=100, help_text="A tag name.")
+    q = django_filters.CharFilter(
+        method="filter_q", max_length=200, help_text="Words in the title or slug."
+    )
+    assigned_to_me = django_filters.BooleanFilter(
+        method="filter_assigned_to_me", help_text="Only articles you are assigned to review."
+    )
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(pk__in=Article.objects.filter(tags__name__iexact=value).values("pk"))
+
+    def filter_q(self, queryset, name, value):
+        for word in value.split()[:10]:
+            queryset = queryset.filter(
+                Q(draft__title__icontains=word)
+                | Q(slug__icontains=word)
+            )
+        return queryset
+
+    def filter_assigned_to_me(self, queryset, name, value):
+        mine = ReviewAssignment.objects.filter(reviewer=self.request.user).values("article_id")
+        return queryset.filter(pk__in=mine) if value else queryset.exclude(pk__in=mine)
+
+
+# ---------------------------------------------------------------------------------------------
+# Editorial: articles
+
+
+class ImportJSONSerializer(StrictSerializer):
+    format = serializers.ChoiceField(choices=["text", "html", "markdown"])
+    content = serializers.CharField(trim_whitespace=False)
+    source_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=50
+    )
+    refused_fields = {"state": STATE_REFUSED, "publish": STATE_REFUSED,
+                      "publish_at": STATE_REFUSED}
+
+
+class ImportReportSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=ImportRecord.Result.choices)
+    title = serializers.CharField(allow_blank=True)
+    blocks = serializers.IntegerField()
+    sources = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
+    dropped = serializers.ListField(child=serializers.DictField())
+    error = serializers.CharField(allow_blank=True, allow_null=True)
+
+
+class ImportResponseSerializer(EditorialArticleDetailSerializer):
+    import_report = ImportReportSerializer()
+
+
+class EditorialArticleListView(generics.ListAPIView):
+    """Every article you may see, in any state, most recently changed first; POST imports
+    one (a file, or JSON text)."""
+
+    permission_classes = [CanViewArticles]
+    filterset_class = EditorialArticleFilter
+    parser_classes = [SafeJSONParser, MultiPartParser]
+
+    def get_queryset(self):
+        return (
+            editorial_articles()
+            .prefetch_related(
+                "tags",
+                Prefetch(
+                    "review_assignments",
+                    queryset=ReviewAssignment.objects.select_related("reviewer").order_by("pk"),
+                ),
+            )
+            .order_by("-updated_at", "-pk")
+        )
+
+    @extend_schema(
+        operation_id="editorial_articles_list",
+        responses={
+            200: EditorialArticleSerializer(many=True),
+            **error_responses(*EDITORIAL_READ_ERRORS),
+        },
+        tags=["editorial"],
+    )
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(
+            [
+                editorial_item(
+                    request,
+                    article,
+                    tag_names=[t.name for t in article.tags.all()],
+                    assignments=list(article.review_assignments.all()),
+                )
+                for article in page
+            ]
+        )
+
+    @extend_schema(
+        operation_id="editorial_articles_import",
+        description=(
+            "Import one article: multipart with a `file`, or JSON `{format, content, "
+            "source_url?, tags?}`. The same importer as the admin and the command; the "
+            "response holds the article and the import report. Nothing here changes a state."
+        ),
+        request={
+            "application/json": ImportJSONSerializer,
+            "multipart/form-data": inline_serializer(
+                "ImportUpload",
+                {
+                    "file": serializers.FileField(),
+                    "source_url": serializers.URLField(required=False),
+                    "tags": serializers.CharField(required=False, help_text="Comma-separated."),
+                },
+            ),
+        },
+        responses={
+            201: ImportResponseSerializer,
+            200: OpenApiResponse(ImportResponseSerializer, description="Unchanged re-import."),
+            **error_responses(400, 401, 403, 413, 415, 429),
+        },
+        tags=["editorial"],
+    )
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm(IMPORT_PERMISSION):
+            raise exceptions.PermissionDenied("Only editors may import articles.")
+        limit = settings.KETASITE_IMPORT_MAX_BYTES
+        too_large = PayloadTooLarge(f"An import may be at most {limit} bytes.")
+        if request.content_type.startswith("multipart/"):
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            if declared > limit + 65536:
+                raise too_large
+            data, options = self._from_upload(request, limit, too_large)
+        else:
+            incoming = ImportJSONSerializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            values = incoming.validated_data
+            data = values["content"].encode("utf-8")
+            if len(data) > limit:
+                raise too_large
+            options = {
+                "filename": "",
+                "format": values["format"],
+                "source_url": values.get("source_url", ""),
+                "tags": values.get("tags", ()),
+            }
+        return run_import(request, data, options)
+
+    def _from_upload(self, request, limit, too_large):
+        unknown = [key for key in request.data if key not in ("file", "source_url", "tags")]
+        if unknown:
+            raise exceptions.ValidationError({key: [STATE_REFUSED if key in (
+                "state", "publish", "publish_at") else "Unknown field."] for key in unknown})
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise exceptions.ValidationError({"file": ["Attach the file to import as `file`."]})
+        if upload.size > limit:
+            raise too_large
+        fields = serializers.Serializer()
+        url_field = serializers.URLField(max_length=2000, allow_blank=True)
+        url_field.bind("source_url", fields)
+        source_url = request.data.get("source_url", "")
+        try:
+            source_url = url_field.run_validation(source_url)
+        except exceptions.ValidationError as error:
+            raise exceptions.ValidationError({"source_url": error.detail})
+        tags = [t.strip() for t in str(request.data.get("tags", "")).split(",") if t.strip()]
+        if any(len(t) > 100 for t in tags):
+            raise exceptions.ValidationError({"tags": ["A tag has at most 100 characters."]})
+        return upload.read(), {
+            "filename": (upload.name or "")[:255],
+            "format": None,
+            "source_url": source_url,
+            "tags": tags,
+        }
+
+
+def run_import(request, data, options):
+    """Import `data` through the importer and answer with the article and the report."""
+    from articles.importing import import_bytes
+
+    try:
+        outcome = import_bytes(
+            data,
+            filename=options["filename"],
+            source_url=options["source_url"],
+            tags=tuple(options["tags"]),
+            actor=request.user,
+            format=options["format"],
+        )
+    except workflow.WorkflowError as error:
+        raise workflow_error(error)
+    report = {
+        "result": outcome.result,
+        "title": outcome.title or "",
+        "blocks": outcome.blocks or 0,
+        "sources": outcome.sources or 0,
+        "warnings": list(outcome.warnings or ()),
+        "dropped": list(outcome.dropped or ()),
+        "error": outcome.error or None,
+    }
+    if outcome.result == "failed" or outcome.article is None:
+        field = "file" if options["filename"] else "content"
+        unsupported = getattr(outcome, "unsupported", False)
+        raise DomainError(
+            status_code=415 if unsupported else 400,
+            detail=outcome.error or "The import failed.",
+            code="unsupported_format" if unsupported else "import_failed",
+            errors={field: [outcome.error or "The import failed."]},
+        )
+    article = Article.objects.select_related("draft").get(pk=outcome.article.pk)
+    code = status.HTTP_200_OK if outcome.result == "unchanged" else status.HTTP_201_CREATED
+    return detail_response(request, article, code, extra={"import_report": report})
+
+
+class ArticlePatchSerializer(StrictSerializer):
+    title = serializers.CharField(max_length=300, required=False)
+    summary = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+    blocks = serializers.ListField(
+        child=serializers.JSONField(), required=False,
+        help_text="Typed blocks [{id?, type, text | items | question/answer, level?}].",
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=50
+    )
+    message = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="What changed, and why."
+    )
+    refused_fields = {"state": STATE_REFUSED, "publish": STATE_REFUSED,
+                      "publish_at": STATE_REFUSED}
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="The ETag you read. Required: missing gives 428, stale gives 412.",
+)
+
+
+class EditorialArticleDetailView(APIView):
+    """The draft of one article; PATCH saves an edit as a new revision."""
+
+    permission_classes = [EditorialPermission]
+
+    @extend_schema(
+        operation_id="editorial_articles_retrieve",
+        responses={200: EditorialArticleDetailSerializer, **error_responses(401, 404, 429)},
+        tags=["editorial"],
+    )
+    def get(self, request, pk):
+        return detail_response(request, get_visible_article(request, pk))
+
+    @extend_schema(
+        operation_id="editorial_articles_partial_update",
+        parameters=[IF_MATCH],
+        request=ArticlePatchSerializer,
+        responses={
+            200: EditorialArticleDetailSerializer,
+            **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 428, 429),
+        },
+        tags=["editorial"],
+    )
+    def patch(self, request, pk):
+        article = get_visible_article(request, pk)
+        _, etag = editorial_detail(request, article)
+        precondition = if_match_state(request, etag)
+        if precondition == "missing":
+            raise PreconditionRequired()
+        if precondition == "stale":
+            raise PreconditionFailed()
+        incoming = ArticlePatchSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        changes = incoming.validated_data
+        try:
+            workflow.save_revision(
+                article,
+                actor=request.user,
+                base_number=article.draft.number if article.draft_id else 0,
+                title=changes.get("title"),
+                summary=changes.get("summary"),
+                blocks=changes.get("blocks"),
+                tags=changes.get("tags"),
+                message=changes.get("message", ""),
+            )
+        except workflow.WorkflowError as error:
+            raise workflow_error(error)
+        return detail_response(request, get_visible_article(request, pk))
+
+
+class RevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    parent = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    author = serializers.CharField(allow_null=True)
+    message = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+
+
+class RevisionDetailSerializer(RevisionSerializer):
+    summary = serializers.CharField(allow_blank=True)
+    blocks = serializers.ListField(child=serializers.DictField())
+    plain_text = serializers.CharField(allow_blank=True)
+
+
+def revision_item(revision, *, full=False):
+    item = {
+        "number": revision.number,
+        "parent": revision.parent.number if revision.parent_id else None,
+        "title": revision.title,
+        "author": revision.author.get_username() if revision.author_id else None,
+        "message": revision.message,
+        "created_at": revision.created_at.isoformat(),
+    }
+    if full:
+        item.update(
+            {
+                "summary": revision.summary,
+                "blocks": revision.blocks,
+                "plain_text": plain_text(revision.blocks),
+            }
+        )
+    return item
+
+
+class RevisionListView(generics.GenericAPIView):
+    """The revision history of one article, newest first."""
+
+    permission_classes = [EditorialPermission]
+    queryset = Revision.objects.none()
+
+    @extend_schema(
+        operation_id="editorial_revisions_list",
+        responses={200: RevisionSerializer(many=True), **error_responses(401, 404, 429)},
+        tags=["editorial"],
+    )
+    def get(self, request, pk):
+        article = get_visible_article(request, pk)
+        revisions = (
+            article.revisions.select_related("author", "parent")
+            .only("number", "title", "message", "created_at", "author__username",
+                  "parent__number", "article_id")
+            .order_by("-number")
+        )
+        page = self.paginate_queryset(revisions)
+        return self.get_paginated_response([revision_item(r) for r in page])
+
+
+class RevisionDetailView(APIView):
+    """One revision of an article, with its blocks."""
+
+    permission_classes = [EditorialPermission]
+
+    @extend_schema(
+        operation_id="editorial_revisions_retrieve",
+        responses={200: RevisionDetailSerializer, **error_responses(401, 404, 429)},
+        tags=["editorial"],
+    )
+    def get(self, request, pk, number):
+        article = get_visible_article(request, pk)
+        revision = article.revisions.select_related("author", "parent").filter(
+            number=number
+        ).first()
+        if revision is None:
+            raise exceptions.NotFound(f"This article has no revision {number}.")
+        return Response(revision_item(revision, full=True))
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    from_ = serializers.IntegerField(min_value=1, max_value=2_147_483_647)
+    to = serializers.IntegerField(min_value=1, max_value=2_147_483_647)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+DIFF_STATUSES = ["same", "changed", "added", "removed"]
+WORKFLOW_ACTIONS = list(workflow.ACTIONS)
+
+
+class DiffEntrySerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True)
+    type = serializers.CharField()
+    status = serializers.ChoiceField(choices=DIFF_STATUSES)
+    html = serializers.CharField(allow_blank=True, help_text="Escaped, with <ins> and <del>.")
+
+
+class DiffSerializer(serializers.Serializer):
+    from_revision = serializers.IntegerField()
+    to_revision = serializers.IntegerField()
+    title = DiffEntrySerializer()
+    summary = DiffEntrySerializer()
+    blocks = DiffEntrySerializer(many=True)
+    changed = serializers.IntegerField()
+
+
+class RevisionDiffView(APIView):
+    """A word diff between two revisions, block by block."""
+
+    permission_classes = [EditorialPermission]
+
+    @extend_schema(
+        operation_id="editorial_revisions_diff",
+        parameters=[
+            OpenApiParameter("from", int, required=True, description="Revision number."),
+            OpenApiParameter("to", int, required=True, description="Revision number."),
+        ],
+        responses={200: DiffSerializer, **error_responses(400, 401, 404, 429)},
+        tags=["editorial"],
+    )
+    def get(self, request, pk):
+        from articles.diffing import diff_revisions
+
+        article = get_visible_article(request, pk)
+        query = DiffQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        numbers = (query.validated_data["from"], query.validated_data["to"])
+        revisions = {r.number: r for r in article.revisions.filter(number__in=numbers)}
+        missing = [n for n in numbers if n not in revisions]
+        if missing:
+            raise exceptions.NotFound(f"This article has no revision {missing[0]}.")
+        diff = diff_revisions(revisions[numbers[0]], revisions[numbers[1]])
+        return Response({"from_revision": numbers[0], "to_revision": numbers[1], **diff})
+
+
+class ReviewersInputSerializer(StrictSerializer):
+    reviewers = serializers.ListField(
+        child=serializers.CharField(max_length=150), max_length=50,
+        help_text="Usernames of Reviewers.",
+    )
+    due = serializers.DateField(required=False, allow_null=True)
+
+
+class ReviewersView(APIView):
+    """Assign the article's reviewers (replacing the previous set); no new revision."""
+
+    permission_classes = [EditorialPermission]
+
+    @extend_schema(
+        operation_id="editorial_reviewers_update",
+        request=ReviewersInputSerializer,
+        responses={
+            200: inline_serializer("Reviewers", {"reviewers": ReviewerSerializer(many=True)}),
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+        },
+        tags=["editorial"],
+    )
+    def put(self, request, pk):
+        article = get_visible_article(request, pk)
+        incoming = ReviewersInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            assignments = workflow.assign_reviewers(
+                article,
+                actor=request.user,
+                reviewers=incoming.validated_data["reviewers"],
+                due=incoming.validated_data.get("due"),
+            )
+        except workflow.WorkflowError as error:
+            raise workflow_error(error)
+        return Response(
+            {
+                "reviewers": [
+                    {
+                        "username": a.reviewer.get_username(),
+                        "due": a.due.isoformat() if a.due else None,
+                    }
+                    for a in assignments
+                ]
+            }
+        )
+
+
+class TransitionInputSerializer(StrictSerializer):
+    action = serializers.ChoiceField(choices=list(workflow.ACTIONS))
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    publish_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="For a scheduled publish."
+    )
+
+
+class TransitionView(APIView):
+    """Move the article through the workflow: the same functions as the admin."""
+
+    permission_classes = [EditorialPermission]
+
+    @extend_schema(
+        operation_id="editorial_transitions_create",
+        request=TransitionInputSerializer,
+        responses={
+            200: EditorialArticleDetailSerializer,
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+        },
+        tags=["editorial"],
+    )
+    def post(self, request, pk):
+        article = get_visible_article(request, pk)
+        incoming = TransitionInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        values = incoming.validated_data
+        try:
+            workflow.perform(
+                article,
+                action=values["action"],
+                actor=request.user,
+                comment=values.get("comment", ""),
+                publish_at=values.get("publish_at"),
+            )
+        except workflow.WorkflowError as error:
+            raise workflow_error(error)
+        return detail_response(request, get_visible_article(request, pk))
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    action = serializers.CharField()
+    from_state = serializers.CharField(allow_blank=True)
+    to_state = serializers.CharField(allow_blank=True)
+    actor = serializers.CharField(allow_null=True)
+    revision = serializers.IntegerField(allow_null=True)
+    comment = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+
+
+class EventListView(generics.GenericAPIView):
+    """The audit log of one article, oldest first."""
+
+    permission_classes = [EditorialPermission]
+    queryset = WorkflowEvent.objects.none()
+
+    @extend_schema(
+        operation_id="editorial_events_list",
+        responses={200: EventSerializer(many=True), **error_responses(401, 404, 429)},
+        tags=["editorial"],
+    )
+    def get(self, request, pk):
+        article = get_visible_article(request, pk)
+        events = (
+            WorkflowEvent.objects.filter(article=article)
+            .select_related("actor", "revision")
+            .only("action", "from_state", "to_state", "comment", "created_at",
+                  "actor__username", "revision__number", "article_id")
+            .order_by("created_at", "pk")
+        )
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(
+            [
+                {
+                    "id": event.pk,
+                    "action": event.action,
+                    "from_state": event.from_state,
+                    "to_state": event.to_state,
+                    "actor": event.actor.get_username() if event.actor_id else None,
+                    "revision": event.revision.number if event.revision_id else None,
+                    "comment": event.comment,
+                    "created_at": event.created_at.isoformat(),
+                }
+                for event in page
+            ]
+        )

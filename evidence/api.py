@@ -1,0 +1,661 @@
+"""The evidence API: published annotations (also as W3C Web Annotations) and sources, and the
+editorial annotation endpoints.
+
+Public endpoints read the annotations frozen in live publications; editorial ones call
+`evidence.annotations` and map its errors to responses.
+"""
+
+import re
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from articles.api import (
+    VIEW_PERMISSION,
+    EditorialPermission,
+    PublicAnnotationSerializer,
+    StrictSerializer,
+    get_visible_article,
+    live_publications,
+    public_url,
+)
+from evidence import annotations as annotation_rules
+from evidence.models import Annotation, ReviewComment, Source
+from ketasite.api import (
+    PUBLIC_ERRORS,
+    W3C_ANNOTATION_PROFILE,
+    ApiJSONRenderer,
+    ConditionalGetMixin,
+    DomainError,
+    InvalidInput,
+    JSONLDRenderer,
+    PreconditionFailed,
+    PreconditionRequired,
+    error_responses,
+    public_endpoint,
+    wants_jsonld,
+)
+
+# ---------------------------------------------------------------------------------------------
+# W3C Web Annotation form
+
+
+def _w3c_time(value):
+    """ISO 8601 as stored, with UTC written as Z (xsd:dateTime)."""
+    if not value:
+        return None
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+
+def w3c_annotation(item, *, annotation_url, page_url, with_context=True):
+    """Return one frozen public annotation as a W3C Web Annotation (JSON-LD).
+
+    The body carries the reviewer note (assessing) and the verdict and certainty
+    (classifying, `not_rated` when blank); the target is the public page, selected by quote
+    and by position in the article's plain text.
+    """
+    body = []
+    if item.get("note"):
+        body.append(
+            {
+                "type": "TextualBody",
+                "purpose": "assessing",
+                "format": "text/markdown",
+                "value": item["note"],
+            }
+        )
+    body.append(
+        {
+            "type": "TextualBody",
+            "purpose": "classifying",
+            "value": f"verdict:{item.get('verdict') or 'not_rated'}",
+        }
+    )
+    body.append(
+        {
+            "type": "TextualBody",
+            "purpose": "classifying",
+            "value": f"certainty:{item.get('certainty') or 'not_rated'}",
+        }
+    )
+    annotation = {}
+    if with_context:
+        annotation["@context"] = W3C_ANNOTATION_PROFILE
+    annotation.update(
+        {
+            "id": annotation_url,
+            "type": "Annotation",
+            "motivation": "assessing",
+            "body": body,
+            "target": {
+                "source": page_url,
+                "selector": [
+                    {
+                        "type": "TextQuoteSelector",
+                        "exact": item["exact"],
+                        "prefix": item.get("prefix", ""),
+                        "suffix": item.get("suffix", ""),
+                    },
+                    {
+                        "type": "TextPositionSelector",
+                        "start": item["position"]["start"],
+                        "end": item["position"]["end"],
+                    },
+                ],
+            },
+        }
+    )
+    for name in ("created", "modified"):
+        if item.get(name):
+            annotation[name] = _w3c_time(item[name])
+    return annotation
+
+
+def w3c_collection(items, *, collection_url, label, annotation_url, page_url):
+    """Return a W3C AnnotationCollection holding every item on its one embedded page."""
+    collection = {
+        "@context": W3C_ANNOTATION_PROFILE,
+        "id": collection_url,
+        "type": "AnnotationCollection",
+        "label": label,
+        "total": len(items),
+    }
+    if items:
+        collection["first"] = {
+            "id": f"{collection_url}#page1",
+            "type": "AnnotationPage",
+            "startIndex": 0,
+            "items": [
+                w3c_annotation(
+                    item, annotation_url=annotation_url(item), page_url=page_url,
+                    with_context=False,
+                )
+                for item in items
+            ],
+        }
+    return collection
+
+
+def annotation_api_url(request, annotation_id):
+    return request.build_absolute_uri(f"/api/v1/annotations/{annotation_id}/")
+
+
+# ---------------------------------------------------------------------------------------------
+# Public
+
+
+class PublicArticleAnnotationsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = PublicAnnotationSerializer(many=True)
+
+
+class PublicSourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "title", "journal", "year", "pmid", "doi", "url", "design"]
+        ref_name = "PublicSource"
+
+
+W3C_NOTE = (
+    " With `Accept: application/ld+json` or `?format=jsonld` the response is a W3C Web "
+    "Annotation (JSON-LD, profile http://www.w3.org/ns/anno.jsonld)."
+)
+
+
+class PublicW3CView(ConditionalGetMixin, APIView):
+    permission_classes = [AllowAny]
+    renderer_classes = [ApiJSONRenderer, JSONLDRenderer]
+
+
+class PublicArticleAnnotationsView(PublicW3CView):
+    """The published annotations of one article, in reading order."""
+
+    @extend_schema(
+        operation_id="articles_annotations_list",
+        description="Every published annotation of the article, on one page." + W3C_NOTE,
+        responses={
+            (200, "application/json"): PublicArticleAnnotationsSerializer,
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="A W3C AnnotationCollection."
+            ),
+            **error_responses(*PUBLIC_ERRORS),
+        },
+        tags=["public"],
+    )
+    def get(self, request, slug):
+        publication = get_object_or_404(
+            live_publications().only("annotations", "published_at"), article__slug=slug
+        )
+        self.last_modified = publication.published_at
+        items = publication.annotations
+        if wants_jsonld(request):
+            return Response(
+                w3c_collection(
+                    items,
+                    collection_url=request.build_absolute_uri(request.path),
+                    label=f"Rated claims in {slug}",
+                    annotation_url=lambda item: annotation_api_url(request, item["id"]),
+                    page_url=public_url(slug),
+                )
+            )
+        return Response({"count": len(items), "next": None, "previous": None, "results": items})
+
+
+class PublicAnnotationDetailView(PublicW3CView):
+    """One published annotation, as it is in its article's live publication."""
+
+    @extend_schema(
+        operation_id="annotations_retrieve",
+        description="One published annotation." + W3C_NOTE,
+        responses={
+            (200, "application/json"): PublicAnnotationSerializer,
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="A W3C Annotation."
+            ),
+            **error_responses(*PUBLIC_ERRORS),
+        },
+        tags=["public"],
+    )
+    def get(self, request, pk):
+        article_id = (
+            Annotation.objects.filter(pk=pk).values_list("article_id", flat=True).first()
+        )
+        publication = (
+            live_publications()
+            .filter(article_id=article_id)
+            .select_related("article")
+            .only("annotations", "published_at", "article__slug")
+            .first()
+            if article_id is not None
+            else None
+        )
+        item = next(
+            (a for a in (publication.annotations if publication else ()) if a["id"] == pk), None
+        )
+        if item is None:
+            raise_not_found()
+        self.last_modified = publication.published_at
+        slug = publication.article.slug
+        if wants_jsonld(request):
+            return Response(
+                w3c_annotation(
+                    item,
+                    annotation_url=request.build_absolute_uri(request.path),
+                    page_url=public_url(slug),
+                )
+            )
+        return Response({**item, "article": slug})
+
+
+def raise_not_found():
+    from rest_framework.exceptions import NotFound
+
+    raise NotFound("No published annotation has this id.")
+
+
+def cited_sources():
+    """Sources in the frozen references of a live publication (its citations and the
+    sources behind its annotations, as they were when published)."""
+    ids = set()
+    for references in live_publications().values_list("sources", flat=True):
+        ids.update(ref["id"] for ref in references or () if isinstance(ref, dict))
+    return Source.objects.filter(pk__in=sorted(ids))
+
+
+class PublicSourceListView(ConditionalGetMixin, generics.ListAPIView):
+    """Sources cited by published articles, by title."""
+
+    permission_classes = [AllowAny]
+    serializer_class = PublicSourceSerializer
+    filterset_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Source.objects.none()
+        return cited_sources().order_by("title", "pk")
+
+    @extend_schema(
+        operation_id="sources_list",
+        responses={200: PublicSourceSerializer(many=True), **error_responses(*PUBLIC_ERRORS)},
+        tags=["public"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PublicSourceDetailView(ConditionalGetMixin, generics.RetrieveAPIView):
+    """One source cited by a published article."""
+
+    permission_classes = [AllowAny]
+    serializer_class = PublicSourceSerializer
+
+    def get_queryset(self):
+        return cited_sources()
+
+    @extend_schema(
+        operation_id="sources_retrieve",
+        responses={200: PublicSourceSerializer, **error_responses(*PUBLIC_ERRORS)},
+        tags=["public"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+public_article_annotations = public_endpoint(PublicArticleAnnotationsView)
+public_annotation_detail = public_endpoint(PublicAnnotationDetailView)
+public_source_list = public_endpoint(PublicSourceListView)
+public_source_detail = public_endpoint(PublicSourceDetailView)
+
+
+# ---------------------------------------------------------------------------------------------
+# Editorial
+
+
+def annotation_etag(annotation):
+    return f'"annotation-{annotation.pk}-v{annotation.version}"'
+
+
+ETAG_VERSION = re.compile(r'^(?:W/)?"annotation-(\d+)-v(\d+)"$')
+
+
+def annotation_error(error):
+    """Return the API exception for a refusal by evidence.annotations."""
+    if isinstance(error, annotation_rules.StaleAnnotation):
+        return PreconditionFailed(str(error))
+    if isinstance(error, annotation_rules.AnnotationError):
+        return InvalidInput(error.errors, detail=str(error) or None)
+    return DomainError(
+        status_code=getattr(error, "http_status", 403), detail=str(error), code=error.code
+    )
+
+
+RULE_ERRORS = (
+    annotation_rules.AnnotationError,
+    annotation_rules.AnnotationNotAllowed,
+    annotation_rules.StaleAnnotation,
+)
+
+
+class CommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(allow_null=True)
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class EditorialAnnotationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    article = serializers.IntegerField()
+    revision = serializers.IntegerField(help_text="The revision's number.")
+    block = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    exact = serializers.CharField()
+    prefix = serializers.CharField(allow_blank=True)
+    suffix = serializers.CharField(allow_blank=True)
+    certainty = serializers.CharField(allow_blank=True)
+    verdict = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True)
+    note_html = serializers.CharField(allow_blank=True)
+    sources = serializers.ListField(child=serializers.IntegerField())
+    status = serializers.ChoiceField(choices=Annotation.Status.choices)
+    version = serializers.IntegerField()
+    is_published = serializers.BooleanField()
+    author = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    modified_at = serializers.DateTimeField()
+    etag = serializers.CharField(help_text="Send it back in If-Match to change it.")
+
+
+class EditorialAnnotationDetailSerializer(EditorialAnnotationSerializer):
+    comments = CommentSerializer(many=True)
+
+
+def comment_item(comment):
+    return {
+        "id": comment.pk,
+        "author": comment.author.get_username() if comment.author_id else None,
+        "body": comment.body,
+        "created_at": comment.created_at.isoformat(),
+        "resolved_at": comment.resolved_at.isoformat() if comment.resolved_at else None,
+    }
+
+
+def editorial_annotation_item(annotation, *, comments=None):
+    item = {
+        "id": annotation.pk,
+        "article": annotation.article_id,
+        "revision": annotation.revision.number,
+        "block": annotation.block_id,
+        "start": annotation.start,
+        "end": annotation.end,
+        "exact": annotation.exact,
+        "prefix": annotation.prefix,
+        "suffix": annotation.suffix,
+        "certainty": annotation.certainty,
+        "verdict": annotation.verdict,
+        "note": annotation.note,
+        "note_html": annotation.note_html,
+        "sources": sorted(source.pk for source in annotation.sources.all()),
+        "status": annotation.status,
+        "version": annotation.version,
+        "is_published": annotation.first_published_at is not None,
+        "author": annotation.author.get_username() if annotation.author_id else None,
+        "created_at": annotation.created_at.isoformat(),
+        "modified_at": annotation.modified_at.isoformat(),
+        "etag": annotation_etag(annotation),
+    }
+    if comments is not None:
+        item["comments"] = [comment_item(c) for c in comments]
+    return item
+
+
+def editorial_annotations():
+    return Annotation.objects.select_related("revision", "author").prefetch_related(
+        Prefetch("sources", queryset=Source.objects.only("pk"))
+    )
+
+
+def get_visible_annotation(request, pk):
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise exceptions.NotFound("No annotation with this id is visible to you.")
+    annotation = editorial_annotations().filter(pk=pk).first()
+    if annotation is None:
+        raise exceptions.NotFound("No annotation with this id is visible to you.")
+    return annotation
+
+
+def annotation_detail_response(annotation, status_code=status.HTTP_200_OK):
+    comments = ReviewComment.objects.filter(annotation=annotation).select_related("author")
+    return Response(
+        editorial_annotation_item(annotation, comments=list(comments)),
+        status=status_code,
+        headers={"ETag": annotation_etag(annotation)},
+    )
+
+
+class AnnotationCreateSerializer(StrictSerializer):
+    block = serializers.CharField(max_length=64)
+    start = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    end = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    exact = serializers.CharField(required=False, trim_whitespace=False, max_length=200_000)
+    certainty = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    verdict = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    note = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=50_000
+    )
+    sources = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62), required=False,
+        max_length=200,
+    )
+
+
+STATUS_CHANGES = [Annotation.Status.OPEN.value, Annotation.Status.RESOLVED.value]
+
+
+class AnnotationPatchSerializer(AnnotationCreateSerializer):
+    block = serializers.CharField(max_length=64, required=False)
+    start = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    end = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    status = serializers.ChoiceField(
+        choices=STATUS_CHANGES, required=False,
+        help_text="resolved to resolve it (a published annotation cannot be deleted), open to "
+        "reopen it.",
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**31,
+        help_text="The version you read, when you do not send If-Match.",
+    )
+
+
+class EditorialArticleAnnotationsView(generics.GenericAPIView):
+    """The annotations on an article's draft (and its orphaned ones); POST marks a passage."""
+
+    permission_classes = [EditorialPermission]
+    queryset = Annotation.objects.none()
+
+    @extend_schema(
+        operation_id="editorial_article_annotations_list",
+        responses={
+            200: EditorialAnnotationSerializer(many=True),
+            **error_responses(400, 401, 404, 429),
+        },
+        tags=["editorial"],
+    )
+    def get(self, request, pk):
+        article = get_visible_article(request, pk)
+        annotations = (
+            editorial_annotations()
+            .filter(article=article)
+            .filter(Q(revision_id=article.draft_id) | Q(status=Annotation.Status.ORPHANED))
+            .order_by("block_id", "start", "pk")
+        )
+        page = self.paginate_queryset(annotations)
+        return self.get_paginated_response([editorial_annotation_item(a) for a in page])
+
+    @extend_schema(
+        operation_id="editorial_article_annotations_create",
+        request=AnnotationCreateSerializer,
+        responses={
+            201: EditorialAnnotationDetailSerializer,
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+        },
+        tags=["editorial"],
+    )
+    def post(self, request, pk):
+        article = get_visible_article(request, pk)
+        incoming = AnnotationCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        values = incoming.validated_data
+        try:
+            annotation = annotation_rules.create_annotation(
+                article=article,
+                actor=request.user,
+                block_id=values["block"],
+                start=values["start"],
+                end=values["end"],
+                exact=values.get("exact"),
+                certainty=values.get("certainty", ""),
+                verdict=values.get("verdict", ""),
+                note=values.get("note", ""),
+                sources=values.get("sources", ()),
+            )
+        except RULE_ERRORS as error:
+            raise annotation_error(error)
+        return annotation_detail_response(
+            editorial_annotations().get(pk=annotation.pk), status.HTTP_201_CREATED
+        )
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="The ETag you read (or send `version` in the body): stale gives 412, "
+    "neither gives 428.",
+)
+
+
+def expected_version(request, annotation, body_version):
+    """Return the version the client's change is based on, from If-Match or the body."""
+    header = request.META.get("HTTP_IF_MATCH")
+    if header:
+        match = ETAG_VERSION.match(header.strip())
+        if not match or int(match.group(1)) != annotation.pk:
+            raise PreconditionFailed()
+        return int(match.group(2))
+    if body_version is not None:
+        return body_version
+    raise PreconditionRequired(
+        "Send the ETag you read in If-Match (or the version in the body), so no change is "
+        "overwritten."
+    )
+
+
+class EditorialAnnotationDetailView(APIView):
+    """One annotation with its review thread; PATCH changes it, DELETE removes it."""
+
+    permission_classes = [EditorialPermission]
+
+    @extend_schema(
+        operation_id="editorial_annotations_retrieve",
+        responses={200: EditorialAnnotationDetailSerializer, **error_responses(401, 404, 429)},
+        tags=["editorial"],
+    )
+    def get(self, request, pk):
+        return annotation_detail_response(get_visible_annotation(request, pk))
+
+    @extend_schema(
+        operation_id="editorial_annotations_partial_update",
+        parameters=[IF_MATCH],
+        request=AnnotationPatchSerializer,
+        responses={
+            200: EditorialAnnotationDetailSerializer,
+            **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 428, 429),
+        },
+        tags=["editorial"],
+    )
+    def patch(self, request, pk):
+        annotation = get_visible_annotation(request, pk)
+        body_version = request.data.get("version") if isinstance(request.data, dict) else None
+        version = expected_version(
+            request, annotation, body_version if isinstance(body_version, int) else None
+        )
+        incoming = AnnotationPatchSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        changes = dict(incoming.validated_data)
+        changes.pop("version", None)
+        new_status = changes.pop("status", None)
+        if "block" in changes:
+            changes["block_id"] = changes.pop("block")
+        try:
+            if changes or new_status is None:
+                annotation = annotation_rules.update_annotation(
+                    annotation, actor=request.user, expected_version=version, **changes
+                )
+                version = annotation.version
+            if new_status == Annotation.Status.RESOLVED:
+                annotation_rules.resolve_annotation(
+                    annotation, actor=request.user, expected_version=version
+                )
+            elif new_status == Annotation.Status.OPEN:
+                annotation_rules.reopen_annotation(
+                    annotation, actor=request.user, expected_version=version
+                )
+        except RULE_ERRORS as error:
+            raise annotation_error(error)
+        return annotation_detail_response(editorial_annotations().get(pk=pk))
+
+    @extend_schema(
+        operation_id="editorial_annotations_destroy",
+        responses={204: None, **error_responses(401, 403, 404, 409, 412, 429)},
+        tags=["editorial"],
+    )
+    def delete(self, request, pk):
+        annotation = get_visible_annotation(request, pk)
+        sent_if_match = bool(request.META.get("HTTP_IF_MATCH"))
+        if sent_if_match and expected_version(request, annotation, None) != annotation.version:
+            raise PreconditionFailed()
+        try:
+            annotation_rules.delete_annotation(annotation, actor=request.user)
+        except RULE_ERRORS as error:
+            raise annotation_error(error)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommentInputSerializer(StrictSerializer):
+    body = serializers.CharField(max_length=10_000, trim_whitespace=False)
+
+
+class EditorialCommentView(APIView):
+    """Add an internal review comment under an annotation (never public)."""
+
+    permission_classes = [EditorialPermission]
+
+    @extend_schema(
+        operation_id="editorial_annotation_comments_create",
+        request=CommentInputSerializer,
+        responses={
+            201: CommentSerializer,
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+        },
+        tags=["editorial"],
+    )
+    def post(self, request, pk):
+        annotation = get_visible_annotation(request, pk)
+        incoming = CommentInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            comment = annotation_rules.add_comment(
+                annotation, actor=request.user, body=incoming.validated_data["body"]
+            )
+        except RULE_ERRORS as error:
+            raise annotation_error(error)
+        return Response(comment_item(comment), status=status.HTTP_201_CREATED)

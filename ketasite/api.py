@@ -1,0 +1,507 @@
+"""Shared plumbing of the JSON API: the error shape, parsing, rendering, throttles, paging,
+conditional requests and the token endpoint.
+
+Every error under /api/ has one shape: {"detail": sentence, "code": machine code, "errors":
+{field: [messages]}} with `errors` only for validation problems. DRF's own exceptions, Django's
+404/403/400/500 pages and the lock-out of django-axes are all turned into it here.
+"""
+
+import hashlib
+import json
+import logging
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied as DjangoPermissionDenied,
+)
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import Http404, JsonResponse
+from django.utils.http import http_date, parse_http_date_safe
+from django.views import defaults
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.throttling import AnonRateThrottle
+
+logger = logging.getLogger("ketasite.api")
+
+API_PREFIX = "/api/"
+W3C_ANNOTATION_PROFILE = "http://www.w3.org/ns/anno.jsonld"
+JSONLD_CONTENT_TYPE = f'application/ld+json; profile="{W3C_ANNOTATION_PROFILE}"'
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The article is not in a state that allows this."
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "Someone else changed this since you read it: the If-Match tag is stale. "
+        "Read it again and re-apply your change."
+    )
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "Send the ETag you read in an If-Match header, so no change is overwritten."
+    default_code = "precondition_required"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many failed sign-in attempts. Try again later."
+    default_code = "locked_out"
+
+
+class InvalidInput(exceptions.APIException):
+    """A 400 carrying field errors, for problems found by a service rather than a serializer."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The input is not valid."
+    default_code = "invalid"
+
+    def __init__(self, errors, detail=None, code=None):
+        super().__init__(detail or self.default_detail, code or self.default_code)
+        self.errors = {key: [str(m) for m in messages] for key, messages in errors.items()}
+
+
+class DomainError(exceptions.APIException):
+    """A refusal by a service function, carrying its status, code and message as they are."""
+
+    def __init__(self, *, status_code, detail, code, errors=None):
+        self.status_code = status_code
+        super().__init__(detail, code)
+        self.errors = errors
+
+
+def error_body(detail, code, errors=None):
+    body = {"detail": str(detail), "code": str(code)}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def flatten_errors(detail, prefix=""):
+    """Return DRF validation detail as {dotted field path: [messages]}."""
+    flat = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = "non_field_errors" if key == "non_field_errors" and not prefix else str(key)
+            path = f"{prefix}.{name}" if prefix else name
+            flat.update(flatten_errors(value, path))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            flat.setdefault(prefix or "non_field_errors", []).extend(str(i) for i in detail)
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    flat.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat.setdefault(prefix or "non_field_errors", []).append(str(detail))
+    return flat
+
+
+def _first_message(errors):
+    for key, messages in errors.items():
+        if messages:
+            where = "" if key == "non_field_errors" else f"{key}: "
+            return f"Invalid input. {where}{messages[0]}"
+    return "Invalid input."
+
+
+def api_exception_handler(exc, context):
+    """Turn every exception DRF knows, and the Django ones a request can raise, into the
+    error shape. Return None for anything else, which Django turns into a JSON 500."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge("The request body is larger than this server accepts.")
+    elif isinstance(exc, TooManyFilesSent | TooManyFieldsSent):
+        exc = exceptions.ValidationError(str(exc) or "Too many fields or files in the request.")
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError("The request could not be read.")
+    # Imported here: this module is named in REST_FRAMEWORK, which rest_framework.views reads.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*(exc.args or ()))
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        response.data = error_body(_first_message(errors), "invalid", errors)
+    elif isinstance(exc, InvalidInput | DomainError):
+        response.data = error_body(exc.detail, exc.detail.code, getattr(exc, "errors", None))
+    else:
+        detail = exc.detail
+        code = getattr(detail, "code", None) or exc.default_code
+        if isinstance(detail, list | dict):
+            errors = flatten_errors(detail)
+            response.data = error_body(_first_message(errors), code, errors)
+        else:
+            response.data = error_body(detail, code)
+    # A refused response carries no validators a client could mistake for the resource's.
+    for header in ("ETag", "Last-Modified"):
+        if header in response:
+            del response[header]
+    return response
+
+
+def _is_api(request):
+    return request.path.startswith(API_PREFIX)
+
+
+def _json_error(status_code, detail, code):
+    return JsonResponse(error_body(detail, code), status=status_code)
+
+
+def bad_request(request, exception, *args, **kwargs):
+    """Django's 400 page, as the error shape under /api/."""
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return _json_error(413, "The request body is larger than this server accepts.",
+                               "too_large")
+        return _json_error(400, "The request could not be read.", "bad_request")
+    return defaults.bad_request(request, exception, *args, **kwargs)
+
+
+def permission_denied(request, exception, *args, **kwargs):
+    """Django's 403 page, as the error shape under /api/."""
+    if _is_api(request):
+        return _json_error(403, str(exception) or "You may not do this.", "permission_denied")
+    return defaults.permission_denied(request, exception, *args, **kwargs)
+
+
+def page_not_found(request, exception, *args, **kwargs):
+    """Django's 404 page, as the error shape under /api/."""
+    if _is_api(request):
+        return _json_error(404, "Not found.", "not_found")
+    return defaults.page_not_found(request, exception, *args, **kwargs)
+
+
+def server_error(request, *args, **kwargs):
+    """Django's 500 page, as the error shape under /api/."""
+    if _is_api(request):
+        return _json_error(500, "Something went wrong on our side; it has been logged.",
+                           "server_error")
+    return defaults.server_error(request, *args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing and rendering
+
+
+def _bad_text_paths(value, path="", found=None):
+    """Return the paths of strings (keys or values) holding NUL or a lone surrogate."""
+    found = [] if found is None else found
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+            found.append(path or "body")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            _bad_text_paths(key, here, found)
+            _bad_text_paths(item, here, found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _bad_text_paths(item, f"{path}.{index}" if path else str(index), found)
+    return found
+
+
+def max_body_bytes():
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class SafeJSONParser(JSONParser):
+    """JSON bodies, bounded in size, with text a database can store.
+
+    DRF reads the request stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not
+    apply: the bound is checked here. NUL characters and lone surrogates are refused because
+    PostgreSQL cannot store them and no honest client sends them.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        limit = max_body_bytes()
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0) if request else 0
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise exceptions.ParseError("The request body is not valid UTF-8.")
+        try:
+            data = json.loads(text, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as error:
+            raise exceptions.ParseError(f"The request body is not valid JSON: {error}")
+        bad = _bad_text_paths(data)
+        if bad:
+            raise exceptions.ValidationError(
+                {path: ["Text must not contain NUL characters or lone surrogates."]
+                 for path in bad[:20]}
+            )
+        return data
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+class ApiJSONRenderer(JSONRenderer):
+    """Plain JSON; never the browsable API (its inline scripts break the CSP)."""
+
+
+class JSONLDRenderer(JSONRenderer):
+    """W3C Web Annotation JSON-LD, chosen with `Accept: application/ld+json` or
+    `?format=jsonld`; the response names the annotation profile."""
+
+    media_type = "application/ld+json"
+    format = "jsonld"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and not response.exception:
+            response["Content-Type"] = JSONLD_CONTENT_TYPE
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+class FallbackContentNegotiation(DefaultContentNegotiation):
+    """Serve the first renderer (JSON) when the Accept header names nothing we offer,
+    instead of refusing with 406: a JSON body is the most useful answer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except exceptions.NotAcceptable:
+            if self.settings.URL_FORMAT_OVERRIDE and request.query_params.get(
+                self.settings.URL_FORMAT_OVERRIDE
+            ):
+                raise exceptions.NotFound("Unknown format: use json or jsonld.")
+            return renderers[0], renderers[0].media_type
+
+
+def wants_jsonld(request):
+    renderer = getattr(request, "accepted_renderer", None)
+    return getattr(renderer, "format", None) == "jsonld"
+
+
+# ---------------------------------------------------------------------------------------------
+# Throttles and paging
+
+
+class PublicAnonRateThrottle(AnonRateThrottle):
+    """The anonymous rate. A request already counted by `public_endpoint` (before the page
+    cache) is not counted twice."""
+
+    def allow_request(self, request, view):
+        if getattr(getattr(request, "_request", request), "anon_throttle_counted", False):
+            return True
+        return super().allow_request(request, view)
+
+
+class TokenRateThrottle(AnonRateThrottle):
+    """The sign-in endpoint's low rate, per client address."""
+
+    scope = "token"
+
+
+class ApiPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    invalid_page_message = "There is no page {page_number}."
+
+
+def _throttle_refusal(request):
+    """Count an anonymous request against the anonymous rate; return a 429 when over it."""
+    throttle = AnonRateThrottle()
+    allowed = throttle.allow_request(request, None)
+    request.anon_throttle_counted = True
+    if allowed:
+        return None
+    wait = throttle.wait()
+    detail = exceptions.Throttled(wait).detail
+    response = _json_error(429, detail, "throttled")
+    if wait is not None:
+        response["Retry-After"] = str(int(wait))
+    return response
+
+
+def is_anonymous_request(request):
+    """No credentials at all: no token header and no session cookie (costs no query)."""
+    return (
+        "HTTP_AUTHORIZATION" not in request.META
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
+def public_endpoint(view_class):
+    """Return the view of a public API class, serving anonymous GETs through the public
+    page cache (`articles.caching`, purged on every publish) after the anonymous throttle.
+
+    JSON-LD asked for by `Accept` is not cached: the cache keys on the URL alone, and
+    `?format=jsonld` is part of the URL.
+    """
+    from articles.caching import cached_public_page
+
+    drf_view = view_class.as_view()
+    cached_view = cached_public_page(drf_view)
+
+    @wraps(drf_view)
+    def view(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD") and is_anonymous_request(request):
+            refusal = _throttle_refusal(request)
+            if refusal is not None:
+                return refusal
+            if "ld+json" not in request.META.get("HTTP_ACCEPT", ""):
+                return cached_view(request, *args, **kwargs)
+        return drf_view(request, *args, **kwargs)
+
+    return view
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditional requests
+
+
+def _etag_list(header):
+    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+
+
+def content_etag(content):
+    return '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
+
+
+def not_modified(request, *, etag=None, last_modified=None):
+    """Return True when the client's If-None-Match / If-Modified-Since say it has this
+    version. If-None-Match wins when both are sent (RFC 9110, 13.2.2)."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match and etag:
+        tags = _etag_list(if_none_match)
+        return "*" in tags or etag.removeprefix("W/") in tags
+    if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
+    if if_modified_since and last_modified and not if_none_match:
+        since = parse_http_date_safe(if_modified_since)
+        return since is not None and int(last_modified.timestamp()) <= since
+    return False
+
+
+def if_match_state(request, current_etag):
+    """Return "missing", "match" or "stale" for the request's If-Match header."""
+    header = request.META.get("HTTP_IF_MATCH")
+    if not header:
+        return "missing"
+    tags = _etag_list(header)
+    if "*" in tags or current_etag.removeprefix("W/") in tags:
+        return "match"
+    return "stale"
+
+
+class ConditionalGetMixin:
+    """For public GETs: an ETag over the rendered body and, when the view says so, a
+    Last-Modified; a matching conditional request gets an empty 304.
+
+    A view sets `self.last_modified` (a datetime) while handling the request when its
+    content has one true modification time.
+    """
+
+    last_modified = None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+            return response
+        response.render()
+        etag = content_etag(response.content)
+        response["ETag"] = etag
+        patch_vary_accept(response)
+        if self.last_modified is not None:
+            response["Last-Modified"] = http_date(self.last_modified.timestamp())
+        if not_modified(request, etag=etag, last_modified=self.last_modified):
+            response.status_code = 304
+            response.content = b""
+            for header in ("Content-Type", "Content-Length"):
+                if header in response:
+                    del response[header]
+        return response
+
+
+def patch_vary_accept(response):
+    vary = response.get("Vary", "")
+    if "accept" not in vary.lower():
+        response["Vary"] = f"{vary}, Accept" if vary else "Accept"
+
+
+# ---------------------------------------------------------------------------------------------
+# Documentation helpers
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="A readable sentence.")
+    code = serializers.CharField(help_text="A machine-readable code, e.g. not_found.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Only for invalid input: {field: [messages]}.",
+    )
+
+    class Meta:
+        ref_name = "Error"
+
+
+_ERROR_TEXT = {
+    400: "Invalid input; `errors` lists the problems by field.",
+    401: "Not authenticated.",
+    403: "Not allowed; the detail names the rule.",
+    404: "Unknown, or not visible to you.",
+    409: "The article's state (or a newer version) does not allow this.",
+    412: "The If-Match tag is stale: nothing was changed.",
+    413: "The body is too large.",
+    415: "Unsupported media type or import format.",
+    428: "If-Match is required on this write.",
+    429: "Throttled; see Retry-After.",
+}
+
+
+def error_responses(*codes):
+    """OpenAPI responses for the given error status codes, all with the error shape."""
+    return {
+        code: OpenApiResponse(response=ErrorSerializer, description=_ERROR_TEXT[code])
+        for code in codes
+    }
+
+
+PUBLIC_ERRORS = (400, 404, 429)
+EDITORIAL_READ_ERRORS = (400, 401, 403, 404, 429)

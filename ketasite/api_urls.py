@@ -1,0 +1,88 @@
+"""Routes under /api/: the OpenAPI schema, its offline docs, and version 1 of the API."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from articles import api as articles_api
+from evidence import api as evidence_api
+from ketasite.api_views import ObtainTokenView, SwaggerDocsView
+
+app_name = "api"
+
+v1 = [
+    path("auth/token/", ObtainTokenView.as_view(), name="token"),
+    # Public: published content only.
+    path("articles/", articles_api.public_article_list, name="article-list"),
+    path("articles/<slug:slug>/", articles_api.public_article_detail, name="article-detail"),
+    path(
+        "articles/<slug:slug>/annotations/",
+        evidence_api.public_article_annotations,
+        name="article-annotations",
+    ),
+    path("annotations/<int:pk>/", evidence_api.public_annotation_detail, name="annotation-detail"),
+    path("sources/", evidence_api.public_source_list, name="source-list"),
+    path("sources/<int:pk>/", evidence_api.public_source_detail, name="source-detail"),
+    path("tags/", articles_api.public_tag_list, name="tag-list"),
+    # Editorial: authenticated, any state the user may see.
+    path(
+        "editorial/articles/",
+        articles_api.EditorialArticleListView.as_view(),
+        name="editorial-article-list",
+    ),
+    path(
+        "editorial/articles/<int:pk>/",
+        articles_api.EditorialArticleDetailView.as_view(),
+        name="editorial-article-detail",
+    ),
+    path(
+        "editorial/articles/<int:pk>/revisions/",
+        articles_api.RevisionListView.as_view(),
+        name="editorial-revision-list",
+    ),
+    path(
+        "editorial/articles/<int:pk>/revisions/<int:number>/",
+        articles_api.RevisionDetailView.as_view(),
+        name="editorial-revision-detail",
+    ),
+    path(
+        "editorial/articles/<int:pk>/diff/",
+        articles_api.RevisionDiffView.as_view(),
+        name="editorial-revision-diff",
+    ),
+    path(
+        "editorial/articles/<int:pk>/reviewers/",
+        articles_api.ReviewersView.as_view(),
+        name="editorial-reviewers",
+    ),
+    path(
+        "editorial/articles/<int:pk>/transitions/",
+        articles_api.TransitionView.as_view(),
+        name="editorial-transitions",
+    ),
+    path(
+        "editorial/articles/<int:pk>/events/",
+        articles_api.EventListView.as_view(),
+        name="editorial-events",
+    ),
+    path(
+        "editorial/articles/<int:pk>/annotations/",
+        evidence_api.EditorialArticleAnnotationsView.as_view(),
+        name="editorial-article-annotations",
+    ),
+    path(
+        "editorial/annotations/<int:pk>/",
+        evidence_api.EditorialAnnotationDetailView.as_view(),
+        name="editorial-annotation-detail",
+    ),
+    path(
+        "editorial/annotations/<int:pk>/comments/",
+        evidence_api.EditorialCommentView.as_view(),
+        name="editorial-annotation-comments",
+    ),
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SwaggerDocsView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/", include(v1)),
+]
