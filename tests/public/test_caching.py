@@ -1,0 +1,118 @@
+"""Anonymous public pages are cached whole, validated, and purged on publish."""
+
+import pytest
+
+from articles.caching import purge_article, purge_article_on_commit
+from articles.models import Article
+from tests.conftest import publish_now
+from tests.public.helpers import published_article
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_anonymous_request_is_served_from_cache_without_queries(
+    client, django_assert_num_queries
+):
+    article = published_article(annotations=5)
+    first = client.get(f"/articles/{article.slug}/")
+    assert first["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get(f"/articles/{article.slug}/")
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_anonymous_responses_vary_on_cookie_and_carry_validators(client):
+    article = published_article()
+    response = client.get(f"/articles/{article.slug}/")
+    assert "Cookie" in response["Vary"]
+    assert response["ETag"].startswith('"')
+    assert response.has_header("Last-Modified")
+    assert "public" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/", "/articles/{slug}/"])
+def test_a_conditional_request_gets_304(client, path):
+    article = published_article()
+    url = path.format(slug=article.slug)
+    etag = client.get(url)["ETag"]
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+
+
+def test_if_modified_since_gets_304(client):
+    article = published_article()
+    url = f"/articles/{article.slug}/"
+    last_modified = client.get(url)["Last-Modified"]
+    assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304
+
+
+def test_a_logged_in_user_is_never_served_from_or_into_the_cache(client, login_as):
+    article = published_article()
+    url = f"/articles/{article.slug}/"
+    client.get(url)  # fills the anonymous cache
+    login_as("Editors")
+    response = client.get(url)
+    assert "X-Cache" not in response
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+
+
+def test_publishing_an_update_and_purging_shows_the_new_version(client):
+    article = published_article(title="Old title")
+    url = f"/articles/{article.slug}/"
+    assert "Old title" in client.get(url).content.decode()
+    revision = article.draft
+    revision.pk = None
+    revision.number = 2
+    revision.title = "New title"
+    revision.save()
+    article.draft = revision
+    article.save(update_fields=["draft"])
+    publish_now(article)
+    # Until the purge the cached page stays: that is what the cache is for.
+    assert "Old title" in client.get(url).content.decode()
+    purge_article(article)
+    html = client.get(url).content.decode()
+    assert "New title" in html and "Old title" not in html
+
+
+def test_unpublishing_and_purging_makes_the_page_gone_and_lists_forget_it(client):
+    article = published_article(title="Going away")
+    url = f"/articles/{article.slug}/"
+    client.get(url)
+    client.get("/")
+    Article.objects.filter(pk=article.pk).update(state=Article.State.UNPUBLISHED)
+    purge_article(article)
+    assert client.get(url).status_code == 410
+    assert "Going away" not in client.get("/").content.decode()
+
+
+def test_the_purge_waits_for_the_commit(client, django_capture_on_commit_callbacks):
+    article = published_article(title="Before")
+    url = f"/articles/{article.slug}/"
+    client.get(url)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        purge_article_on_commit(article)
+    assert client.get(url)["X-Cache"] == "hit"
+    for callback in callbacks:
+        callback()
+    assert client.get(url)["X-Cache"] == "miss"
+
+
+def test_a_410_is_not_cached(client):
+    article = published_article()
+    Article.objects.filter(pk=article.pk).update(state=Article.State.UNPUBLISHED)
+    purge_article(article)
+    client.get(f"/articles/{article.slug}/")
+    assert "X-Cache" not in client.get(f"/articles/{article.slug}/")
+
+
+def test_without_the_page_cache_pages_still_answer_304(client, settings):
+    settings.KETASITE_PUBLIC_CACHE = False
+    article = published_article()
+    url = f"/articles/{article.slug}/"
+    first = client.get(url)
+    assert "X-Cache" not in first
+    assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
