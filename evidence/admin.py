@@ -1,6 +1,7 @@
 """Admin for sources and annotations. Saves go through the service functions, never around them."""
 
 from django.contrib import admin, messages
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -98,7 +99,23 @@ class AnnotationAdmin(admin.ModelAdmin):
         form.instance = form.saved_annotation
 
     def save_related(self, request, form, formsets, change):
-        """Sources were set by the service; the inlines are read-only."""
+        """Sources were set by the service; the read-only inlines save nothing."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def get_urls(self):
+        # The annotator page (evidence/annotator.py): /admin/evidence/annotation/annotate/<id>/.
+        from evidence.annotator import annotator_view
+
+        custom = [
+            path(
+                "annotate/<int:article_id>/",
+                self.admin_site.admin_view(annotator_view),
+                {"admin_site": self.admin_site},
+                name="evidence_annotation_annotate",
+            ),
+        ]
+        return custom + super().get_urls()
 
     def get_actions(self, request):
         actions = super().get_actions(request)
