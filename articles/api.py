@@ -148,17 +148,17 @@ def live_publications():
 
 
 def search_publications(queryset, query):
-    """Narrow `queryset` to publications matching `query`, with the public site's search
-    when it exists (articles.search), else a plain case-insensitive match on the text."""
+    """Narrow `queryset` to the publications the public site's search finds for `query`."""
+    from articles.search import SearchQueryError, clean_query
+    from articles.search import search_publications as site_search
+
     try:
-        from articles.search import search_publications as site_search
-    except ImportError:
-        site_search = None
-    if site_search is not None:
-        return site_search(queryset, query)
-    for word in query.split()[:10]:
-        queryset = queryset.filter(search_text__icontains=word)
-    return queryset
+        query = clean_query(query)
+    except SearchQueryError as error:
+        raise exceptions.ValidationError({"q": [str(error)]})
+    if not query:
+        return queryset
+    return queryset.filter(pk__in=site_search(query).values("pk"))
 
 
 class PublicArticleFilter(django_filters.FilterSet):
