@@ -26,6 +26,7 @@ from articles.api import (
     public_url,
 )
 from evidence import annotations as annotation_rules
+from evidence import sources as source_ids
 from evidence.models import Annotation, ReviewComment, Source
 from ketasite.api import (
     PUBLIC_ERRORS,
@@ -659,3 +660,107 @@ class EditorialCommentView(APIView):
         except RULE_ERRORS as error:
             raise annotation_error(error)
         return Response(comment_item(comment), status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Editorial sources: find a source to cite, or add one (used by the annotator)
+
+SOURCE_SEARCH_LIMIT = 200
+
+
+class EditorialSourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "title", "authors", "journal", "year", "pmid", "doi", "url", "design"]
+        ref_name = "EditorialSource"
+
+
+class SourceCreateSerializer(StrictSerializer):
+    pmid = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    doi = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    authors = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    journal = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    year = serializers.IntegerField(required=False, allow_null=True, min_value=1000,
+                                    max_value=2999)
+    design = serializers.ChoiceField(
+        choices=Source.Design.choices, required=False, allow_blank=True
+    )
+
+
+def source_search(query):
+    """Return the sources matching `query` by title, journal, PMID or DOI (any when blank)."""
+    query = " ".join(str(query or "").split())[:SOURCE_SEARCH_LIMIT]
+    sources = Source.objects.order_by("title", "pk")
+    if not query:
+        return sources
+    condition = Q(title__icontains=query) | Q(journal__icontains=query)
+    condition |= Q(doi__icontains=query.lower()) | Q(url__icontains=query)
+    for normalize, field in ((source_ids.normalize_pmid, "pmid"),
+                             (source_ids.normalize_doi, "doi")):
+        try:
+            value = normalize(query)
+        except source_ids.SourceError:
+            continue
+        if value:
+            condition |= Q(**{field: value})
+    return sources.filter(condition)
+
+
+class EditorialSourceListView(generics.GenericAPIView):
+    """Find sources by title, journal, PMID or DOI (`q`); POST adds one, or returns the
+    existing source for the same PMID, DOI or URL (no duplicates)."""
+
+    permission_classes = [EditorialPermission]
+    serializer_class = EditorialSourceSerializer
+    queryset = Source.objects.none()
+
+    @extend_schema(
+        operation_id="editorial_sources_list",
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Title, PMID or DOI.")],
+        responses={
+            200: EditorialSourceSerializer(many=True), **error_responses(400, 401, 403, 429)
+        },
+        tags=["editorial"],
+    )
+    def get(self, request):
+        if not request.user.has_perm("evidence.view_source"):
+            raise exceptions.PermissionDenied("Only editors and reviewers may search sources.")
+        page = self.paginate_queryset(source_search(request.query_params.get("q", "")))
+        return self.get_paginated_response(EditorialSourceSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="editorial_sources_create",
+        request=SourceCreateSerializer,
+        responses={
+            200: EditorialSourceSerializer,
+            201: EditorialSourceSerializer,
+            **error_responses(400, 401, 403, 413, 415, 429),
+        },
+        tags=["editorial"],
+    )
+    def post(self, request):
+        if not request.user.has_perm("evidence.add_source"):
+            raise exceptions.PermissionDenied("Only editors and reviewers may add sources.")
+        incoming = SourceCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        values = {k: v for k, v in incoming.validated_data.items() if v not in (None, "")}
+        errors = {}
+        for field, normalize in (("pmid", source_ids.normalize_pmid),
+                                 ("doi", source_ids.normalize_doi),
+                                 ("url", source_ids.normalize_url)):
+            try:
+                normalize(values.get(field, ""))
+            except source_ids.SourceError as error:
+                errors[field] = [str(error)]
+        if errors:
+            raise InvalidInput(errors, detail="The source was not added: check its identifiers.")
+        try:
+            source, created = source_ids.get_or_create_source(**values)
+        except source_ids.SourceError as error:
+            raise InvalidInput({"non_field_errors": [str(error)]}, detail=str(error))
+        return Response(
+            EditorialSourceSerializer(source).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -75,6 +75,11 @@ v1 = [
         name="editorial-annotation-detail",
     ),
     path(
+        "editorial/sources/",
+        evidence_api.EditorialSourceListView.as_view(),
+        name="editorial-source-list",
+    ),
+    path(
         "editorial/annotations/<int:pk>/comments/",
         evidence_api.EditorialCommentView.as_view(),
         name="editorial-annotation-comments",
