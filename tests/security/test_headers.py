@@ -125,9 +125,12 @@ def test_hsts_is_sent_over_https(client, db):
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(client, superuser):
-    client.force_login(superuser)
-    cookie = client.cookies["sessionid"]
-    assert cookie["httponly"]
+    response = client.post(
+        reverse("admin:login"), {"username": "root", "password": "pw-for-tests-only"}
+    )
+    assert response.status_code == 302
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
 
 
