@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A database outage raised by a view becomes a 503 page (or the API error shape).
+    "ketasite.middleware.DatabaseUnavailableMiddleware",
     # AxesMiddleware turns a lock-out into a response; it must come last.
     "axes.middleware.AxesMiddleware",
 ]
@@ -228,6 +230,12 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("KETASITE_AXES_ENABLED", True)
+# A plain page (429) that says when to try again; the same for every account name.
+AXES_LOCKOUT_CALLABLE = "ketasite.middleware.lockout_response"
+# The failure is kept while locked out (a guess during lock-out restarts the cool-off).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# Password-reset links stay valid for one hour.
+PASSWORD_RESET_TIMEOUT = 3600
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous editorial request a 401.
@@ -306,6 +314,10 @@ KETASITE_IMPORT_MAX_BYTES = env_int("KETASITE_IMPORT_MAX_BYTES", 5 * 1024 * 1024
 KETASITE_ALLOW_SELF_APPROVAL = env_bool("KETASITE_ALLOW_SELF_APPROVAL", False)
 KETASITE_REVIEW_INTERVAL_DAYS = env_int("KETASITE_REVIEW_INTERVAL_DAYS", 365)
 KETASITE_SHARE_LINK_DAYS = env_int("KETASITE_SHARE_LINK_DAYS", 7)
+# Whole anonymous public pages are cached (purged on publish); off only to measure the cost.
+KETASITE_PUBLIC_CACHE = env_bool("KETASITE_PUBLIC_CACHE", True)
+# Adds the /_bench/bare/ yardstick view for `make bench`; never on otherwise.
+KETASITE_BENCH = env_bool("KETASITE_BENCH", False)
 
 LOGGING = {
     "version": 1,
