@@ -239,7 +239,12 @@ def approve_gate(article):
 
 def _lock(article):
     """Lock the article row for this transaction and return a fresh copy of it."""
-    return Article.objects.select_for_update().select_related("draft").get(pk=article.pk)
+    # `of=("self",)`: PostgreSQL cannot lock the nullable side of the join to the draft.
+    return (
+        Article.objects.select_for_update(of=("self",))
+        .select_related("draft")
+        .get(pk=article.pk)
+    )
 
 
 def _record(article, *, actor, action, from_state, comment="", revision=None):
@@ -831,9 +836,9 @@ def _lock_if_free(pk):
     """Lock article `pk`, skipping it if another worker holds it (PostgreSQL)."""
     queryset = Article.objects.select_related("draft")
     if connection.features.has_select_for_update_skip_locked:
-        queryset = queryset.select_for_update(skip_locked=True)
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
     else:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     return queryset.filter(pk=pk).first()
 
 
