@@ -18,7 +18,7 @@ shown to editors. An annotation is never moved onto different words.
 import bisect
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
@@ -267,7 +267,27 @@ def anchor_of(annotation):
     )
 
 
-CARRIED_FIELDS = ["revision", "block_id", "start", "end", "exact", "prefix", "suffix", "version"]
+CARRIED_FIELDS = ["block_id", "start", "end", "exact", "prefix", "suffix", "version"]
+
+
+def _update_rows(model, annotations, fields):
+    """Write `fields` of many annotations in one executemany.
+
+    Django's bulk_update builds a CASE expression per field and row, which takes about a
+    second for a thousand moved annotations; a prepared UPDATE run for each row through
+    executemany takes a fraction of that on SQLite and PostgreSQL alike.
+    """
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name).column for name in fields]
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    # Only quoted column and table names from the model are formatted in; values are parameters.
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608
+    rows = [
+        [getattr(annotation, name) for name in fields] + [annotation.pk]
+        for annotation in annotations
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def carry_forward_annotations(*, old_revision, new_revision):
@@ -297,30 +317,36 @@ def carry_forward_annotations(*, old_revision, new_revision):
             old_revision.blocks, new_revision.blocks, [anchor_of(a) for a in annotations]
         )
         result = AnchoringResult()
+        # Most annotations keep their place: one UPDATE moves those to the new revision; only
+        # the rest need the (slower) per-row bulk_update.
+        changed = []
         for annotation, placement in zip(annotations, placements, strict=True):
             if placement is None:
                 annotation.status = Annotation.Status.ORPHANED
                 annotation.version += 1
                 result.orphaned.append(annotation)
                 continue
-            moved = (placement.block_id, placement.start, placement.end, placement.exact) != (
-                annotation.block_id,
-                annotation.start,
-                annotation.end,
-                annotation.exact,
+            before = (annotation.block_id, annotation.start, annotation.end, annotation.exact)
+            after = (placement.block_id, placement.start, placement.end, placement.exact)
+            context_same = (annotation.prefix, annotation.suffix) == (
+                placement.prefix,
+                placement.suffix,
             )
             annotation.revision = new_revision
-            annotation.block_id = placement.block_id
-            annotation.start = placement.start
-            annotation.end = placement.end
-            annotation.exact = placement.exact
-            annotation.prefix = placement.prefix
-            annotation.suffix = placement.suffix
-            if moved:
+            annotation.block_id, annotation.start, annotation.end, annotation.exact = after
+            annotation.prefix, annotation.suffix = placement.prefix, placement.suffix
+            if before != after:
                 annotation.version += 1
+            if before != after or not context_same:
+                changed.append(annotation)
             result.carried.append(annotation)
-        if result.carried:
-            Annotation.objects.bulk_update(result.carried, CARRIED_FIELDS, batch_size=500)
+        carried_ids = [annotation.pk for annotation in result.carried]
+        for index in range(0, len(carried_ids), 500):
+            Annotation.objects.filter(pk__in=carried_ids[index : index + 500]).update(
+                revision=new_revision
+            )
+        if changed:
+            _update_rows(Annotation, changed, CARRIED_FIELDS)
         if result.orphaned:
-            Annotation.objects.bulk_update(result.orphaned, ["status", "version"], batch_size=500)
+            _update_rows(Annotation, result.orphaned, ["status", "version"])
     return result
