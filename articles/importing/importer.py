@@ -396,8 +396,12 @@ def import_paths(paths, *, tags=(), source_url="", actor=None, dry_run=False, pr
     after each file when given.
     """
     files = list(importable_files(paths))
+    many_with_url = bool(source_url) and len(files) > 1
     outcomes = []
     for index, (path, problem) in enumerate(files, start=1):
+        if many_with_url:
+            # One source URL names one page: giving it to several files would merge them.
+            problem = "A source URL names one page: import one file with --source-url."
         if problem:
             outcome = ImportOutcome(filename=str(path), result=ImportRecord.Result.FAILED,
                                     error=problem, dry_run=dry_run)
