@@ -211,3 +211,44 @@ def test_notification_preference_is_only_ones_own(client, staff_editor, staff_re
     assert mine.email_enabled is False  # an unticked box
     url = reverse("admin:articles_notificationpreference_change", args=[theirs.pk])
     assert client.get(url).status_code in (302, 403, 404)
+
+
+def test_reviewer_sees_the_page_read_only_with_review_buttons(
+    client, staff_editor, staff_reviewer
+):
+    article = ready_article(author=staff_editor, reviewer=staff_reviewer, state=State.IN_REVIEW)
+    client.force_login(staff_reviewer)
+    response = client.get(_change_url(article))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="Approve"' in html
+    assert 'value="Request changes"' in html
+    assert 'name="blocks_json"' not in html
+
+
+def test_superuser_sees_the_full_change_page(client, staff_editor, staff_reviewer):
+    article = ready_article(author=staff_editor, reviewer=staff_reviewer, state=State.PUBLISHED)
+    client.force_login(make_user(is_superuser=True, is_staff=True))
+    html = client.get(_change_url(article)).content.decode()
+    assert 'value="Unpublish"' in html
+    assert 'name="blocks_json"' in html
+
+
+def test_overdue_lists_late_reviews_and_late_re_reviews(staff_editor, staff_reviewer):
+    from datetime import date, timedelta
+
+    from tests.workflow.conftest import assign
+
+    today = date(2030, 6, 1)
+    late_review = ready_article(author=staff_editor, reviewer=staff_reviewer,
+                                state=State.IN_REVIEW)
+    late_review.review_assignments.all().delete()
+    assign(late_review, staff_reviewer, due=today - timedelta(days=1))
+    stale_page = ready_article(author=staff_editor, reviewer=staff_reviewer,
+                               state=State.PUBLISHED)
+    Article.objects.filter(pk=stale_page.pk).update(review_due=today - timedelta(days=1))
+    fresh_page = ready_article(author=staff_editor, reviewer=staff_reviewer,
+                               state=State.PUBLISHED)
+    Article.objects.filter(pk=fresh_page.pk).update(review_due=today)
+    overdue = set(Article.objects.overdue(today).values_list("pk", flat=True))
+    assert overdue == {late_review.pk, stale_page.pk}
