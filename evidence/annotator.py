@@ -25,6 +25,7 @@ from articles.rendering import (
     render_body,
     verdict_label,
 )
+from evidence.api import annotation_etag
 from evidence.models import Annotation, Citation, Source
 
 # Marking passages needs the annotation permission editors and reviewers both hold; rating
@@ -73,6 +74,7 @@ def annotation_data(annotation):
         "note": annotation.note,
         "status": annotation.status,
         "version": annotation.version,
+        "etag": annotation_etag(annotation),
         "sources": [_source_data(source) for source in annotation.sources.all()],
     }
 

@@ -365,6 +365,12 @@
     return state.data.urls.annotation + id + "/";
   }
 
+  /* The ETag of the annotation as it was read, so a change made meanwhile is not overwritten
+     (the server answers 412 then). The version also goes in the body. */
+  function ifMatch() {
+    return state.annotation && state.annotation.etag ? { "If-Match": state.annotation.etag } : {};
+  }
+
   function ok(result) {
     return result.response && result.response.ok;
   }
@@ -627,7 +633,7 @@
     } else if (state.mode === "edit") {
       var changes = formPayload();
       changes.version = state.annotation.version;
-      request = api("PATCH", annotationUrl(state.annotation.id), changes);
+      request = api("PATCH", annotationUrl(state.annotation.id), changes, ifMatch());
     } else if (state.mode === "attach") {
       if (!state.selection) {
         announce("Select the passage this annotation belongs to, then press Attach.", "error");
@@ -639,7 +645,7 @@
       attach.end = state.selection.end;
       attach.exact = state.selection.exact;
       attach.version = state.annotation.version;
-      request = api("PATCH", annotationUrl(state.annotation.id), attach);
+      request = api("PATCH", annotationUrl(state.annotation.id), attach, ifMatch());
     } else {
       return;
     }
@@ -670,7 +676,8 @@
     }
     setBusy(true);
     var id = state.annotation.id;
-    api("PATCH", annotationUrl(id), { status: newStatus, version: state.annotation.version })
+    api("PATCH", annotationUrl(id), { status: newStatus, version: state.annotation.version },
+      ifMatch())
       .then(function (result) {
         if (!ok(result)) {
           return afterFailure(result, "The change of status");
@@ -693,7 +700,7 @@
     }
     setBusy(true);
     var id = state.annotation.id;
-    api("DELETE", annotationUrl(id), undefined, { "If-Match": '"' + state.annotation.version + '"' })
+    api("DELETE", annotationUrl(id), undefined, ifMatch())
       .then(function (result) {
         if (!ok(result)) {
           return afterFailure(result, "The deletion");

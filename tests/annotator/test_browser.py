@@ -1,0 +1,217 @@
+"""The annotator in a real browser: select a sentence, rate it, save, reload, see it.
+
+Drives Debian's Chromium through Playwright against pytest-django's live server, on the real
+seed 001 imported through the importer.
+"""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.urls import reverse
+from playwright.sync_api import expect, sync_playwright
+
+from articles.blocks import block_text
+from articles.importing import import_bytes
+from evidence.models import Annotation
+from tests.conftest import make_user, seed_path
+
+# Serialized rollback keeps the groups the migrations create for the tests that follow.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+# Selects text[start:end] of one block with a DOM Range, found by walking the block's text
+# nodes independently of annotator.js, then fires the mouseup the annotator listens to.
+SELECT_IN_BLOCK = """
+([blockId, start, end]) => {
+  const block = document.getElementById("b-" + blockId);
+  const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+  let offset = 0, node, range = document.createRange(), started = false;
+  while ((node = walker.nextNode())) {
+    if (node.parentElement.closest(".visually-hidden")) continue;
+    const next = offset + node.data.length;
+    if (!started && start < next) { range.setStart(node, start - offset); started = true; }
+    if (started && end <= next) { range.setEnd(node, end - offset); break; }
+    offset = next;
+  }
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  block.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+  return selection.toString();
+}
+"""
+
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+@pytest.fixture
+def browser_page(chromium_path, monkeypatch):
+    """A Chromium page that records console errors and CSP violations."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between browser steps are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True
+        )
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.console_errors = []
+
+        def record(message):
+            # The browser's own request for /favicon.ico is not the page's doing.
+            if message.type == "error" and not message.location.get("url", "").endswith(
+                "/favicon.ico"
+            ):
+                page.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+        page.on("console", record)
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        page.add_init_script(WATCH_CSP)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def sign_in(page, live_server, user):
+    """Give the browser a session cookie for `user` (as the admin login would)."""
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    session = engine.SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key,
+          "url": live_server.url}]
+    )
+
+
+def imported_seed():
+    path = seed_path("001")
+    outcome = import_bytes(path.read_bytes(), filename=path.name)
+    assert outcome.result == "created", outcome.error
+    return outcome.article
+
+
+def second_sentence(article):
+    """Return (block id, start, end) of the second sentence of the first long paragraph."""
+    for block in article.draft.blocks:
+        text = block_text(block)
+        if block["type"] != "paragraph" or text.count(". ") < 2:
+            continue
+        start = text.index(". ") + 2
+        end = text.index(". ", start) + 1
+        return block["id"], start, end, text[start:end]
+    pytest.fail("the seed has no paragraph with two sentences")
+
+
+def open_annotator(page, live_server, article):
+    url = live_server.url + reverse("admin:evidence_annotation_annotate", args=[article.pk])
+    page.goto(url)
+    page.wait_for_selector("#annotator.annotator-ready")
+    return url
+
+
+def assert_clean(page, *, expected_errors=()):
+    """No console error (but those expected, e.g. the network log of a refused request) and
+    no CSP violation."""
+    unexpected = [
+        error for error in page.console_errors
+        if not any(part in error for part in expected_errors)
+    ]
+    assert unexpected == []
+    assert page.evaluate("window.__cspViolations") == []
+
+
+def test_select_rate_save_and_see_the_highlight_after_reload(browser_page, live_server, tmp_path):
+    page = browser_page
+    article = imported_seed()
+    user = make_user(groups=["Editors", "Reviewers"], is_staff=True)
+    sign_in(page, live_server, user)
+    block_id, start, end, sentence = second_sentence(article)
+
+    open_annotator(page, live_server, article)
+    selected = page.evaluate(SELECT_IN_BLOCK, [block_id, start, end])
+    assert selected == sentence
+    page.wait_for_selector("#annotation-form:not([hidden])")
+    assert sentence[:40] in page.inner_text("#annotation-form-quote")
+
+    page.select_option("#annotation-certainty", "low")
+    page.select_option("#annotation-verdict", "unsupported")
+    page.fill("#annotation-note", "No **randomised trial** in adults supports this.")
+    page.click("#annotation-save")
+    expect(page.locator("#annotator-status")).to_contain_text("Annotation saved")
+
+    page.reload()
+    page.wait_for_selector("#annotator.annotator-ready")
+    mark = page.locator(f"#b-{block_id} a.claim.verdict-unsupported mark")
+    assert mark.inner_text() == sentence
+    listed = page.locator("#annotation-lists .annotation-item")
+    assert listed.count() == 1
+    assert "Unsupported" in listed.inner_text()
+    assert "Low certainty" in listed.inner_text()
+    assert "randomised trial" in listed.locator(".annotation-note strong").inner_text()
+    annotation = Annotation.objects.get(article=article)
+    assert (annotation.block_id, annotation.start, annotation.end) == (block_id, start, end)
+    assert annotation.exact == sentence
+    assert annotation.author == user
+    page.screenshot(path=str(tmp_path / "annotator.png"), full_page=False)
+    assert_clean(page)
+
+
+def test_stale_edit_is_explained_in_the_live_region_and_changes_nothing(
+    browser_page, live_server
+):
+    page = browser_page
+    article = imported_seed()
+    user = make_user(groups=["Editors", "Reviewers"], is_staff=True)
+    sign_in(page, live_server, user)
+    block_id, start, end, sentence = second_sentence(article)
+    from evidence.annotations import create_annotation, update_annotation
+
+    annotation = create_annotation(
+        article=article, actor=user, block_id=block_id, start=start, end=end,
+        verdict="mixed", certainty="moderate", note="First reading.",
+    )
+    open_annotator(page, live_server, article)
+
+    # Open the highlight with the keyboard: focus it, press Enter; the form takes focus.
+    page.focus(f"#b-{block_id} a.claim")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#annotation-form:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "annotation-form-title"
+    assert page.input_value("#annotation-note") == "First reading."
+
+    # Someone else saves a change meanwhile.
+    update_annotation(annotation, actor=user, expected_version=1, note="Their reading.")
+
+    page.fill("#annotation-note", "My reading.")
+    page.click("#annotation-save")
+    status = page.locator("#annotator-status")
+    expect(status).to_contain_text("Someone else changed this annotation")
+    assert status.get_attribute("aria-live") == "polite"
+    assert "nothing was saved" in status.inner_text()
+    annotation.refresh_from_db()
+    assert annotation.note == "Their reading."
+    # The form now shows the current version, ready to re-apply the change.
+    assert page.input_value("#annotation-note") == "Their reading."
+    # Chrome logs every refused request; the 412 is the one this test provokes.
+    assert_clean(page, expected_errors=["status of 412"])
