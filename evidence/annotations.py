@@ -117,7 +117,7 @@ def _check_article(article, annotation=None):
 def _lock_article(article_id):
     from articles.models import Article
 
-    return Article.objects.select_for_update().select_related("draft").get(pk=article_id)
+    return Article.objects.select_for_update().get(pk=article_id)
 
 
 def _content_changed(article, *, actor, reason):
