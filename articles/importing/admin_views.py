@@ -16,6 +16,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
+        # An empty file is reported by the importer, next to the files that did import.
+        kwargs.setdefault("allow_empty_file", True)
         kwargs.setdefault("widget", MultipleFileInput(attrs={
             "accept": ",".join(sorted(EXTENSION_FORMATS)),
         }))

@@ -34,7 +34,7 @@ BINARY_SIGNATURES = (
     (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
 )
 # The share of control characters above which decoded bytes are not text.
-MAX_CONTROL_SHARE = 0.01
+MAX_CONTROL_SHARE = 0.02
 SNIFF_CHARS = 4096
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
