@@ -12,8 +12,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from articles.blocks import block_text
 from articles.importing import import_bytes
-from evidence.models import Annotation
-from tests.conftest import make_user, seed_path
+from evidence.models import Annotation, Source
+from tests.conftest import make_annotation, make_user, seed_path
 
 # Serialized rollback keeps the groups the migrations create for the tests that follow.
 pytestmark = [
@@ -215,3 +215,38 @@ def test_stale_edit_is_explained_in_the_live_region_and_changes_nothing(
     assert page.input_value("#annotation-note") == "Their reading."
     # Chrome logs every refused request; the 412 is the one this test provokes.
     assert_clean(page, expected_errors=["status of 412"])
+
+
+def test_orphan_is_attached_to_a_new_selection_with_a_source_found_by_search(
+    browser_page, live_server, tmp_path
+):
+    page = browser_page
+    article = imported_seed()
+    user = make_user(groups=["Editors", "Reviewers"], is_staff=True)
+    sign_in(page, live_server, user)
+    block_id, start, end, sentence = second_sentence(article)
+    orphan = make_annotation(
+        article, block_id=block_id, start=0, end=10, verdict="misleading", status="orphaned",
+    )
+    source = Source.objects.create(title="A trial of ketamine in adult ADHD", pmid="31234567")
+    open_annotator(page, live_server, article)
+
+    page.locator(f"#annotation-{orphan.pk} button[data-action=attach]").click()
+    expect(page.locator("#annotation-form-title")).to_contain_text("Attach orphaned")
+    page.evaluate(SELECT_IN_BLOCK, [block_id, start, end])
+    expect(page.locator("#annotation-form-help")).to_contain_text(sentence[:30])
+    page.fill("#annotation-source-search", "PMID 31234567")
+    page.locator("#annotation-source-results button").click()
+    expect(page.locator("#annotation-chosen-sources")).to_contain_text("A trial of ketamine")
+    page.screenshot(path=str(tmp_path / "attach-form.png"))
+    page.click("#annotation-save")
+    expect(page.locator("#annotator-status")).to_contain_text("Changes saved")
+
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.block_id, orphan.start, orphan.end) == (
+        "open", block_id, start, end
+    )
+    assert list(orphan.sources.all()) == [source]
+    assert page.locator(f"#b-{block_id} a.claim.verdict-misleading mark").inner_text() == sentence
+    assert page.locator("#annotations-apart").count() == 0
+    assert_clean(page)
