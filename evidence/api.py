@@ -720,7 +720,7 @@ class EditorialSourceListView(generics.GenericAPIView):
         operation_id="editorial_sources_list",
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Title, PMID or DOI.")],
         responses={
-            200: EditorialSourceSerializer(many=True), **error_responses(400, 401, 403, 429)
+            200: EditorialSourceSerializer(many=True), **error_responses(400, 401, 403, 404, 429)
         },
         tags=["editorial"],
     )

@@ -252,6 +252,8 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ketasite.api.FallbackContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "ketasite.api.api_exception_handler",
+    # OPTIONS describes nothing the OpenAPI schema does not: 405 rather than a second source.
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_THROTTLE_CLASSES": [
         "ketasite.api.PublicAnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
