@@ -298,7 +298,6 @@ def render_body(blocks, annotations, citations):
     return "\n".join(out)
 
 
-_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 def json_ld_script(data):
@@ -310,8 +309,10 @@ def json_ld_script(data):
     from django.utils.safestring import mark_safe
 
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    # str.replace is C-fast; a translate table costs milliseconds on a long article.
+    text = text.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
     return mark_safe(  # noqa: S308 - the JSON is escaped above and holds no markup
-        f'<script type="application/ld+json">{text.translate(_JSON_SCRIPT_ESCAPES)}</script>'
+        f'<script type="application/ld+json">{text}</script>'
     )
 
 

@@ -29,10 +29,33 @@ PAGE_SIZE = 12
 # What a list of articles needs from each publication; the big frozen fields stay unread.
 LIST_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at", "article__slug")
 DETAIL_FIELDS = (
-    "title", "summary", "tags", "body_html", "annotations", "sources", "evidence_summary",
+    "title", "summary", "tags", "body_html", "sources", "evidence_summary",
     "changelog", "reviewed_by", "reviewed_at", "published_at", "first_published_at",
     "article__slug",
 )
+
+
+# A publication never changes once frozen, so its JSON-LD is computed once per process and
+# kept (keyed by row and publish time); building it costs milliseconds on a long article.
+_STRUCTURED_DATA = {}
+_STRUCTURED_DATA_MAX = 256
+
+
+def publication_structured_data(publication, url):
+    """Return the JSON-LD script of a publication, memoised per process.
+
+    On a miss, reading `annotations` (deferred) costs one more query.
+    """
+    key = (publication.pk, publication.published_at, url)
+    script = _STRUCTURED_DATA.get(key)
+    if script is None:
+        script = json_ld_script(
+            structured_data(publication, url=url, site_name=settings.SITE_NAME)
+        )
+        if len(_STRUCTURED_DATA) >= _STRUCTURED_DATA_MAX:
+            _STRUCTURED_DATA.clear()
+        _STRUCTURED_DATA[key] = script
+    return script
 
 
 def live_publications():
@@ -90,9 +113,7 @@ def article_detail(request, slug):
     context = {
         "publication": publication,
         "canonical_url": url,
-        "structured_data": json_ld_script(
-            structured_data(publication, url=url, site_name=settings.SITE_NAME)
-        ),
+        "structured_data": publication_structured_data(publication, url),
         "verdict_rows": _verdict_rows(publication.evidence_summary),
         "updated": publication.published_at != publication.first_published_at,
     }
