@@ -931,6 +931,12 @@
       }
     });
     el.newSourceAdd.addEventListener("click", createSource);
+    el.newSource.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target.tagName === "INPUT") {
+        event.preventDefault();  // Enter adds the source; it does not save the annotation
+        createSource();
+      }
+    });
   }
 
   init();

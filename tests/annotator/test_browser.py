@@ -10,10 +10,10 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.urls import reverse
 from playwright.sync_api import expect, sync_playwright
 
-from articles.blocks import block_text
+from articles.blocks import block_text, with_text
 from articles.importing import import_bytes
 from evidence.models import Annotation, Source
-from tests.conftest import make_annotation, make_user, seed_path
+from tests.conftest import make_annotation, make_article, make_user, seed_path
 
 # Serialized rollback keeps the groups the migrations create for the tests that follow.
 pytestmark = [
@@ -249,4 +249,49 @@ def test_orphan_is_attached_to_a_new_selection_with_a_source_found_by_search(
     assert list(orphan.sources.all()) == [source]
     assert page.locator(f"#b-{block_id} a.claim.verdict-misleading mark").inner_text() == sentence
     assert page.locator("#annotations-apart").count() == 0
+    assert_clean(page)
+
+
+def test_offsets_in_nested_lists_and_faq_answers_count_line_breaks(browser_page, live_server):
+    page = browser_page
+    blocks = [with_text(block) for block in [
+        {"id": "l1", "type": "list", "ordered": False, "items": [
+            {"text": "First item about dosing", "items": [
+                {"text": "Nested item about ketamine and ADHD", "items": []},
+            ]},
+            {"text": "Third item", "items": []},
+        ]},
+        {"id": "f1", "type": "faq", "question": "Does ketamine help?",
+         "answer": "Some small studies suggest it might."},
+    ]]
+    article = make_article(blocks=blocks)
+    editor = make_user(groups=["Editors"], is_staff=True)
+    sign_in(page, live_server, editor)
+    open_annotator(page, live_server, article)
+    list_text, faq_text = block_text(blocks[0]), block_text(blocks[1])
+    wanted = [
+        ("l1", list_text.index("ketamine and ADHD"), list_text.index("Third item") + 5),
+        ("f1", faq_text.index("Some small"), len(faq_text)),
+    ]
+
+    for block_id, start, end in wanted:
+        # The helper counts text nodes without line breaks: give it DOM offsets.
+        dom_text = page.evaluate(
+            "(id) => { const w = document.createTreeWalker(document.getElementById('b-' + id),"
+            " NodeFilter.SHOW_TEXT); let t = '', n; while ((n = w.nextNode())) {"
+            " if (!n.parentElement.closest('.visually-hidden')) t += n.data; } return t; }",
+            block_id,
+        )
+        text = list_text if block_id == "l1" else faq_text
+        dom_start = dom_text.index(text[start:end].split("\n")[0])
+        dom_end = dom_start + len(text[start:end].replace("\n", ""))
+        page.evaluate(SELECT_IN_BLOCK, [block_id, dom_start, dom_end])
+        expect(page.locator("#annotation-form-title")).to_have_text("New annotation")
+        page.fill("#annotation-note", "Check this.")
+        page.click("#annotation-save")
+        expect(page.locator("#annotator-status")).to_contain_text("Annotation saved")
+
+    saved = [(a.block_id, a.start, a.end) for a in Annotation.objects.order_by("pk")]
+    assert saved == wanted
+    assert Annotation.objects.get(block_id="l1").exact == "ketamine and ADHD\nThird"
     assert_clean(page)
