@@ -391,7 +391,7 @@ def approve(article, *, actor, comment="", publish_at=None):
 
 def _publish_now(locked, *, actor, comment, now):
     """Freeze the approved draft into a Publication and make it live. The row is locked."""
-    from articles.publishing import freeze_publication
+    from articles.publishing import PUBLISHED_STATUSES, freeze_publication
     from evidence.models import Annotation
 
     if locked.approval_fingerprint != approval_fingerprint(locked):
@@ -421,8 +421,9 @@ def _publish_now(locked, *, actor, comment, now):
             "publish_at", "publish_scheduled_by", "updated_at",
         ]
     )
+    # Every annotation the publication shows is now public: it can be resolved, not deleted.
     Annotation.objects.filter(
-        revision=locked.draft, status=Annotation.Status.OPEN, first_published_at__isnull=True
+        revision=locked.draft, status__in=PUBLISHED_STATUSES, first_published_at__isnull=True
     ).update(first_published_at=now)
     _record(locked, actor=actor, action="publish", from_state=from_state, comment=comment)
     _purge(locked)
