@@ -217,7 +217,7 @@ def test_stale_edit_is_explained_in_the_live_region_and_changes_nothing(
     assert_clean(page, expected_errors=["status of 412"])
 
 
-def test_orphan_is_attached_to_a_new_selection_with_a_source_found_by_search(
+def test_orphan_is_attached_to_a_new_selection_with_a_source_then_resolved(
     browser_page, live_server, tmp_path
 ):
     page = browser_page
@@ -249,6 +249,13 @@ def test_orphan_is_attached_to_a_new_selection_with_a_source_found_by_search(
     assert list(orphan.sources.all()) == [source]
     assert page.locator(f"#b-{block_id} a.claim.verdict-misleading mark").inner_text() == sentence
     assert page.locator("#annotations-apart").count() == 0
+
+    # The saved annotation stays open in the form: resolve it from there.
+    page.click("#annotation-resolve")
+    expect(page.locator("#annotator-status")).to_contain_text("marked resolved")
+    orphan.refresh_from_db()
+    assert orphan.status == "resolved"
+    expect(page.locator(f"#annotation-{orphan.pk} .annotation-status")).to_have_text("Resolved")
     assert_clean(page)
 
 
