@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from articles.importing.decoding import (
@@ -104,15 +105,71 @@ def unique_slug(title, *, exclude_pk=None):
 
 
 def _find_existing(origin_key, sha256):
-    """Return (article, how) for an earlier import of the same source or bytes, else (None, "")."""
+    """Return (article, how) for an earlier import of the same source or bytes, else (None, "").
+
+    The same origin (source URL, else file name) wins over the same bytes from elsewhere.
+    """
+    condition = Q(origin_sha256=sha256)
     if origin_key:
-        article = Article.objects.filter(origin_key=origin_key).select_related("draft").first()
-        if article is not None:
+        condition |= Q(origin_key=origin_key)
+    matches = list(Article.objects.filter(condition).order_by("pk")[:5])
+    for article in matches:
+        if origin_key and article.origin_key == origin_key:
             return article, "origin"
-    article = Article.objects.filter(origin_sha256=sha256).select_related("draft").first()
-    if article is not None:
-        return article, "bytes"
+    if matches:
+        return matches[0], "bytes"
     return None, ""
+
+
+def _known_sources(references):
+    """Return {(kind, key): Source} for the references' works already stored, in one query.
+
+    Only a speed-up: anything not found here goes through `get_or_create_source`, which owns
+    the deduplication rules.
+    """
+    from evidence.models import Source
+    from evidence.sources import SourceError, normalize_url
+
+    pmids, dois, url_keys = set(), set(), set()
+    for ref in references:
+        pmids.add(ref["pmid"])
+        dois.add(ref["doi"])
+        try:
+            ref["_url_key"] = normalize_url(ref["url"])
+        except SourceError:
+            ref["_url_key"] = ""
+        url_keys.add(ref["_url_key"])
+    pmids.discard("")
+    dois.discard("")
+    url_keys.discard("")
+    if not (pmids or dois or url_keys):
+        return {}
+    known = {}
+    matches = Source.objects.filter(
+        Q(pmid__in=pmids) | Q(doi__in=dois) | Q(url_key__in=url_keys)
+    ).order_by("pk")
+    for source in matches:
+        for kind in ("pmid", "doi", "url_key"):
+            value = getattr(source, kind)
+            if value:
+                known.setdefault((kind, value), source)
+    return known
+
+
+def _source_for(ref, known):
+    """Return the stored source of `ref` when nothing about it needs writing, else None."""
+    for kind, value in (("pmid", ref["pmid"]), ("doi", ref["doi"]),
+                        ("url_key", ref.get("_url_key", ""))):
+        source = known.get((kind, value)) if value else None
+        if source is None:
+            continue
+        complete = all(
+            getattr(source, name) or not ref.get(key)
+            for name, key in (("pmid", "pmid"), ("doi", "doi"), ("url_key", "_url_key"),
+                              ("title", "title"), ("citation_text", "citation_text"))
+        )
+        return source if complete else None
+    return None
 
 
 def _cite_references(revision, references, warnings):
@@ -120,16 +177,20 @@ def _cite_references(revision, references, warnings):
     from evidence.models import Citation
     from evidence.sources import SourceError, get_or_create_source
 
+    references = [dict(ref) for ref in references]
+    known = _known_sources(references)
     citations = []
     for number, ref in enumerate(references, start=1):
-        try:
-            source, _created = get_or_create_source(
-                pmid=ref["pmid"], doi=ref["doi"], url=ref["url"], title=ref["title"],
-                citation_text=ref["citation_text"],
-            )
-        except SourceError as error:
-            warnings.append(f"Reference {number} was not added as a source: {error}")
-            continue
+        source = _source_for(ref, known)
+        if source is None:
+            try:
+                source, _created = get_or_create_source(
+                    pmid=ref["pmid"], doi=ref["doi"], url=ref["url"], title=ref["title"],
+                    citation_text=ref["citation_text"],
+                )
+            except SourceError as error:
+                warnings.append(f"Reference {number} was not added as a source: {error}")
+                continue
         citations.append(Citation(revision=revision, source=source, number=number))
     Citation.objects.filter(revision=revision).delete()
     Citation.objects.bulk_create(citations)
@@ -139,18 +200,17 @@ def _cite_references(revision, references, warnings):
 def _create_article(*, parsed, record, origin_key, filename, source_url, sha256, tags, actor):
     """Create the article and its first revision. Raises IntegrityError on an origin race."""
     slug = unique_slug(parsed.title)
-    with transaction.atomic():
-        article = Article.objects.create(
-            slug=slug,
-            source_url=source_url,
-            site_name=site_name_from_url(source_url),
-            original_filename=filename[:255],
-            origin_sha256=sha256,
-            origin_key=origin_key,
-            original_published_on=parsed.published_on,
-            is_promotional=parsed.is_promotional,
-            created_by=actor,
-        )
+    article = Article.objects.create(
+        slug=slug,
+        source_url=source_url,
+        site_name=site_name_from_url(source_url),
+        original_filename=filename[:255],
+        origin_sha256=sha256,
+        origin_key=origin_key,
+        original_published_on=parsed.published_on,
+        is_promotional=parsed.is_promotional,
+        created_by=actor,
+    )
     revision = Revision.objects.create(
         article=article,
         number=1,

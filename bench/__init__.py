@@ -1,0 +1,1 @@
+"""`make bench`: measured rows against their targets. See bench/__main__.py."""
