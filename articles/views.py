@@ -5,6 +5,8 @@ article page is one query and one small template, and anonymous responses are ca
 (`articles.caching.cached_public_page`).
 """
 
+import json
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -128,7 +130,10 @@ def tag_detail(request, slug):
     tag = Tag.objects.filter(slug=slug).first()
     if tag is None:
         raise Http404("No such tag.")
-    publications = live_publications().filter(article__tags=tag)
+    # The tags frozen in the publication, not the article's current ones: a tag added in a
+    # draft must not make a public page before it is published.
+    needle = json.dumps(tag.name, ensure_ascii=not settings.IS_POSTGRES)
+    publications = live_publications().filter(tags__icontains=needle)
     page = _page(request, publications)
     if not page.object_list:
         raise Http404("No published article has this tag.")

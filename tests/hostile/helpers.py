@@ -1,0 +1,231 @@
+"""Builders for the hostile tests: a team, and articles put in each state by the workflow.
+
+Every article carries unique marker words in each field a person writes (title, summary,
+block text, tag, annotation note, internal comment, source title), so a test can tell which
+text reached a response. Articles are created directly (the importer has its own tests) but
+every state after that is reached through the real workflow and evidence functions.
+"""
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from articles import workflow
+from articles.blocks import with_text
+from articles.models import Article
+from evidence.annotations import add_comment, create_annotation, resolve_comment
+from evidence.sources import cite_source, get_or_create_source
+from tests.conftest import make_article, make_user
+
+State = Article.State
+FIELDS = ("title", "summary", "block", "tag", "note", "comment", "source")
+# Of a live article, only these fields are public; the comment is internal for ever.
+PUBLIC_FIELDS = ("title", "summary", "block", "tag", "note", "source")
+
+
+@dataclass
+class Team:
+    editor: object
+    reviewer: object
+    publisher: object
+    nobody: object
+
+
+def make_team(**names):
+    """One staff user per editorial group, plus a staff user in no group."""
+    return Team(
+        editor=make_user("Editors", is_staff=True, **names.get("editor", {})),
+        reviewer=make_user("Reviewers", is_staff=True, **names.get("reviewer", {})),
+        publisher=make_user("Publishers", is_staff=True, **names.get("publisher", {})),
+        nobody=make_user(is_staff=True, **names.get("nobody", {})),
+    )
+
+
+def markers(code):
+    """Return {field: marker word} for an article whose marker code is `code`."""
+    return {name: f"{code}{name}" for name in FIELDS}
+
+
+def content_blocks(paragraph):
+    return [
+        with_text({"id": "h1", "type": "heading", "level": 2, "text": "Overview"}),
+        with_text({"id": "p1", "type": "paragraph", "text": paragraph}),
+    ]
+
+
+@dataclass
+class Built:
+    article: Article
+    code: str
+    annotation: object
+    comment: object
+    source: object
+    words: dict = field(default_factory=dict)
+
+
+def _annotate(article, *, team, words, number):
+    """Mark "Ketamine" in p1 (rated, with a note), comment on it, cite a source."""
+    text = next(b for b in article.draft.blocks if b["id"] == "p1")["text"]
+    start = text.index("Ketamine")
+    source, _ = get_or_create_source(
+        url=f"https://journal.example.org/{words['source']}/{number}",
+        title=f"Study {words['source']}",
+    )
+    cite_source(revision=article.draft, source=source)
+    annotation = create_annotation(
+        article=article, actor=team.reviewer, block_id="p1", start=start,
+        end=start + len("Ketamine"), certainty="low", verdict="unsupported",
+        note=f"Note {words['note']} here.", sources=[source.pk],
+    )
+    comment = add_comment(annotation, actor=team.reviewer, body=f"Ask {words['comment']}.")
+    return annotation, comment, source
+
+
+def build_article(team, code, *, state, number=0):
+    """Create an article whose marker words start with `code` and take it to `state`.
+
+    `state` is an Article.State, or "live_with_draft": published, then edited (the draft's
+    words use the code "<code>new"). Returns a Built.
+    """
+    words = markers(code)
+    article = make_article(
+        title=f"Title {words['title']}", summary=f"Summary {words['summary']}.",
+        blocks=content_blocks(f"Ketamine {words['block']} may help some adults."),
+        author=team.editor, tags=(words["tag"],), slug=f"{code}-slug",
+    )
+    workflow.assign_reviewers(article, actor=team.editor, reviewers=[team.reviewer])
+    annotation, comment, source = _annotate(article, team=team, words=words, number=number)
+    built = Built(article, code, annotation, comment, source, words)
+    if state == State.DRAFT:
+        return built
+    if state in (State.APPROVED, State.PUBLISHED, State.UNPUBLISHED, State.ARCHIVED,
+                 "live_with_draft"):
+        resolve_comment(comment, actor=team.reviewer)
+    workflow.submit(article, actor=team.editor)
+    if state == State.IN_REVIEW:
+        return built
+    if state == State.CHANGES_REQUESTED:
+        workflow.request_changes(article, actor=team.reviewer, comment=f"Fix {code}request.")
+        return built
+    workflow.approve(article, actor=team.reviewer)
+    if state == State.APPROVED:
+        return built
+    workflow.publish(article, actor=team.publisher, comment="First publication.")
+    if state == State.UNPUBLISHED:
+        workflow.unpublish(article, actor=team.publisher, comment=f"Down {code}down.")
+    elif state == State.ARCHIVED:
+        workflow.archive(article, actor=team.publisher, comment="Archived.")
+    elif state == "live_with_draft":
+        new = markers(f"{code}new")
+        workflow.save_revision(
+            article, actor=team.editor, base_number=article.draft.number,
+            title=f"Title {new['title']}", summary=f"Summary {new['summary']}.",
+            blocks=content_blocks(f"Ketamine {new['block']} may help some adults."),
+            tags=[words["tag"], new["tag"]],
+        )
+        article.refresh_from_db()
+        _annotate_new(article, team=team, words=new, number=number)
+    article.refresh_from_db()
+    return built
+
+
+def _annotate_new(article, *, team, words, number):
+    text = next(b for b in article.draft.blocks if b["id"] == "p1")["text"]
+    start = text.index("may")
+    source, _ = get_or_create_source(
+        url=f"https://journal.example.org/{words['source']}/{number}",
+        title=f"Study {words['source']}",
+    )
+    cite_source(revision=article.draft, source=source)
+    annotation = create_annotation(
+        article=article, actor=team.reviewer, block_id="p1", start=start, end=start + 3,
+        note=f"Note {words['note']} here.",
+    )
+    add_comment(annotation, actor=team.reviewer, body=f"Ask {words['comment']}.")
+
+
+# HTML checks ---------------------------------------------------------------------------------
+
+DANGEROUS_SCHEMES = re.compile(r"^\s*(javascript|data|vbscript|livescript)\s*:", re.IGNORECASE)
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcdoc", "poster",
+                  "background", "ping", "data", "codebase", "cite", "lowsrc"}
+FORBIDDEN_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet",
+                  "meta", "link", "style", "svg", "math", "form", "template", "noscript"}
+# Where a page may legitimately have these tags (the base template's head, admin forms).
+ALLOWED_IN_HEAD = {"meta", "link"}
+
+
+def _strip_controls(value):
+    # Browsers drop ASCII control characters and whitespace inside a scheme ("java\tscript:").
+    return re.sub(r"[\x00-\x20\x7f]+", "", value or "")
+
+
+class ScriptAudit(HTMLParser):
+    """Collect everything in a page that could run script, as readable problem lines."""
+
+    def __init__(self, *, allow_forms=False):
+        super().__init__(convert_charrefs=True)
+        self.problems = []
+        self.text = []
+        self.allow_forms = allow_forms
+        self._in_head = False
+        self._in_script = None
+
+    def handle_starttag(self, tag, attrs):
+        self._check(tag, attrs)
+
+    def handle_startendtag(self, tag, attrs):
+        self._check(tag, attrs)
+
+    def _check(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "head":
+            self._in_head = True
+        if tag == "body":
+            self._in_head = False
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+            if name == "style":
+                self.problems.append(f"<{tag} style={value!r}> (inline style)")
+            if name in URL_ATTRIBUTES and DANGEROUS_SCHEMES.match(_strip_controls(value)):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+        if tag == "script":
+            src = values.get("src") or ""
+            kind = values.get("type") or ""
+            if not (src.startswith("/static/") or kind == "application/ld+json"):
+                self.problems.append(f"<script {attrs!r}> is not one of ours")
+            self._in_script = kind
+        elif tag in FORBIDDEN_TAGS:
+            if tag in ALLOWED_IN_HEAD and self._in_head:
+                return
+            if tag == "form" and self.allow_forms:
+                action = values.get("action") or ""
+                if action.startswith(("http:", "https:", "//")):
+                    self.problems.append(f"<form action={action!r}> leaves the site")
+                return
+            self.problems.append(f"<{tag}> in the body")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = None
+        if tag == "head":
+            self._in_head = False
+
+    def handle_data(self, data):
+        if self._in_script is None:
+            self.text.append(data)
+
+
+def audit_html(html, *, allow_forms=False):
+    """Return (problems, visible text) of an HTML page."""
+    audit = ScriptAudit(allow_forms=allow_forms)
+    audit.feed(html)
+    audit.close()
+    return audit.problems, "".join(audit.text)
+
+
+def json_ld_blocks(html):
+    return re.findall(
+        r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, flags=re.DOTALL
+    )
