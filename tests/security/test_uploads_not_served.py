@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 
 from articles.models import ImportRecord
 from tests.conftest import seed_path
@@ -51,3 +52,21 @@ def test_imported_file_name_is_not_a_served_url(client, db, tmp_path):
     call_command("import_articles", str(seed), stdout=(tmp_path / "out").open("w"))
     for prefix in ("/media/", "/static/", "/"):
         assert client.get(f"{prefix}{seed.name}").status_code == 404
+
+
+def test_admin_upload_writes_no_files_even_with_a_path_in_its_name(client, db):
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin_user = User.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
+    client.force_login(admin_user)
+    before = files_under(*watched_directories())
+    upload = SimpleUploadedFile(
+        "../../static/evil.txt", seed_path("003").read_bytes(), content_type="text/plain"
+    )
+    response = client.post(reverse("admin:articles_article_import"), {"files": [upload]})
+    assert response.status_code == 200
+    assert ImportRecord.objects.exists()
+    assert files_under(*watched_directories()) == before
+    assert not (Path(settings.BASE_DIR) / "static" / "evil.txt").exists()
+    assert client.get("/static/evil.txt").status_code == 404
