@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from articles.blocks import MAX_LIST_DEPTH
 from articles.importing.plaintext import DATA_URI, QUESTION, collapse_spaces, normalize_text
+from articles.importing.references import is_reference_heading
 
 TAG = re.compile(r"<[^<>]{0,2000}>")
 # Bounds the work of listing what the extraction left out of a very large page.
@@ -212,6 +213,36 @@ def _body_blocks(body):
     return blocks
 
 
+def _html_reference_list(tree):
+    """Return [heading, list] blocks for a page's reference list, else [].
+
+    Extraction often leaves link-dense reference lists out as if they were navigation; the
+    references are part of the article, so they are read from the page itself.
+    """
+    for heading in tree.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6 | //p | //strong"):
+        text = collapse_spaces(heading.text_content())
+        if not is_reference_heading(text):
+            continue
+        following = heading.getnext()
+        if following is None and heading.tag in ("strong",):
+            following = heading.getparent().getnext()
+        if following is None or following.tag not in ("ol", "ul"):
+            continue
+        items = []
+        for item in following.iterchildren("li"):
+            item_text = collapse_spaces(item.text_content())
+            for link in item.iter("a"):
+                href = (link.get("href") or "").strip()
+                if SAFE_LINK.match(href) and href not in item_text:
+                    item_text = f"{item_text} {href}".strip()
+            if item_text:
+                items.append({"text": item_text, "items": []})
+        if items:
+            return [{"type": "heading", "level": 2, "text": text},
+                    {"type": "list", "ordered": following.tag == "ol", "items": items}]
+    return []
+
+
 def _html_date(tree):
     from articles.importing.cleanup import parse_date
 
@@ -257,6 +288,10 @@ def parse_html(text):
     body = getattr(document, "body", None) if document is not None else None
     blocks = _body_blocks(body) if body is not None else []
     title = collapse_spaces(getattr(document, "title", "") or "") if document else ""
+    if tree is not None and blocks and not any(
+        b["type"] == "heading" and is_reference_heading(b["text"]) for b in blocks
+    ):
+        blocks.extend(_html_reference_list(tree))
     if not blocks and tree is not None:
         # Too little for trafilatura to call it an article: keep the page's text, untagged.
         blocks = [{"type": "paragraph", "text": piece} for piece in _page_texts(tree)
