@@ -10,6 +10,7 @@ request open a fresh one, so the site recovers by itself once the database is ba
 """
 
 import logging
+import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
@@ -63,6 +64,18 @@ class DatabaseUnavailableMiddleware:
             "Database unavailable during %s %s: %s", request.method, request.path, exception
         )
         return service_unavailable_response(request)
+
+
+def server_error(request, *args, **kwargs):
+    """Django's handler500: a database outage met outside a view (a middleware saving the
+    session, say) is still answered 503; any other error is the API's 500 answer."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        logger.error("Database unavailable during %s %s: %s", request.method, request.path, error)
+        return service_unavailable_response(request)
+    from ketasite.api import server_error as api_server_error
+
+    return api_server_error(request, *args, **kwargs)
 
 
 def _wait_text(seconds):

@@ -38,4 +38,5 @@ urlpatterns = [
 handler400 = "ketasite.api.bad_request"
 handler403 = "ketasite.api.permission_denied"
 handler404 = "ketasite.api.page_not_found"
-handler500 = "ketasite.api.server_error"
+# A database outage is a 503 wherever it is met; otherwise the API's 500 answer above.
+handler500 = "ketasite.middleware.server_error"

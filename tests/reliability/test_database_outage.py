@@ -1,6 +1,7 @@
 """The database going away mid-request answers 503 (never a traceback), and the site recovers."""
 
 import logging
+from unittest import mock
 from wsgiref.util import setup_testing_defaults
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
+from django.test import Client
 from django.urls import path
 
 from articles.models import Article
@@ -141,3 +143,28 @@ def test_terminated_postgres_connection_recovers(transactional_db):
     assert status == 200
     assert "Survives a database restart" in text
     assert connection.connection.info.backend_pid != victim
+
+
+def test_outage_met_in_a_middleware_answers_503(db):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    client = Client(raise_request_exception=False)
+    failing = mock.patch.object(
+        SessionMiddleware, "process_response",
+        side_effect=OperationalError("server closed the connection unexpectedly"),
+    )
+    with failing:
+        response = client.get("/")
+    assert response.status_code == 503
+    assert "We will be back in a moment" in response.content.decode()
+    assert client.get("/").status_code == 200
+
+
+def test_other_errors_met_in_a_middleware_stay_500(db):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    client = Client(raise_request_exception=False)
+    with mock.patch.object(SessionMiddleware, "process_response", side_effect=ValueError("bug")):
+        response = client.get("/api/v1/articles/")
+    assert response.status_code == 500
+    assert response.json()["code"] != "service_unavailable"
