@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 
 from articles.blocks import with_text
+from articles.groups import ensure_editorial_groups
 from articles.models import Article, Revision
 
 _counter = itertools.count(1)
@@ -36,7 +38,10 @@ def make_user(group=None, *, username=None, groups=(), **extra):
     user = User.objects.create_user(
         username=username, password="pw-for-tests-only", email=f"{username}@example.org", **extra
     )
-    for name in ([group] if group else []) + list(groups):
+    names = ([group] if group else []) + list(groups)
+    if names:
+        ensure_editorial_groups()
+    for name in names:
         user.groups.add(Group.objects.get(name=name))
     return user
 
@@ -69,6 +74,8 @@ def make_article(*, title="A test article", summary="A short summary.", blocks=N
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    # A transactional test flushes the tables; cached content types would then point nowhere.
+    ContentType.objects.clear_cache()
     cache.clear()
     yield
     cache.clear()
