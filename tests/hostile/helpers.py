@@ -150,9 +150,13 @@ DANGEROUS_SCHEMES = re.compile(r"^\s*(javascript|data|vbscript|livescript)\s*:",
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcdoc", "poster",
                   "background", "ping", "data", "codebase", "cite", "lowsrc"}
 FORBIDDEN_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet",
-                  "meta", "link", "style", "svg", "math", "form", "template", "noscript"}
+                  "meta", "link", "style", "svg", "math", "template", "noscript"}
 # Where a page may legitimately have these tags (the base template's head, admin forms).
 ALLOWED_IN_HEAD = {"meta", "link"}
+
+
+# Scripts that hold data and never run; their text must still be escaped JSON.
+DATA_SCRIPT_TYPES = {"application/ld+json", "application/json"}
 
 
 def _strip_controls(value):
@@ -163,11 +167,11 @@ def _strip_controls(value):
 class ScriptAudit(HTMLParser):
     """Collect everything in a page that could run script, as readable problem lines."""
 
-    def __init__(self, *, allow_forms=False):
+    def __init__(self, *, allowed_tags=()):
         super().__init__(convert_charrefs=True)
         self.problems = []
         self.text = []
-        self.allow_forms = allow_forms
+        self.allowed_tags = set(allowed_tags)
         self._in_head = False
         self._in_script = None
 
@@ -193,16 +197,18 @@ class ScriptAudit(HTMLParser):
         if tag == "script":
             src = values.get("src") or ""
             kind = values.get("type") or ""
-            if not (src.startswith("/static/") or kind == "application/ld+json"):
+            ours = src.startswith("/") and not src.startswith("//")
+            if not (ours or kind in DATA_SCRIPT_TYPES):
                 self.problems.append(f"<script {attrs!r}> is not one of ours")
             self._in_script = kind
+        elif tag == "form":
+            action = values.get("action") or ""
+            if action.startswith(("http:", "https:", "//")):
+                self.problems.append(f"<form action={action!r}> leaves the site")
         elif tag in FORBIDDEN_TAGS:
             if tag in ALLOWED_IN_HEAD and self._in_head:
                 return
-            if tag == "form" and self.allow_forms:
-                action = values.get("action") or ""
-                if action.startswith(("http:", "https:", "//")):
-                    self.problems.append(f"<form action={action!r}> leaves the site")
+            if tag in self.allowed_tags:
                 return
             self.problems.append(f"<{tag}> in the body")
 
@@ -215,11 +221,14 @@ class ScriptAudit(HTMLParser):
     def handle_data(self, data):
         if self._in_script is None:
             self.text.append(data)
+        elif "<" in data:
+            self.problems.append(f"raw markup in a <script type={self._in_script!r}>")
 
 
-def audit_html(html, *, allow_forms=False):
-    """Return (problems, visible text) of an HTML page."""
-    audit = ScriptAudit(allow_forms=allow_forms)
+def audit_html(html, *, allowed_tags=()):
+    """Return (problems, visible text) of an HTML page; `allowed_tags` are the page's own
+    (e.g. the admin's inline SVG icons), still checked for handlers and addresses."""
+    audit = ScriptAudit(allowed_tags=allowed_tags)
     audit.feed(html)
     audit.close()
     return audit.problems, "".join(audit.text)
