@@ -275,7 +275,10 @@ def test_article_states_reached_through_the_workflow(db, site):
 
 def test_the_audit_flags_every_raw_markup_payload():
     """The checks above can fail: each payload that is markup, pasted raw, is caught."""
-    raw = [p for p in PAYLOADS if p.startswith("<") and not p.startswith("<javascript:")]
+    # "<javascript:…>" and "<scr<script>…" are inert even raw: browsers read them as tags
+    # with odd names.
+    raw = [p for p in PAYLOADS
+           if p.startswith("<") and not p.startswith(("<javascript:", "<scr<"))]
     assert len(raw) >= 30
     for payload in raw:
         problems, _ = audit_html(f"<html><body><p>{payload}</p></body></html>")
