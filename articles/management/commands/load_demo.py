@@ -9,7 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
+from articles.demo import publish_demo_articles
 from articles.importing import import_paths
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
@@ -70,8 +72,14 @@ class Command(BaseCommand):
             accounts = ensure_demo_accounts(password_for=password_for)
         editor = get_user_model().objects.get(username="editor")
         outcomes = load_demo_articles(actor=editor)
-        # A later step takes some demo articles through review and publication here:
-        # publish_demo_articles(outcomes, editor=..., reviewer=..., publisher=...).
+        User = get_user_model()
+        # The demo's own review steps would otherwise mail every demo account.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            published = publish_demo_articles(
+                editor=editor,
+                reviewer=User.objects.get(username="reviewer"),
+                publisher=User.objects.get(username="publisher"),
+            )
         self._report_accounts(accounts)
         for outcome in outcomes:
             line = f"{outcome.result_label:>13}  {outcome.filename}"
@@ -81,6 +89,8 @@ class Command(BaseCommand):
         failed = [o for o in outcomes if o.failed]
         if failed:
             self.stderr.write(f"{len(failed)} demo article(s) failed to import.")
+        for article in published:
+            self.stdout.write(f"    published  {article.slug}")
 
     def _report_accounts(self, accounts):
         new = {name: pw for name, pw in accounts.items() if pw is not None}
