@@ -1,14 +1,15 @@
 """The public page cache: whole anonymous responses, as bytes, purged on publish.
 
-Every key holds the current "public generation", a random token kept in the cache; purging
-replaces the token, so every page cached before is unreachable at once, across processes and
-servers (with Redis). If the token is evicted, a new one is drawn, which also purges: a stale
-page is never served for want of a key.
+Every entry holds the "public generation" it was cached in, a random token kept in the cache;
+purging replaces the token, so every page cached before no longer matches and is refilled on
+its next request, across processes and servers (with Redis). If the token is evicted, a new
+one is drawn, which also purges: a stale page is never served for want of a key.
 
 Responses to a logged-in user (a session cookie that authenticates) are never cached nor
 served from the cache, and carry `Cache-Control: private`.
 """
 
+import gzip
 import hashlib
 import secrets
 from functools import wraps
@@ -20,11 +21,18 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 
+from articles.frozen import accepts_gzip, gzip_body, gzip_etag, identity_etag
+
 GENERATION_KEY = "public:generation"
 PAGE_KEY_PREFIX = "public:page"
 PUBLIC_CACHE_CONTROL = {"public": True, "max_age": 0, "must_revalidate": True}
 # Headers a view sets that must travel with a cached response.
-KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Content-Language", "Link")
+KEPT_HEADERS = (
+    "Content-Type", "Content-Encoding", "ETag", "Last-Modified", "Content-Language", "Link",
+    "Cache-Control", "Vary",
+)
+# Smaller bodies are not worth a gzip form: the headers would outweigh the saving.
+GZIP_MIN_BYTES = 1024
 
 
 def public_generation():
@@ -65,9 +73,9 @@ def is_logged_in(request):
     return bool(user is not None and user.is_authenticated)
 
 
-def page_key(request, generation):
+def page_key(request):
     path = request.get_full_path().encode("utf-8", "surrogateescape")
-    return f"{PAGE_KEY_PREFIX}:{generation}:{hashlib.md5(path, usedforsecurity=False).hexdigest()}"
+    return f"{PAGE_KEY_PREFIX}:{hashlib.md5(path, usedforsecurity=False).hexdigest()}"
 
 
 def _finish_public(response):
@@ -78,7 +86,7 @@ def _finish_public(response):
     if not response.has_header("Last-Modified"):
         response["Last-Modified"] = http_date()
     patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
-    patch_vary_headers(response, ("Cookie",))
+    patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
     return response
 
 
@@ -103,20 +111,61 @@ def _cacheable(response):
     )
 
 
-def _from_entry(entry):
-    status, content, headers = entry
-    response = HttpResponse(content, status=status)
-    for name, value in headers:
-        response[name] = value
+def _kept_headers(response):
+    return {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+
+
+def _representations(response):
+    """Return (identity, gzip) of a finished response, each (content, headers) or None.
+
+    A response that came gzipped (a frozen page) gives its identity form too; an identity one
+    worth compressing gets its gzip form, made here, once per cache fill.
+    """
+    headers = _kept_headers(response)
+    encoding = response.get("Content-Encoding", "")
+    if encoding == "gzip":
+        identity_headers = {name: value for name, value in headers.items()
+                            if name != "Content-Encoding"}
+        identity_headers["ETag"] = identity_etag(headers["ETag"])
+        return (gzip.decompress(response.content), identity_headers), (response.content, headers)
+    if encoding:
+        return None, None
+    identity = (response.content, headers)
+    if len(response.content) < GZIP_MIN_BYTES:
+        return identity, None
+    gzip_headers = dict(headers, **{"Content-Encoding": "gzip"})
+    gzip_headers["ETag"] = gzip_etag(headers["ETag"])
+    return identity, (gzip_body(response.content), gzip_headers)
+
+
+def _from_entry(request, entry):
+    _, identity, gzipped = entry
+    content, headers = gzipped if gzipped is not None and accepts_gzip(request) else identity
+    response = HttpResponse(content, headers=headers)
     response["X-Cache"] = "hit"
     return response
+
+
+def _lookup(key):
+    """Return (generation, entry of that generation or None) in one cache round trip."""
+    found = cache.get_many((GENERATION_KEY, key))
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        return public_generation(), None
+    entry = found.get(key)
+    if entry is None or entry[0] != generation:
+        return generation, None
+    return generation, entry
 
 
 def cached_public_page(view):
     """Serve an anonymous GET from the public page cache, filling it on a miss.
 
-    Logged-in users get a fresh, private response. With `KETASITE_PUBLIC_CACHE` off, pages
-    are rendered on every request but still carry validators and answer 304.
+    A hit costs one cache round trip (the generation and the entry together) and no query:
+    the entry holds the response's bytes and headers, and its gzip form, sent to clients
+    that accept gzip. Logged-in users get a fresh, private response. With
+    `KETASITE_PUBLIC_CACHE` off, pages are rendered on every request but still carry
+    validators and answer 304.
     """
 
     @wraps(view)
@@ -134,18 +183,18 @@ def cached_public_page(view):
                 _finish_public(response)
             return _conditional(request, response)
 
-        key = page_key(request, public_generation())
-        entry = cache.get(key)
+        key = page_key(request)
+        generation, entry = _lookup(key)
         if entry is not None:
-            return _conditional(request, _from_entry(entry))
+            return _conditional(request, _from_entry(request, entry))
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if _cacheable(response):
             _finish_public(response)
-            headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
-            headers += [("Cache-Control", response["Cache-Control"]), ("Vary", response["Vary"])]
-            cache.set(key, (response.status_code, response.content, headers))
+            identity, gzipped = _representations(response)
+            if identity is not None:
+                cache.set(key, (generation, identity, gzipped))
             response["X-Cache"] = "miss"
         return _conditional(request, response)
 

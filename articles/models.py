@@ -340,6 +340,29 @@ class Publication(models.Model):
     )
     published_at = models.DateTimeField()
     first_published_at = models.DateTimeField()
+    # Served as they are to anonymous readers and API clients (articles.frozen): filled at
+    # publish, never edited. Empty on publications made before these fields existed, which
+    # are then rendered per request instead.
+    page_head_html = models.BinaryField(
+        default=b"", blank=True, editable=False,
+        help_text="UTF-8: the page's title, description, canonical link and JSON-LD.",
+    )
+    page_main_html = models.BinaryField(
+        default=b"", blank=True, editable=False, help_text="UTF-8: the page's <article>."
+    )
+    page_head_deflate = models.BinaryField(default=b"", blank=True, editable=False)
+    page_main_deflate = models.BinaryField(default=b"", blank=True, editable=False)
+    page_checksums = models.JSONField(
+        default=list, blank=True, editable=False,
+        help_text="[crc32 of page_head_html, crc32 of page_main_html], to build gzip bodies.",
+    )
+    page_digest = models.CharField(max_length=64, blank=True, editable=False)
+    api_detail_json = models.BinaryField(default=b"", blank=True, editable=False)
+    api_detail_gzip = models.BinaryField(default=b"", blank=True, editable=False)
+    api_detail_etag = models.CharField(max_length=64, blank=True, editable=False)
+    api_item_json = models.BinaryField(
+        default=b"", blank=True, editable=False, help_text="UTF-8: this article as a list item."
+    )
 
     objects = PublicationQuerySet.as_manager()
 

@@ -1,8 +1,8 @@
 """Freeze an article's draft into a Publication: what the public site and public API serve.
 
 `freeze_publication` builds the row (rendered body, frozen annotations and numbered sources,
-evidence summary, the API document, search text, changelog); the workflow's `publish` decides
-when and sets `article.live`.
+evidence summary, the API document, search text, changelog) and the responses served from it
+as they are (`articles.frozen`); the workflow's `publish` decides when and sets `article.live`.
 """
 
 from django.conf import settings
@@ -10,8 +10,9 @@ from django.db.models import Max
 from django.urls import reverse
 
 from articles.blocks import block_starts, block_text, with_text
+from articles.frozen import freeze_responses, page_context
 from articles.models import Publication
-from articles.rendering import render_body
+from articles.rendering import json_ld_script, render_body, structured_data
 from evidence.models import Annotation, Citation
 from evidence.summary import evidence_summary
 
@@ -193,6 +194,15 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
         published_by=actor if getattr(actor, "pk", None) else None,
         published_at=published_at,
         first_published_at=first_published_at,
+    )
+    freeze_responses(
+        publication,
+        page_context=page_context(
+            publication, url=url,
+            structured_data_script=json_ld_script(
+                structured_data(publication, url=url, site_name=settings.SITE_NAME)
+            ),
+        ),
     )
     if save:
         publication.save()

@@ -1,7 +1,7 @@
 """Public pages. Every view starts from published-only data: live publications.
 
-Views are thin: the annotated body was rendered at publish (`articles.publishing`), so an
-article page is one query and one small template, and anonymous responses are cached whole
+Views are thin: the article page was rendered at publish (`articles.frozen`), so an anonymous
+article page is one query and a few concatenations, and anonymous responses are cached whole
 (`articles.caching.cached_public_page`).
 """
 
@@ -15,7 +15,8 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
-from articles.caching import cached_public_page
+from articles.caching import cached_public_page, is_logged_in
+from articles.frozen import PAGE_FIELDS, accepts_gzip, page_context, page_response
 from articles.models import Publication
 from articles.rendering import (
     CERTAINTY_ICONS,
@@ -75,16 +76,6 @@ def _page(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
-def _verdict_rows(summary):
-    """Return the evidence summary as rows for a table: label, icon, count."""
-    return [
-        {"value": value, "label": VERDICT_LABELS[value], "icon": VERDICT_ICONS[value],
-         "count": count}
-        for value, count in (summary or {}).get("by_verdict", {}).items()
-        if value in VERDICT_LABELS
-    ]
-
-
 @require_safe
 @cached_public_page
 def home(request):
@@ -101,6 +92,15 @@ def raise_404_unless_ever_published(slug):
 @require_safe
 @cached_public_page
 def article_detail(request, slug):
+    """The article page. Anonymous readers get the page frozen at publish (one query, no
+    rendering); logged-in users get the same templates rendered per request."""
+    if not is_logged_in(request):
+        row = (
+            Publication.objects.live().filter(article__slug=slug)
+            .values_list(*PAGE_FIELDS).first()
+        )
+        if row is not None and row[PAGE_FIELDS.index("page_digest")]:
+            return page_response(row, gzip_ok=accepts_gzip(request))
     publication = (
         Publication.objects.live()
         .select_related("article")
@@ -112,13 +112,10 @@ def article_detail(request, slug):
         raise_404_unless_ever_published(slug)
         return render(request, "articles/gone.html", {"slug": slug}, status=410)
     url = settings.SITE_URL + request.path
-    context = {
-        "publication": publication,
-        "canonical_url": url,
-        "structured_data": publication_structured_data(publication, url),
-        "verdict_rows": _verdict_rows(publication.evidence_summary),
-        "updated": publication.published_at != publication.first_published_at,
-    }
+    context = page_context(
+        publication, url=url,
+        structured_data_script=publication_structured_data(publication, url),
+    )
     response = render(request, "articles/detail.html", context)
     response["Last-Modified"] = http_date(publication.published_at.timestamp())
     return response
