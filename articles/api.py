@@ -10,6 +10,8 @@ from collections import Counter
 
 import django_filters
 from django.conf import settings
+from django.core.paginator import InvalidPage
+from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -24,10 +26,12 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from articles import workflow
 from articles.blocks import plain_text
+from articles.frozen import accepts_gzip, gzip_etag
 from articles.models import (
     Article,
     ImportRecord,
@@ -40,13 +44,16 @@ from evidence.models import Annotation
 from ketasite.api import (
     EDITORIAL_READ_ERRORS,
     PUBLIC_ERRORS,
+    ApiPagination,
     ConditionalGetMixin,
     DomainError,
     PayloadTooLarge,
     PreconditionFailed,
     PreconditionRequired,
     SafeJSONParser,
+    content_etag,
     error_responses,
+    frozen_json_response,
     if_match_state,
     public_endpoint,
 )
@@ -226,15 +233,19 @@ class PublicArticleListView(ConditionalGetMixin, generics.ListAPIView):
     filterset_class = PublicArticleFilter
     serializer_class = PublicArticleSerializer
 
+    @staticmethod
+    def base_queryset():
+        """The live publications, newest first, before filters."""
+        return live_publications().order_by("-published_at", "-pk")
+
     def get_queryset(self):
         return (
-            live_publications()
+            self.base_queryset()
             .select_related("article")
             .only(
                 "title", "summary", "tags", "published_at", "reviewed_at", "evidence_summary",
                 "article__slug",
             )
-            .order_by("-published_at", "-pk")
         )
 
     @extend_schema(
@@ -280,8 +291,95 @@ class PublicTagListView(PublicAPIView):
         return Response([{"name": name, "count": count} for name, count in ordered])
 
 
-public_article_list = public_endpoint(PublicArticleListView)
-public_article_detail = public_endpoint(PublicArticleDetailView)
+def frozen_article_detail(request, slug):
+    """The anonymous detail: the document serialised at publish, as it is (one query).
+
+    Returns None, for DRF to answer, when there is a query parameter or no such live
+    publication (or one frozen before its document was stored).
+    """
+    if request.GET:
+        return None
+    gzip_ok = accepts_gzip(request)
+    body_field = "api_detail_gzip" if gzip_ok else "api_detail_json"
+    row = (
+        live_publications().filter(article__slug=slug)
+        .values_list(body_field, "api_detail_etag", "published_at").first()
+    )
+    if row is None or not row[1]:
+        return None
+    body, etag, published_at = row
+    return frozen_json_response(
+        request, bytes(body), etag=gzip_etag(etag) if gzip_ok else etag,
+        last_modified=published_at, encoding="gzip" if gzip_ok else "",
+    )
+
+
+FROZEN_LIST_PARAMETERS = frozenset(("page", "page_size", "tag", "verdict", "certainty", "q",
+                                    "ordering"))
+
+
+def _page_size(request):
+    """The page size as ApiPagination reads it: a positive number, at most the maximum."""
+    try:
+        size = int(request.GET["page_size"])
+    except (KeyError, ValueError):
+        return ApiPagination.page_size
+    if size <= 0:
+        return ApiPagination.page_size
+    return min(size, ApiPagination.max_page_size)
+
+
+def _json_value(value):
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def frozen_article_list(request):
+    """The anonymous list: the page's list items serialised at publish, joined into the
+    pagination envelope (a count query and one query for the page).
+
+    Returns None, for DRF to answer with the error or the rendering, when a parameter is
+    unknown or invalid, the page does not exist, or an item was frozen before list items
+    were stored. The envelope and links are those of `ApiPagination`.
+    """
+    if not FROZEN_LIST_PARAMETERS.issuperset(request.GET):
+        return None
+    filterset = PublicArticleFilter(
+        request.GET, queryset=PublicArticleListView.base_queryset(), request=request
+    )
+    if not filterset.is_valid():
+        return None
+    try:
+        queryset = filterset.qs.values_list("api_item_json", flat=True)
+        paginator = DjangoPaginator(queryset, _page_size(request))
+        number = request.GET.get("page", 1)
+        if number in ApiPagination.last_page_strings:
+            number = paginator.num_pages
+        page = paginator.page(number)
+    except (InvalidPage, exceptions.ValidationError):
+        return None
+    items = [bytes(item) for item in page.object_list]
+    if not all(items):
+        return None
+    url = request.build_absolute_uri()
+    next_url = (
+        replace_query_param(url, "page", page.next_page_number()) if page.has_next() else None
+    )
+    previous_url = None
+    if page.has_previous():
+        previous = page.previous_page_number()
+        previous_url = (
+            remove_query_param(url, "page") if previous == 1
+            else replace_query_param(url, "page", previous)
+        )
+    body = b"".join((
+        b'{"count":', str(paginator.count).encode(), b',"next":', _json_value(next_url),
+        b',"previous":', _json_value(previous_url), b',"results":[', b",".join(items), b"]}",
+    ))
+    return frozen_json_response(request, body, etag=content_etag(body))
+
+
+public_article_list = public_endpoint(PublicArticleListView, frozen=frozen_article_list)
+public_article_detail = public_endpoint(PublicArticleDetailView, frozen=frozen_article_detail)
 public_tag_list = public_endpoint(PublicTagListView)
 
 

@@ -21,7 +21,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.http import http_date, parse_http_date_safe
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
@@ -319,7 +319,32 @@ def wants_jsonld(request):
 # Throttles and paging
 
 
-class PublicAnonRateThrottle(AnonRateThrottle):
+class FixedWindowAnonThrottle(AnonRateThrottle):
+    """The anonymous rate, counted per client address in fixed windows (a minute for
+    "120/min"): one atomic cache increment per request, where DRF's sliding window reads and
+    rewrites the list of every request's time. A client may at most double the rate across
+    the edge of two windows."""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        now = int(self.timer())
+        window_start = now - now % self.duration
+        self.window_end = window_start + self.duration
+        self.key = f"throttle:{self.scope}:{self.get_ident(request)}:{window_start}"
+        try:
+            count = self.cache.incr(self.key)
+        except ValueError:
+            # The window's first request (or the counter was evicted): start it.
+            self.cache.add(self.key, 0, timeout=self.duration + 1)
+            count = self.cache.incr(self.key)
+        return count <= self.num_requests
+
+    def wait(self):
+        return max(0.0, self.window_end - self.timer())
+
+
+class PublicAnonRateThrottle(FixedWindowAnonThrottle):
     """The anonymous rate. A request already counted by `public_endpoint` (before the page
     cache) is not counted twice."""
 
@@ -344,7 +369,7 @@ class ApiPagination(PageNumberPagination):
 
 def _throttle_refusal(request):
     """Count an anonymous request against the anonymous rate; return a 429 when over it."""
-    throttle = AnonRateThrottle()
+    throttle = FixedWindowAnonThrottle()
     allowed = throttle.allow_request(request, None)
     request.anon_throttle_counted = True
     if allowed:
@@ -365,17 +390,28 @@ def is_anonymous_request(request):
     )
 
 
-def public_endpoint(view_class):
+def public_endpoint(view_class, *, frozen=None):
     """Return the view of a public API class, serving anonymous GETs through the public
     page cache (`articles.caching`, purged on every publish) after the anonymous throttle.
 
+    `frozen(request, *args, **kwargs)`, when given, answers an anonymous GET from documents
+    serialised at publish, bypassing DRF's per-request rendering; it returns None for what
+    it does not handle (errors, query parameters it does not know), which DRF then answers.
     JSON-LD asked for by `Accept` is not cached: the cache keys on the URL alone, and
     `?format=jsonld` is part of the URL.
     """
     from articles.caching import cached_public_page
 
     drf_view = view_class.as_view()
-    cached_view = cached_public_page(drf_view)
+
+    def anonymous_view(request, *args, **kwargs):
+        if frozen is not None:
+            response = frozen(request, *args, **kwargs)
+            if response is not None:
+                return response
+        return drf_view(request, *args, **kwargs)
+
+    cached_view = cached_public_page(anonymous_view)
 
     @wraps(drf_view)
     def view(request, *args, **kwargs):
@@ -400,6 +436,22 @@ def _etag_list(header):
 
 def content_etag(content):
     return '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
+
+
+def frozen_json_response(request, body, *, etag, last_modified=None, encoding=""):
+    """Return a 200 (or 304) JSON response of ready-to-send `body` bytes, with the headers
+    `ConditionalGetMixin` gives a rendered one."""
+    if not_modified(request, etag=etag, last_modified=last_modified):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+        if encoding:
+            response["Content-Encoding"] = encoding
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    response["Vary"] = "Accept, Accept-Encoding"
+    return response
 
 
 def not_modified(request, *, etag=None, last_modified=None):
