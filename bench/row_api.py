@@ -5,7 +5,7 @@ Targets on a 2-core machine: detail at least 0.5x the bare view uncached and 0.8
 list at least 0.3x uncached. The anonymous throttle is raised for the run: wrk is one client.
 """
 
-from bench.server import BENCH_SLUG, fetch, load, prepared_database, running_site
+from bench.server import BENCH_SLUG, BROWSER_HEADERS, fetch, load, prepared_database, running_site
 
 BARE = "/_bench/bare/"
 LIST = "/api/v1/articles/"
@@ -71,15 +71,15 @@ def run(options=None) -> list[dict]:
     with prepared_database(setup="bench.row_api:setup_api_content") as database:
         with running_site(database, **UNTHROTTLED) as site:
             _check(site)
-            bare = load(site.url(BARE), seconds=seconds)
-            detail = load(site.url(DETAIL), seconds=seconds)
-            listing = load(site.url(LIST), seconds=seconds)
+            bare = load(site.url(BARE), seconds=seconds, headers=BROWSER_HEADERS)
+            detail = load(site.url(DETAIL), seconds=seconds, headers=BROWSER_HEADERS)
+            listing = load(site.url(LIST), seconds=seconds, headers=BROWSER_HEADERS)
         rows.append(_row("api: article detail, cached (200 annotations)", detail, bare, 0.85))
         rows.append(_row("api: article list, cached (20 items)", listing, bare, 0.85))
         with running_site(database, KETASITE_PUBLIC_CACHE="false", **UNTHROTTLED) as site:
-            bare = load(site.url(BARE), seconds=seconds)
-            detail = load(site.url(DETAIL), seconds=seconds)
-            listing = load(site.url(LIST), seconds=seconds)
+            bare = load(site.url(BARE), seconds=seconds, headers=BROWSER_HEADERS)
+            detail = load(site.url(DETAIL), seconds=seconds, headers=BROWSER_HEADERS)
+            listing = load(site.url(LIST), seconds=seconds, headers=BROWSER_HEADERS)
         rows.append(_row("api: article detail, uncached (200 annotations)", detail, bare, 0.5))
         rows.append(_row("api: article list, uncached (20 items)", listing, bare, 0.3))
     return rows

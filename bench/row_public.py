@@ -6,7 +6,7 @@ page at least 0.85x the bare view's requests per second, the uncached page (200 
 at least 0.5x, and p99 latency under 50 ms at 16 connections.
 """
 
-from bench.server import BENCH_SLUG, fetch, load, prepared_database, running_site
+from bench.server import BENCH_SLUG, BROWSER_HEADERS, fetch, load, prepared_database, running_site
 
 ARTICLE = f"/articles/{BENCH_SLUG}/"
 BARE = "/_bench/bare/"
@@ -46,14 +46,14 @@ def run(options=None) -> list[dict]:
             status, headers, body = fetch(site.url(ARTICLE))
             if status != 200 or body.count(b'class="claim verdict-') < 200:
                 raise RuntimeError(f"the bench article is not served as expected ({status})")
-            bare = load(site.url(BARE), seconds=seconds)
-            cached = load(site.url(ARTICLE), seconds=seconds)
+            bare = load(site.url(BARE), seconds=seconds, headers=BROWSER_HEADERS)
+            cached = load(site.url(ARTICLE), seconds=seconds, headers=BROWSER_HEADERS)
         rows.append(_ratio_row("public: article page, cached (200 annotations)", cached, bare,
                                0.85))
         rows.append(_p99_row("public: article page, cached, latency", cached))
         with running_site(database, KETASITE_PUBLIC_CACHE="false") as site:
-            bare = load(site.url(BARE), seconds=seconds)
-            uncached = load(site.url(ARTICLE), seconds=seconds)
+            bare = load(site.url(BARE), seconds=seconds, headers=BROWSER_HEADERS)
+            uncached = load(site.url(ARTICLE), seconds=seconds, headers=BROWSER_HEADERS)
         rows.append(_ratio_row("public: article page, uncached (200 annotations)", uncached,
                                bare, 0.5))
         rows.append(_p99_row("public: article page, uncached, latency", uncached))
