@@ -1,6 +1,7 @@
 """Routes under /api/: the OpenAPI schema, its offline docs, and version 1 of the API."""
 
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 
 from articles import api as articles_api
@@ -85,6 +86,12 @@ v1 = [
         name="editorial-annotation-comments",
     ),
 ]
+
+# Editorial answers are one person's view of unpublished work: no cache may keep them, even
+# one that ignores Vary (`Cache-Control: private, no-store`).
+for pattern in v1:
+    if str(pattern.pattern).startswith(("editorial/", "auth/")):
+        pattern.callback = never_cache(pattern.callback)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -89,13 +89,17 @@ def test_editorial_responses_vary_on_the_cookie_and_are_never_cached_server_side
     assert anonymous.status_code == 401
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Editorial API responses carry no Cache-Control; they rely on Vary: Cookie and on shared "
-    "caches not storing Authorization requests. `Cache-Control: private, no-store` would "
-    "make that explicit."))
 def test_editorial_responses_say_private_no_store(team, live):
-    response = signed_in(team.editor).get(f"/api/v1/editorial/articles/{live.pk}/")
-    assert "no-store" in response.get("Cache-Control", "")
+    token = Token.objects.create(user=team.reviewer)
+    for response in (
+        signed_in(team.editor).get(f"/api/v1/editorial/articles/{live.pk}/"),
+        signed_in(team.editor).get("/api/v1/editorial/articles/"),
+        Client().get(f"/api/v1/editorial/annotations/{live.annotations.first().pk}/",
+                     HTTP_AUTHORIZATION=f"Token {token.key}"),
+        Client().get("/api/v1/editorial/articles/"),
+    ):
+        cache_control = response.get("Cache-Control", "")
+        assert "no-store" in cache_control and "private" in cache_control
 
 
 def test_a_preview_is_never_cached(team, live):
