@@ -322,3 +322,28 @@ def test_annotation_created_through_the_service_rejects_forged_author(team, draf
     assert "author" in response.json()["errors"]
     created = create_annotation(article=draft, actor=team.editor, block_id="p1", start=0, end=3)
     assert created.author_id == team.editor.pk
+
+
+def test_the_annotation_bulk_action_goes_through_the_service(team, draft):
+    annotation = draft.annotations.get()
+    before = snapshot()
+    refused = signed_in(team.publisher).post("/admin/evidence/annotation/", {
+        "action": "resolve_selected", "_selected_action": [annotation.pk]})
+    assert refused.status_code in (200, 302, 403)
+    assert_unchanged(before, "publisher bulk resolve")
+    signed_in(team.reviewer).post("/admin/evidence/annotation/", {
+        "action": "resolve_selected", "_selected_action": [annotation.pk]})
+    annotation.refresh_from_db()
+    assert annotation.status == "resolved"
+    assert annotation.version == before["evidence.Annotation"][0]["version"] + 1
+    # The service withdrew nothing it should not have: the article is still in review.
+    draft.refresh_from_db()
+    assert draft.state == State.IN_REVIEW
+
+
+def test_bulk_delete_of_annotations_is_not_offered(team, draft):
+    annotation = draft.annotations.get()
+    before = snapshot()
+    signed_in(team.editor).post("/admin/evidence/annotation/", {
+        "action": "delete_selected", "_selected_action": [annotation.pk], "post": "yes"})
+    assert_unchanged(before, "bulk delete")
