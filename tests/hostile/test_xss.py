@@ -342,3 +342,26 @@ def test_in_chromium_no_payload_runs_on_public_and_admin_pages(
     assert dialogs == []
     # A missing favicon is the browser's own request, not an error of a page's script.
     assert [e for e in errors if "Failed to load resource" not in e[1]] == []
+
+
+def test_the_admin_import_report_runs_no_payload_from_file_names_or_text(db):
+    import io
+
+    editor = make_team().editor
+    client = Client()
+    client.force_login(editor)
+    uploads = []
+    for number, kind in enumerate(FORMATS):
+        upload = io.BytesIO(document(kind, 100 + number))
+        upload.name = f"<img src=x onerror=alert({number})>.{kind[:4]}"
+        uploads.append(upload)
+    empty = io.BytesIO(b"")
+    empty.name = "<script>window.__xss=1</script>.txt"
+    uploads.append(empty)
+    for dry_run in ("on", ""):
+        for upload in uploads:
+            upload.seek(0)
+        response = client.post("/admin/articles/article/import/",
+                               {"files": uploads, "dry_run": dry_run})
+        text = assert_safe_page(response, admin=True)
+        assert "<img src=x onerror=alert(0)>" in text
