@@ -12,7 +12,7 @@ import django_filters
 from django.conf import settings
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Window
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +31,7 @@ from rest_framework.views import APIView
 
 from articles import workflow
 from articles.blocks import plain_text
-from articles.frozen import accepts_gzip, gzip_etag
+from articles.frozen import accepts_gzip, gzip_etag, prepared_rows
 from articles.models import (
     Article,
     ImportRecord,
@@ -301,13 +301,14 @@ def frozen_article_detail(request, slug):
         return None
     gzip_ok = accepts_gzip(request)
     body_field = "api_detail_gzip" if gzip_ok else "api_detail_json"
-    row = (
-        live_publications().filter(article__slug=slug)
-        .values_list(body_field, "api_detail_etag", "published_at").first()
+    rows = prepared_rows(
+        lambda value: live_publications().filter(article__slug=value)
+        .values_list(body_field, "api_detail_etag", "published_at")[:1],
+        key=("api-detail", body_field), value=slug,
     )
-    if row is None or not row[1]:
+    if not rows or not rows[0][1]:
         return None
-    body, etag, published_at = row
+    body, etag, published_at = rows[0]
     return frozen_json_response(
         request, bytes(body), etag=gzip_etag(etag) if gzip_ok else etag,
         last_modified=published_at, encoding="gzip" if gzip_ok else "",
@@ -343,6 +344,8 @@ def frozen_article_list(request):
     """
     if not FROZEN_LIST_PARAMETERS.issuperset(request.GET):
         return None
+    if set(request.GET) <= {"page", "page_size"}:
+        return _frozen_unfiltered_list(request)
     filterset = PublicArticleFilter(
         request.GET, queryset=PublicArticleListView.base_queryset(), request=request
     )
@@ -357,22 +360,52 @@ def frozen_article_list(request):
         page = paginator.page(number)
     except (InvalidPage, exceptions.ValidationError):
         return None
-    items = [bytes(item) for item in page.object_list]
+    return _list_response(
+        request, [bytes(item) for item in page.object_list], count=paginator.count,
+        number=page.number, has_next=page.has_next(),
+    )
+
+
+def _frozen_unfiltered_list(request):
+    """The list without filters: the page's items and the count in one prepared query."""
+    size = _page_size(request)
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        return None
+    if number < 1:
+        return None
+    offset = (number - 1) * size
+    rows = prepared_rows(
+        lambda: PublicArticleListView.base_queryset()
+        .annotate(total=Window(Count("pk")))
+        .values_list("api_item_json", "total")[offset:offset + size],
+        key=("api-list", offset, size),
+    )
+    if not rows:
+        return None  # past the end, or nothing published: DRF answers
+    count = rows[0][1]
+    return _list_response(
+        request, [bytes(item) for item, _ in rows], count=count, number=number,
+        has_next=offset + size < count,
+    )
+
+
+def _list_response(request, items, *, count, number, has_next):
+    """The pagination envelope of ApiPagination around serialised `items` (None if one is
+    missing: a publication frozen before list items were stored)."""
     if not all(items):
         return None
     url = request.build_absolute_uri()
-    next_url = (
-        replace_query_param(url, "page", page.next_page_number()) if page.has_next() else None
-    )
+    next_url = replace_query_param(url, "page", number + 1) if has_next else None
     previous_url = None
-    if page.has_previous():
-        previous = page.previous_page_number()
+    if number > 1:
         previous_url = (
-            remove_query_param(url, "page") if previous == 1
-            else replace_query_param(url, "page", previous)
+            remove_query_param(url, "page") if number == 2
+            else replace_query_param(url, "page", number - 1)
         )
     body = b"".join((
-        b'{"count":', str(paginator.count).encode(), b',"next":', _json_value(next_url),
+        b'{"count":', str(count).encode(), b',"next":', _json_value(next_url),
         b',"previous":', _json_value(previous_url), b',"results":[', b",".join(items), b"]}",
     ))
     return frozen_json_response(request, body, etag=content_etag(body))

@@ -22,6 +22,7 @@ import struct
 import zlib
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import http_date
@@ -230,6 +231,44 @@ def freeze_responses(publication, *, page_context):
 
 # ---------------------------------------------------------------------------------------------
 # Serving
+
+_PARAMETER = "\x00ketasite:parameter\x00"
+_PREPARED = {}
+_PREPARED_MAX = 256
+
+
+def prepared_rows(build, *, key, value=None, using=DEFAULT_DB_ALIAS):
+    """Return the rows (tuples) of the values_list queryset `build(value)` (or `build()`).
+
+    The queryset is compiled to SQL once per process, connection and `key`, then run with
+    `value` in place of the one it was built with: on a frozen page, building the SQL of a
+    queryset costs more than running it. The queryset stays the one place of the rule (e.g.
+    `Publication.objects.live()`). `key` must name everything the SQL depends on but `value`.
+    """
+    connection = connections[using]
+    compiled = _PREPARED.get((key, id(connection)))
+    if compiled is None:
+        queryset = build() if value is None else build(_PARAMETER)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        params = list(params)
+        slot = None if value is None else params.index(_PARAMETER)
+        fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
+        compiled = (compiler, sql, params, slot, compiler.get_converters(fields))
+        if len(_PREPARED) >= _PREPARED_MAX:
+            _PREPARED.clear()
+        _PREPARED[(key, id(connection))] = compiled
+    compiler, sql, params, slot, converters = compiled
+    if slot is not None:
+        params = params.copy()
+        params[slot] = value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    return [tuple(row) for row in rows]
+
 
 
 def _bytes(value):

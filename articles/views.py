@@ -16,7 +16,13 @@ from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from articles.caching import cached_public_page, is_logged_in
-from articles.frozen import PAGE_FIELDS, accepts_gzip, page_context, page_response
+from articles.frozen import (
+    PAGE_FIELDS,
+    accepts_gzip,
+    page_context,
+    page_response,
+    prepared_rows,
+)
 from articles.models import Publication
 from articles.rendering import (
     CERTAINTY_ICONS,
@@ -89,18 +95,20 @@ def raise_404_unless_ever_published(slug):
         raise Http404("No published article here.")
 
 
+def frozen_page_query(slug):
+    """The stored page of the live publication of `slug`."""
+    return Publication.objects.live().filter(article__slug=slug).values_list(*PAGE_FIELDS)[:1]
+
+
 @require_safe
 @cached_public_page
 def article_detail(request, slug):
     """The article page. Anonymous readers get the page frozen at publish (one query, no
     rendering); logged-in users get the same templates rendered per request."""
     if not is_logged_in(request):
-        row = (
-            Publication.objects.live().filter(article__slug=slug)
-            .values_list(*PAGE_FIELDS).first()
-        )
-        if row is not None and row[PAGE_FIELDS.index("page_digest")]:
-            return page_response(row, gzip_ok=accepts_gzip(request))
+        rows = prepared_rows(frozen_page_query, key="article-page", value=slug)
+        if rows and rows[0][PAGE_FIELDS.index("page_digest")]:
+            return page_response(rows[0], gzip_ok=accepts_gzip(request))
     publication = (
         Publication.objects.live()
         .select_related("article")

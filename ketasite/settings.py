@@ -115,7 +115,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist (CONN_MAX_AGE) as on PostgreSQL: opening one per request costs
+    # more than the request (the schema is parsed and Django's functions registered anew).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     # Writers take SQLite's write lock when their transaction begins, so concurrent writers
     # wait (up to the timeout) instead of failing at once with "database is locked" when a
