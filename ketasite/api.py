@@ -338,7 +338,9 @@ class FixedWindowAnonThrottle(AnonRateThrottle):
             # The window's first request (or the counter was evicted): start it.
             self.cache.add(self.key, 0, timeout=self.duration + 1)
             count = self.cache.incr(self.key)
-        return count <= self.num_requests
+        # With the cache down (django-redis ignores its errors) nothing is counted: serve
+        # rather than refuse everyone.
+        return count is None or count <= self.num_requests
 
     def wait(self):
         return max(0.0, self.window_end - self.timer())
