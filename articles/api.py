@@ -801,7 +801,7 @@ def run_import(request, data, options):
     }
     if outcome.result == "failed" or outcome.article is None:
         field = "file" if options["filename"] else "content"
-        unsupported = getattr(outcome, "unsupported", False)
+        unsupported = outcome.unsupported
         raise DomainError(
             status_code=415 if unsupported else 400,
             detail=outcome.error or "The import failed.",

@@ -15,6 +15,11 @@ EXTENSION_FORMATS = {
     ".html": "html",
     ".htm": "html",
 }
+# Kinds of document people try to import that the importer does not read (yet).
+REFUSED_EXTENSIONS = {
+    ".pdf", ".doc", ".docx", ".odt", ".rtf", ".png", ".jpg", ".jpeg", ".gif", ".webp",
+    ".svg", ".zip", ".gz", ".tar", ".exe", ".xls", ".xlsx", ".ppt", ".pptx", ".epub",
+}
 FORMAT_ALIASES = {"txt": "text", "plain": "text", "md": "markdown", "htm": "html"}
 
 # Magic numbers of the binary files people most often pick by mistake.
@@ -40,7 +45,15 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 class ImportFailure(ValueError):
-    """A file that cannot be imported. The message is one readable line for the editor."""
+    """A file that cannot be imported. The message is one readable line for the editor.
+
+    `unsupported` marks a file of a kind the importer does not take at all (an image, an
+    archive, binary data, an unknown format), as opposed to a readable file with a problem.
+    """
+
+    def __init__(self, message, *, unsupported=False):
+        super().__init__(message)
+        self.unsupported = unsupported
 
 
 def max_import_bytes():
@@ -83,14 +96,18 @@ def decode_bytes(data):
     check_size(len(data))
     for signature, kind in BINARY_SIGNATURES:
         if data.startswith(signature):
-            raise ImportFailure(f"This is {kind}, not a text, Markdown or HTML document.")
+            raise ImportFailure(
+                f"This is {kind}, not a text, Markdown or HTML document.", unsupported=True
+            )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise ImportFailure("The file claims to be UTF-16 but is not readable as UTF-16.")
     if b"\x00" in data:
-        raise ImportFailure("The file contains NUL bytes: it is binary, not a text document.")
+        raise ImportFailure(
+            "The file contains NUL bytes: it is binary, not a text document.", unsupported=True
+        )
     candidates = []
     if data.startswith(codecs.BOM_UTF8):
         candidates.append(("utf-8-sig", data[len(codecs.BOM_UTF8):], "utf-8"))
@@ -118,7 +135,9 @@ def normalize_format(value):
     name = str(value or "").strip().lower()
     name = FORMAT_ALIASES.get(name, name)
     if name not in FORMATS:
-        raise ImportFailure(f"Unknown format {value!r}: use text, markdown or html.")
+        raise ImportFailure(
+            f"Unknown format {value!r}: use text, markdown or html.", unsupported=True
+        )
     return name
 
 
@@ -129,6 +148,10 @@ def detect_format(*, filename, text, format=None):  # noqa: A002 - the contract'
     suffix = PurePath(filename or "").suffix.lower()
     if suffix in EXTENSION_FORMATS:
         return EXTENSION_FORMATS[suffix]
+    if suffix in REFUSED_EXTENSIONS:
+        raise ImportFailure(
+            f"{suffix} files are not imported: use a .txt, .md or .html file.", unsupported=True
+        )
     head = text.lstrip()[:512].lower()
     if head.startswith(("<!doctype html", "<html")) or "<body" in head:
         return "html"

@@ -50,6 +50,7 @@ class ImportOutcome:
     dropped: list = field(default_factory=list)
     error: str = ""
     dry_run: bool = False
+    unsupported: bool = False
 
     @property
     def failed(self):
@@ -389,6 +390,7 @@ def import_bytes(data, *, filename="", source_url="", tags=(), actor=None, dry_r
     tags = _clean_tags(tags)
     origin_key = source_url or filename
     parsed = None
+    unsupported = False
     try:
         parsed = parse_document(data, filename=filename, format=format)
         if dry_run:
@@ -401,6 +403,7 @@ def import_bytes(data, *, filename="", source_url="", tags=(), actor=None, dry_r
             )
     except ImportFailure as error:
         message = str(error)
+        unsupported = error.unsupported
     except Exception as error:  # noqa: BLE001 - one bad file must not stop the others
         from articles.workflow import WorkflowError
 
@@ -419,7 +422,7 @@ def import_bytes(data, *, filename="", source_url="", tags=(), actor=None, dry_r
             fmt=parsed.format if parsed else "",
         )
     return ImportOutcome(filename=filename, result=ImportRecord.Result.FAILED, record=record,
-                         error=message, dry_run=dry_run)
+                         error=message, dry_run=dry_run, unsupported=unsupported)
 
 
 def importable_files(paths):
