@@ -33,6 +33,9 @@ KEPT_HEADERS = (
 )
 # Smaller bodies are not worth a gzip form: the headers would outweigh the saving.
 GZIP_MIN_BYTES = 1024
+# What a client accepting gzip is sent (the gzip form, or the identity of a small page) is
+# cached under the page's key plus this suffix.
+GZIP_KEY_SUFFIX = ":gzip"
 
 
 def public_generation():
@@ -138,9 +141,8 @@ def _representations(response):
     return identity, (gzip_body(response.content), gzip_headers)
 
 
-def _from_entry(request, entry):
-    _, identity, gzipped = entry
-    content, headers = gzipped if gzipped is not None and accepts_gzip(request) else identity
+def _from_entry(entry):
+    _, content, headers = entry
     response = HttpResponse(content, headers=headers)
     response["X-Cache"] = "hit"
     return response
@@ -156,6 +158,14 @@ def _lookup(key):
     if entry is None or entry[0] != generation:
         return generation, None
     return generation, entry
+
+
+def _store(key, generation, identity, gzipped):
+    """Cache both forms, each under its own key, so a hit reads only the form it sends."""
+    cache.set_many({
+        key: (generation, *identity),
+        key + GZIP_KEY_SUFFIX: (generation, *(gzipped or identity)),
+    })
 
 
 def cached_public_page(view):
@@ -184,9 +194,9 @@ def cached_public_page(view):
             return _conditional(request, response)
 
         key = page_key(request)
-        generation, entry = _lookup(key)
+        generation, entry = _lookup(key + GZIP_KEY_SUFFIX if accepts_gzip(request) else key)
         if entry is not None:
-            return _conditional(request, _from_entry(request, entry))
+            return _conditional(request, _from_entry(entry))
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
@@ -194,7 +204,7 @@ def cached_public_page(view):
             _finish_public(response)
             identity, gzipped = _representations(response)
             if identity is not None:
-                cache.set(key, (generation, identity, gzipped))
+                _store(key, generation, identity, gzipped)
             response["X-Cache"] = "miss"
         return _conditional(request, response)
 
