@@ -93,9 +93,16 @@ def _finish_public(response):
     return response
 
 
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
 def _conditional(request, response):
     """Answer 304 (or 412) when the request's validators match the response."""
-    if response.status_code != 200:
+    if response.status_code != 200 or not any(
+        header in request.META for header in CONDITIONAL_HEADERS
+    ):
         return response
     return get_conditional_response(
         request,
