@@ -102,3 +102,23 @@ def lockout_response(request, original_response=None, credentials=None):
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     return response
+
+
+class RefuseNulCharactersMiddleware:
+    """Answer 400 to a request whose query string holds a NUL character.
+
+    No parameter of ours may contain one, and PostgreSQL refuses NUL in text, so a NUL
+    that reached a query would fail deep inside the database instead of here, plainly.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query or "\x00" in request.path:
+            detail = "The address holds a NUL character, which no parameter may contain."
+            if request.path.startswith(API_PREFIX):
+                return JsonResponse({"detail": detail, "code": "invalid"}, status=400)
+            return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -181,3 +181,11 @@ def test_proxy_ssl_header_is_trusted_only_when_configured():
     assert production_settings()["SECURE_PROXY_SSL_HEADER"] is None
     configured = production_settings(DJANGO_SECURE_PROXY_SSL_HEADER="true")
     assert configured["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_a_nul_character_in_the_query_string_is_a_plain_400(client, db):
+    api = client.get("/api/v1/editorial/sources/?q=a%00b")
+    assert api.status_code == 400
+    assert api.json()["code"] == "invalid"
+    page = client.get("/search/?q=a%00b")
+    assert page.status_code == 400
