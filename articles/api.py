@@ -207,6 +207,11 @@ class PublicArticleFilter(django_filters.FilterSet):
 
 
 def public_article_item(publication):
+    """The list item of `publication`: as stored at publish, so that every client gets the
+    same bytes (a jsonb column does not keep the order of keys); built for older ones."""
+    stored = bytes(publication.api_item_json or b"")
+    if stored:
+        return json.loads(stored)
     return {
         "slug": publication.article.slug,
         "title": publication.title,
@@ -244,6 +249,7 @@ class PublicArticleListView(ConditionalGetMixin, generics.ListAPIView):
             .select_related("article")
             .only(
                 "title", "summary", "tags", "published_at", "reviewed_at", "evidence_summary",
+                "api_item_json",
                 "article__slug",
             )
         )
@@ -269,10 +275,13 @@ class PublicArticleDetailView(PublicAPIView):
     )
     def get(self, request, slug):
         publication = get_object_or_404(
-            live_publications().only("public_json", "published_at"), article__slug=slug
+            live_publications().only("api_detail_json", "published_at"), article__slug=slug
         )
         self.last_modified = publication.published_at
-        return Response(publication.public_json)
+        stored = bytes(publication.api_detail_json or b"")
+        # The document as stored at publish, so that every client gets the same bytes (a
+        # jsonb column does not keep the order of keys); older publications read public_json.
+        return Response(json.loads(stored) if stored else publication.public_json)
 
 
 class PublicTagListView(PublicAPIView):

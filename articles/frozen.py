@@ -178,14 +178,15 @@ def content_etag(content):
 
 
 def verdict_rows(summary):
-    """Return the evidence summary as rows for a table: value, label, icon, count."""
+    """Return the evidence summary as rows for a table (value, label, icon, count), in the
+    verdicts' own order: a JSON column may not keep the order of its keys (jsonb does not)."""
     from articles.rendering import VERDICT_ICONS, VERDICT_LABELS
 
+    counts = (summary or {}).get("by_verdict", {})
     return [
-        {"value": value, "label": VERDICT_LABELS[value], "icon": VERDICT_ICONS[value],
-         "count": count}
-        for value, count in (summary or {}).get("by_verdict", {}).items()
-        if value in VERDICT_LABELS
+        {"value": value, "label": label, "icon": VERDICT_ICONS[value], "count": counts[value]}
+        for value, label in VERDICT_LABELS.items()
+        if value in counts
     ]
 
 
