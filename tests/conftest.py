@@ -7,6 +7,7 @@ tests of a behaviour call the real functions (workflow, importing, anchoring).
 import itertools
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import connection
 
 from articles.blocks import with_text
 from articles.groups import ensure_editorial_groups
@@ -161,3 +163,29 @@ def publish_now(article, *, actor=None, change_note=""):
     article.last_published_at = now
     article.save(update_fields=["live", "state", "first_published_at", "last_published_at"])
     return publication
+
+
+def run_at_once(*calls, timeout=60):
+    """Run the calls in threads released together by a barrier; return each one's result.
+
+    A call that raises gives its exception as its result, for the test to inspect. Each
+    thread closes its own database connection when done.
+    """
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results

@@ -6,7 +6,6 @@ Run on a database of your own:
 """
 
 import json
-import threading
 
 import pytest
 from django.db import connection
@@ -15,7 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from articles import workflow
 from articles.models import Article, Publication, Revision
-from tests.conftest import make_user
+from tests.conftest import make_user, run_at_once
 from tests.hostile.helpers import build_article, make_team
 
 State = Article.State
@@ -31,28 +30,6 @@ def token_client(user):
     client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     client.user = user
     return client
-
-
-def race(*calls):
-    """Run the calls in threads released together by a barrier; return their responses."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def statuses(results):
@@ -79,7 +56,7 @@ def test_two_approvals_through_the_api_make_one_event():
     second = make_user("Reviewers")
     clients = [token_client(team.reviewer), token_client(second)]
     path = f"/api/v1/editorial/articles/{article.pk}/transitions/"
-    results = race(*[lambda c=c: post_json(c, path, {"action": "approve"}) for c in clients])
+    results = run_at_once(*[lambda c=c: post_json(c, path, {"action": "approve"}) for c in clients])
     assert statuses(results) == [200, 409]
     assert article.events.filter(action="approve").count() == 2  # the first approval, then one
 
@@ -89,7 +66,7 @@ def test_two_publishes_through_the_api_publish_once():
     article = build_article(team, "ccp", state=State.APPROVED).article
     clients = [token_client(team.publisher), token_client(make_user("Publishers"))]
     path = f"/api/v1/editorial/articles/{article.pk}/transitions/"
-    results = race(*[lambda c=c: post_json(c, path, {"action": "publish"}) for c in clients])
+    results = run_at_once(*[lambda c=c: post_json(c, path, {"action": "publish"}) for c in clients])
     assert statuses(results) == [200, 409]
     assert Publication.objects.filter(article=article).count() == 1
     assert article.events.filter(action="publish").count() == 1
@@ -102,7 +79,7 @@ def test_two_edits_from_the_same_base_one_wins_the_other_gets_412():
     path = f"/api/v1/editorial/articles/{article.pk}/"
     etag = clients[0].get(path)["ETag"]
     titles = ["First editor's title", "Second editor's title"]
-    results = race(*[
+    results = run_at_once(*[
         lambda c=c, t=t: patch_json(c, path, {"title": t}, HTTP_IF_MATCH=etag)
         for c, t in zip(clients, titles, strict=True)
     ])
@@ -127,7 +104,7 @@ def test_two_annotation_edits_with_the_same_version_one_gets_412():
     clients = [token_client(team.reviewer), token_client(make_user("Reviewers"))]
     path = f"/api/v1/editorial/annotations/{annotation.pk}/"
     version = annotation.version
-    results = race(*[
+    results = run_at_once(*[
         lambda c=c, v=value: patch_json(c, path, {"certainty": v, "version": version})
         for c, value in zip(clients, ["high", "very_low"], strict=True)
     ])
@@ -142,7 +119,7 @@ def test_the_same_file_imported_twice_at_once_makes_one_article():
     clients = [token_client(team.editor), token_client(make_user("Editors"))]
     body = {"format": "text", "content": "Twice at once\n\nKetamine text imported twice.",
             "source_url": "https://example.org/twice"}
-    results = race(*[
+    results = run_at_once(*[
         lambda c=c: post_json(c, "/api/v1/editorial/articles/", body) for c in clients
     ])
     assert statuses(results) in ([200, 201], [201, 201])

@@ -1,6 +1,5 @@
 """Simultaneous transitions on PostgreSQL: row locks let exactly one win."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -9,7 +8,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, Publication
-from tests.conftest import make_user
+from tests.conftest import make_user, run_at_once
 from tests.workflow.conftest import ready_article
 
 State = Article.State
@@ -21,28 +20,6 @@ pytestmark = [
 ]
 
 
-def _race(*calls):
-    """Run the calls in threads released at the same moment; return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def _winners(results):
     return [r for r in results if not isinstance(r, Exception)]
 
@@ -51,7 +28,7 @@ def test_two_approvals_at_once_one_succeeds():
     editor = make_user("Editors")
     first, second = make_user("Reviewers"), make_user("Reviewers")
     article = ready_article(author=editor, reviewer=first, state=State.IN_REVIEW)
-    results = _race(
+    results = run_at_once(
         lambda: workflow.approve(Article.objects.get(pk=article.pk), actor=first),
         lambda: workflow.approve(Article.objects.get(pk=article.pk), actor=second),
     )
@@ -66,7 +43,7 @@ def test_two_publishes_at_once_publish_once():
     publishers = make_user("Publishers"), make_user("Publishers")
     article = ready_article(author=editor, reviewer=reviewer, state=State.IN_REVIEW)
     workflow.approve(article, actor=reviewer)
-    results = _race(*[
+    results = run_at_once(*[
         (lambda p=p: workflow.publish(Article.objects.get(pk=article.pk), actor=p))
         for p in publishers
     ])
@@ -82,7 +59,7 @@ def test_scheduled_publish_runs_once_when_the_command_runs_twice_at_once():
     workflow.approve(article, actor=reviewer)
     workflow.publish(article, actor=publisher, publish_at=timezone.now() + timedelta(minutes=5))
     later = timezone.now() + timedelta(minutes=10)
-    results = _race(*[lambda: workflow.publish_due(now=later)] * 2)
+    results = run_at_once(*[lambda: workflow.publish_due(now=later)] * 2)
     published = [a.pk for r in results for a in r["published"]]
     assert published == [article.pk]
     assert Publication.objects.filter(article=article).count() == 1
