@@ -18,7 +18,7 @@ from tests.conftest import make_annotation, make_article, make_user, seed_path
 # Serialized rollback keeps the groups the migrations create for the tests that follow.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 CHROMIUM_ARGS = [
