@@ -195,6 +195,8 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /api/v1/editorial/",
         "Disallow: /preview/",
+        "Disallow: /shared/",
+        "Disallow: /accounts/",
         f"Sitemap: {settings.SITE_URL}/sitemap.xml",
         "",
     ]

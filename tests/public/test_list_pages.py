@@ -121,6 +121,12 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert "Disallow: /admin/" in body
 
 
+def test_robots_txt_keeps_crawlers_off_previews_and_share_links(client):
+    body = client.get("/robots.txt").content.decode()
+    assert "Disallow: /preview/" in body
+    assert "Disallow: /shared/" in body
+
+
 def test_how_we_rate_explains_every_level(client):
     html = client.get("/how-we-rate-evidence/").content.decode()
     for label in ["Supported", "Mixed", "Unsupported", "Misleading", "Contradicted",
