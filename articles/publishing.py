@@ -207,3 +207,34 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     if save:
         publication.save()
     return publication
+
+
+def rerender_publication(publication):
+    """Render `publication` again from its own frozen content, with today's templates.
+
+    Only the presentation changes (body HTML, page parts, API bytes); the text, annotations,
+    sources and dates are the ones frozen at publish, so what a reviewer approved is still
+    exactly what is shown. Saves the row and returns it.
+    """
+    url = settings.SITE_URL + reverse(
+        "articles:detail", kwargs={"slug": publication.article.slug}
+    )
+    publication.body_html = render_body(
+        publication.blocks, publication.annotations, publication.sources
+    )
+    publication.public_json = dict(publication.public_json, body_html=publication.body_html)
+    freeze_responses(
+        publication,
+        page_context=page_context(
+            publication, url=url,
+            structured_data_script=json_ld_script(
+                structured_data(publication, url=url, site_name=settings.SITE_NAME)
+            ),
+        ),
+    )
+    publication.save(update_fields=[
+        "body_html", "public_json", "page_head_html", "page_main_html", "page_head_deflate",
+        "page_main_deflate", "page_checksums", "page_digest", "api_detail_json",
+        "api_detail_gzip", "api_detail_etag", "api_item_json",
+    ])
+    return publication
