@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.urls import reverse
 
-from articles.blocks import block_starts, block_text, with_text
+from articles.blocks import block_starts, block_text, plain_text, with_text
 from articles.frozen import freeze_responses, page_context
 from articles.models import Publication
 from articles.rendering import json_ld_script, render_body, structured_data
@@ -120,6 +120,19 @@ def numbered_sources(revision, annotations):
     return references
 
 
+def _freeze_page_and_api(publication, *, url):
+    """Fill the publication's stored page parts and API bytes (`articles.frozen`)."""
+    freeze_responses(
+        publication,
+        page_context=page_context(
+            publication, url=url,
+            structured_data_script=json_ld_script(
+                structured_data(publication, url=url, site_name=settings.SITE_NAME)
+            ),
+        ),
+    )
+
+
 def freeze_publication(article, *, actor, published_at, change_note="", save=True):
     """Return a Publication of `article.draft` as it stands, saved unless `save=False`.
 
@@ -155,7 +168,7 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     reviewed_at = article.approved_at
     tags = sorted(article.tags.names())
     url = settings.SITE_URL + reverse("articles:detail", kwargs={"slug": article.slug})
-    plain = "\n\n".join(block_text(block) for block in blocks)
+    plain = plain_text(blocks)
 
     public_json = {
         "slug": article.slug,
@@ -195,15 +208,7 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
         published_at=published_at,
         first_published_at=first_published_at,
     )
-    freeze_responses(
-        publication,
-        page_context=page_context(
-            publication, url=url,
-            structured_data_script=json_ld_script(
-                structured_data(publication, url=url, site_name=settings.SITE_NAME)
-            ),
-        ),
-    )
+    _freeze_page_and_api(publication, url=url)
     if save:
         publication.save()
     return publication
@@ -223,15 +228,7 @@ def rerender_publication(publication):
         publication.blocks, publication.annotations, publication.sources
     )
     publication.public_json = dict(publication.public_json, body_html=publication.body_html)
-    freeze_responses(
-        publication,
-        page_context=page_context(
-            publication, url=url,
-            structured_data_script=json_ld_script(
-                structured_data(publication, url=url, site_name=settings.SITE_NAME)
-            ),
-        ),
-    )
+    _freeze_page_and_api(publication, url=url)
     publication.save(update_fields=[
         "body_html", "public_json", "page_head_html", "page_main_html", "page_head_deflate",
         "page_main_deflate", "page_checksums", "page_digest", "api_detail_json",
