@@ -129,35 +129,10 @@ def _annotations_of(revision):
     return Annotation.objects.filter(revision=revision)
 
 
-def _annotation_data(annotations):
-    try:
-        from evidence.annotations import annotation_fingerprint_data
-    except ImportError:
-        annotation_fingerprint_data = None
-    if annotation_fingerprint_data is not None:
-        return annotation_fingerprint_data(annotations)
-    rows = []
-    for annotation in annotations.prefetch_related("sources").order_by("block_id", "start", "pk"):
-        rows.append(
-            {
-                "block": annotation.block_id,
-                "start": annotation.start,
-                "end": annotation.end,
-                "exact": annotation.exact,
-                "prefix": annotation.prefix,
-                "suffix": annotation.suffix,
-                "status": annotation.status,
-                "certainty": annotation.certainty,
-                "verdict": annotation.verdict,
-                "note": annotation.note,
-                "sources": sorted(s.pk for s in annotation.sources.all()),
-            }
-        )
-    return rows
-
-
 def approval_fingerprint(article):
     """Return the sha256 of the draft's content, its annotations and its citations."""
+    from evidence.annotations import annotation_fingerprint_data
+
     revision = article.draft
     if revision is None:
         return ""
@@ -171,7 +146,7 @@ def approval_fingerprint(article):
         "title": revision.title,
         "summary": revision.summary,
         "blocks": revision.blocks,
-        "annotations": _annotation_data(_annotations_of(revision)),
+        "annotations": annotation_fingerprint_data(_annotations_of(revision)),
         "citations": citations,
     }
     encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
