@@ -870,8 +870,7 @@ class EditorialArticleDetailView(APIView):
     )
     def patch(self, request, pk):
         article = get_visible_article(request, pk)
-        _, etag = editorial_detail(request, article)
-        precondition = if_match_state(request, etag)
+        precondition = if_match_state(request, article_etag(article, article.tags.names()))
         if precondition == "missing":
             raise PreconditionRequired()
         if precondition == "stale":
