@@ -208,32 +208,26 @@ def _list_html(block, renderer):
         offset += len(text) + 1
 
     out = [f"<{tag}>"]
-    depth_now = 0
+    # One entry per open list, innermost last: whether its last <li> is still open.
     open_items = [False]
+
+    def close_list():
+        if open_items.pop():
+            out.append("</li>")
+        out.append(f"</{tag}>")
+
     for depth, start, end in positions:
-        while depth_now < depth:
+        while len(open_items) - 1 < depth:
             out.append(f"<{tag}>")
-            depth_now += 1
             open_items.append(False)
-        while depth_now > depth:
-            if open_items[-1]:
-                out.append("</li>")
-            open_items.pop()
-            out.append(f"</{tag}>")
-            depth_now -= 1
+        while len(open_items) - 1 > depth:
+            close_list()
         if open_items[-1]:
             out.append("</li>")
         out.append(f"<li>{renderer.render(start, end)}")
         open_items[-1] = True
-    while depth_now > 0:
-        if open_items[-1]:
-            out.append("</li>")
-        open_items.pop()
-        out.append(f"</{tag}>")
-        depth_now -= 1
-    if open_items[-1]:
-        out.append("</li>")
-    out.append(f"</{tag}>")
+    while open_items:
+        close_list()
     return "".join(out)
 
 
