@@ -6,7 +6,6 @@ as they are (`articles.frozen`); the workflow's `publish` decides when and sets 
 """
 
 from django.conf import settings
-from django.db.models import Max
 from django.urls import reverse
 
 from articles.blocks import block_starts, block_text, plain_text, with_text
@@ -153,7 +152,7 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     summary = evidence_summary(annotations)
 
     previous = article.publications.order_by("-number").first()
-    number = (article.publications.aggregate(top=Max("number"))["top"] or 0) + 1
+    number = (previous.number if previous else 0) + 1
     first_published_at = (
         article.first_published_at
         or (previous.first_published_at if previous else None)
