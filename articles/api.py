@@ -451,13 +451,12 @@ def editorial_articles():
     return Article.objects.select_related("draft").defer("draft__blocks")
 
 
-def get_visible_article(request, pk, *, queryset=None):
+def get_visible_article(request, pk):
     """Return article `pk` if the user may see it; 404 otherwise (unknown or not visible)."""
     if not request.user.has_perm(VIEW_PERMISSION):
         raise exceptions.NotFound("No article with this id is visible to you.")
-    queryset = queryset if queryset is not None else Article.objects.select_related("draft")
     try:
-        return queryset.get(pk=pk)
+        return Article.objects.select_related("draft").get(pk=pk)
     except Article.DoesNotExist:
         raise exceptions.NotFound("No article with this id is visible to you.")
 
