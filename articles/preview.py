@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from articles.frozen import verdict_rows
 from articles.models import Article, ShareLink
 from articles.workflow import InvalidInput, NotAllowed, WrongState
 
@@ -92,19 +93,13 @@ def _render_preview(request, article, *, shared):
     publication = freeze_publication(
         article, actor=None, published_at=timezone.now(), change_note="Preview.", save=False
     )
-    try:
-        from articles.views import _verdict_rows
-
-        verdict_rows = _verdict_rows(publication.evidence_summary)
-    except ImportError:
-        verdict_rows = []
     context = {
         "article": article,
         "publication": publication,
         "preview": True,
         "shared": shared,
         "canonical_url": settings.SITE_URL + article.get_absolute_url(),
-        "verdict_rows": verdict_rows,
+        "verdict_rows": verdict_rows(publication.evidence_summary),
         "updated": False,
     }
     response = render(request, "articles/preview.html", context)

@@ -22,7 +22,6 @@ from articles.frozen import (
     page_context,
     page_response,
     prepared_rows,
-    verdict_rows,
 )
 from articles.models import Publication
 from articles.rendering import (
@@ -43,10 +42,6 @@ DETAIL_FIELDS = (
     "changelog", "reviewed_by", "reviewed_at", "published_at", "first_published_at",
     "article__slug",
 )
-
-
-# The preview (articles.preview) reads the summary table's rows from here.
-_verdict_rows = verdict_rows
 
 # A publication never changes once frozen, so its JSON-LD is computed once per process and
 # kept (keyed by row and publish time); building it costs milliseconds on a long article.
