@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.blocks import BlockError, clean_blocks
+from articles.caching import purge_article_on_commit
 from articles.models import Article, ReviewAssignment, Revision, WorkflowEvent
 
 State = Article.State
@@ -401,19 +402,8 @@ def _publish_now(locked, *, actor, comment, now):
         revision=locked.draft, status__in=PUBLISHED_STATUSES, first_published_at__isnull=True
     ).update(first_published_at=now)
     _record(locked, actor=actor, action="publish", from_state=from_state, comment=comment)
-    _purge(locked)
+    purge_article_on_commit(locked)
     return publication
-
-
-def _purge(article):
-    def purge():
-        try:
-            from articles.caching import purge_article
-        except ImportError:
-            return
-        purge_article(Article.objects.get(pk=article.pk))
-
-    _on_commit(purge)
 
 
 def publish(article, *, actor, comment="", publish_at=None):
@@ -453,7 +443,7 @@ def _unpublish_now(locked, *, actor, comment, action="unpublish"):
         update_fields=["live", "state", "unpublish_at", "unpublish_scheduled_by", "updated_at"]
     )
     _record(locked, actor=actor, action=action, from_state=from_state, comment=comment)
-    _purge(locked)
+    purge_article_on_commit(locked)
 
 
 def unpublish(article, *, actor, comment="", publish_at=None, unpublish_at=None):
@@ -510,7 +500,7 @@ def archive(article, *, actor, comment="", publish_at=None):
         )
         _record(locked, actor=actor, action="archive", from_state=from_state, comment=comment)
         if had_live:
-            _purge(locked)
+            purge_article_on_commit(locked)
     return _sync(article, locked)
 
 
