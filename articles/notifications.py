@@ -108,9 +108,10 @@ def notify_approved(*, article_id, actor_id, comment=""):
     """Tell the authors their article was approved, and the publishers it is ready."""
     article = Article.objects.select_related("draft").get(pk=article_id)
     approver = _actor_name(actor_id)
+    author_emails = _recipients(_authors(article), actor_id=actor_id)
     sent = _send(
         article,
-        recipients=_recipients(_authors(article), actor_id=actor_id),
+        recipients=author_emails,
         subject=f"Approved: {article.title}",
         lines=[f"{approver} approved “{article.title}”.", *_comment_lines(comment)],
     )
@@ -118,7 +119,6 @@ def notify_approved(*, article_id, actor_id, comment=""):
         Q(groups__permissions__codename="publish_article")
         | Q(user_permissions__codename="publish_article")
     ).distinct()
-    author_emails = set(_recipients(_authors(article), actor_id=actor_id))
     sent += _send(
         article,
         recipients=[
