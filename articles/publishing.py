@@ -138,7 +138,8 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     The body is rendered with the revision's open and resolved annotations and its
     citations; the approval (`approved_by`, `approved_at`) becomes "reviewed by"; the
     changelog continues the previous publication's. Does not change the article: the
-    workflow's `publish` points `article.live` at the result.
+    workflow's `publish` points `article.live` at the result. An unsaved one (a preview) is
+    not given the stored page parts and API bytes, which only a saved row serves.
     """
     revision = article.draft
     if revision is None:
@@ -207,8 +208,8 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
         published_at=published_at,
         first_published_at=first_published_at,
     )
-    _freeze_page_and_api(publication, url=url)
     if save:
+        _freeze_page_and_api(publication, url=url)
         publication.save()
     return publication
 
