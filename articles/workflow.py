@@ -365,16 +365,20 @@ def approve(article, *, actor, comment="", publish_at=None):
     return _sync(article, locked)
 
 
-def _publish_now(locked, *, actor, comment, now):
-    """Freeze the approved draft into a Publication and make it live. The row is locked."""
-    from articles.publishing import PUBLISHED_STATUSES, freeze_publication
-    from evidence.models import Annotation
-
+def _check_approval_holds(locked):
     if locked.approval_fingerprint != approval_fingerprint(locked):
         raise GateFailed(
             "The approval no longer holds",
             ["the content or its annotations changed after approval; review it again"],
         )
+
+
+def _publish_now(locked, *, actor, comment, now):
+    """Freeze the approved draft into a Publication and make it live. The row is locked."""
+    from articles.publishing import PUBLISHED_STATUSES, freeze_publication
+    from evidence.models import Annotation
+
+    _check_approval_holds(locked)
     failures = approve_gate(locked)
     if failures:
         raise GateFailed("The draft cannot be published", failures)
@@ -415,11 +419,7 @@ def publish(article, *, actor, comment="", publish_at=None):
         _require_state(locked, [State.APPROVED], "publish")
         now = timezone.now()
         if publish_at is not None and publish_at > now:
-            if locked.approval_fingerprint != approval_fingerprint(locked):
-                raise GateFailed(
-                    "The approval no longer holds",
-                    ["the content or its annotations changed after approval; review it again"],
-                )
+            _check_approval_holds(locked)
             locked.publish_at = publish_at
             locked.publish_scheduled_by = actor
             locked.save(update_fields=["publish_at", "publish_scheduled_by", "updated_at"])
