@@ -596,6 +596,8 @@ class StrictSerializer(serializers.Serializer):
 
 
 STATE_REFUSED = "The state changes only through /transitions/ (e.g. {\"action\": \"publish\"})."
+# Fields a client might send to change the state, refused with a pointer to /transitions/.
+STATE_FIELDS_REFUSED = dict.fromkeys(("state", "publish", "publish_at"), STATE_REFUSED)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -643,8 +645,7 @@ class ImportJSONSerializer(StrictSerializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, max_length=50
     )
-    refused_fields = {"state": STATE_REFUSED, "publish": STATE_REFUSED,
-                      "publish_at": STATE_REFUSED}
+    refused_fields = STATE_FIELDS_REFUSED
 
 
 class ImportReportSerializer(serializers.Serializer):
@@ -757,8 +758,9 @@ class EditorialArticleListView(generics.ListAPIView):
     def _from_upload(self, request, limit, too_large):
         unknown = [key for key in request.data if key not in ("file", "source_url", "tags")]
         if unknown:
-            raise exceptions.ValidationError({key: [STATE_REFUSED if key in (
-                "state", "publish", "publish_at") else "Unknown field."] for key in unknown})
+            raise exceptions.ValidationError(
+                {key: [STATE_FIELDS_REFUSED.get(key, "Unknown field.")] for key in unknown}
+            )
         upload = request.FILES.get("file")
         if upload is None:
             raise exceptions.ValidationError({"file": ["Attach the file to import as `file`."]})
@@ -834,8 +836,7 @@ class ArticlePatchSerializer(StrictSerializer):
     message = serializers.CharField(
         max_length=500, required=False, allow_blank=True, help_text="What changed, and why."
     )
-    refused_fields = {"state": STATE_REFUSED, "publish": STATE_REFUSED,
-                      "publish_at": STATE_REFUSED}
+    refused_fields = STATE_FIELDS_REFUSED
 
 
 IF_MATCH = OpenApiParameter(
