@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
-from articles.blocks import BLOCK_SEPARATOR, block_text
+from articles.blocks import BLOCK_SEPARATOR, block_starts, block_text
 
 CONTEXT_CHARS = 32
 # An approximate match must be at least this similar to the quote (normalised Levenshtein).
@@ -248,11 +248,7 @@ def reanchor(blocks_old, blocks_new, anchors):
     orphaned. Pure: no database.
     """
     new = _IndexedText(blocks_new)
-    old_offsets = {}
-    offset = 0
-    for block in blocks_old:
-        old_offsets[block["id"]] = offset
-        offset += len(block_text(block)) + len(BLOCK_SEPARATOR)
+    old_offsets = block_starts(blocks_old)
     return [place_anchor(anchor, new, old_offsets) for anchor in anchors]
 
 
@@ -318,7 +314,7 @@ def carry_forward_annotations(*, old_revision, new_revision):
         )
         result = AnchoringResult()
         # Most annotations keep their place: one UPDATE moves those to the new revision; only
-        # the rest need the (slower) per-row bulk_update.
+        # the rest need the per-row update (_update_rows).
         changed = []
         for annotation, placement in zip(annotations, placements, strict=True):
             if placement is None:
