@@ -27,6 +27,8 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
+from articles.blocks import block_starts
+
 FORMAT_NAME = "ketasite-export"
 FORMAT_VERSION = 1
 CONTENT_APPS = ("articles", "evidence", "taggit")
@@ -108,13 +110,14 @@ def _serialize(model, queryset, *, with_passwords):
     return rows
 
 
-def _annotation_w3c(annotation):
-    """Return the W3C Web Annotation form of a stored annotation (draft or published)."""
-    from articles.blocks import block_starts
+def _annotation_w3c(annotation, block_offsets):
+    """Return the W3C Web Annotation form of a stored annotation (draft or published).
+
+    `block_offsets` is `block_starts` of the annotation's revision.
+    """
     from evidence.api import w3c_annotation
 
-    revision = annotation.revision
-    offset = block_starts(revision.blocks).get(annotation.block_id, 0)
+    offset = block_offsets.get(annotation.block_id, 0)
     item = {
         "exact": annotation.exact,
         "prefix": annotation.prefix,
@@ -140,9 +143,17 @@ def export_rows(*, with_passwords=False):
         queryset = model._default_manager.all()
         rows = _serialize(model, queryset, with_passwords=with_passwords)
         if label_of(model) == "evidence.annotation":
-            annotations = queryset.select_related("revision", "article").in_bulk()
+            annotations = queryset.select_related("article").in_bulk()
+            # Each revision's block offsets once, not once per annotation on it.
+            revisions = apps.get_model("articles", "Revision").objects.filter(
+                pk__in={annotation.revision_id for annotation in annotations.values()}
+            )
+            offsets = {
+                pk: block_starts(blocks) for pk, blocks in revisions.values_list("pk", "blocks")
+            }
             for row in rows:
-                row["w3c"] = _annotation_w3c(annotations[row["pk"]])
+                annotation = annotations[row["pk"]]
+                row["w3c"] = _annotation_w3c(annotation, offsets[annotation.revision_id])
         data[label_of(model)] = rows
     return data
 
