@@ -485,6 +485,19 @@ def editorial_dashboard(user, *, limit=10):
     return result
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin that lists and shows its rows but never adds, changes or deletes one."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
     list_display = ["article", "number", "title", "author", "created_at"]
@@ -513,34 +526,16 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ReadOnlyAdmin):
     list_display = ["title", "article", "number", "published_at"]
     exclude = ["body_html", "public_json", "search_text"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(WorkflowEvent)
-class WorkflowEventAdmin(admin.ModelAdmin):
+class WorkflowEventAdmin(ReadOnlyAdmin):
     list_display = ["article", "action", "from_state", "to_state", "actor", "created_at"]
     list_filter = ["action"]
     list_select_related = ["article__draft", "actor"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(NotificationPreference)
@@ -578,7 +573,9 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShareLink)
-class ShareLinkAdmin(admin.ModelAdmin):
+class ShareLinkAdmin(ReadOnlyAdmin):
+    """Listed only: a link is created from the article page, which shows the token once."""
+
     list_display = ["article", "note", "created_by", "expires_at", "revoked_at"]
     list_select_related = ["article__draft", "created_by"]
 
@@ -587,13 +584,4 @@ class ShareLinkAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return preview.can_share(request.user)
-
-    def has_add_permission(self, request):
-        return False  # created from the article page, which shows the token once
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
