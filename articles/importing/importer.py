@@ -279,17 +279,22 @@ def add_imported_revision(article, *, parsed, record, actor, filename, source_ur
     return revision
 
 
+def _unchanged(existing, *, filename, warnings=None):
+    """Return the outcome of a file whose text the article `existing` already holds."""
+    return ImportOutcome(
+        filename=filename, result=ImportRecord.Result.UNCHANGED, article=existing,
+        revision=existing.draft, title=existing.title,
+        blocks=len(existing.draft.blocks) if existing.draft_id else 0,
+        warnings=warnings or [],
+    )
+
+
 def _store(*, parsed, data, sha256, filename, source_url, origin_key, tags, actor):
     """Write one parsed file in the current transaction; return an ImportOutcome."""
     existing, how = _find_existing(origin_key, sha256)
     if existing is not None and existing.origin_sha256 == sha256:
         note = "" if how == "origin" else f"The same text was already imported as “{existing}”."
-        return ImportOutcome(
-            filename=filename, result=ImportRecord.Result.UNCHANGED, article=existing,
-            revision=existing.draft, title=existing.title,
-            blocks=len(existing.draft.blocks) if existing.draft_id else 0,
-            warnings=[note] if note else [],
-        )
+        return _unchanged(existing, filename=filename, warnings=[note] if note else [])
     record = ImportRecord.objects.create(
         filename=filename[:255], source_url=source_url, raw=data, size=len(data), sha256=sha256,
         encoding=parsed.encoding, format=parsed.format, result=ImportRecord.Result.CREATED,
@@ -304,11 +309,7 @@ def _store(*, parsed, data, sha256, filename, source_url, origin_key, tags, acto
         result = ImportRecord.Result.CREATED
         if existing is not None and existing.origin_sha256 == sha256:
             record.delete()
-            return ImportOutcome(
-                filename=filename, result=ImportRecord.Result.UNCHANGED, article=existing,
-                revision=existing.draft, title=existing.title,
-                blocks=len(existing.draft.blocks) if existing.draft_id else 0,
-            )
+            return _unchanged(existing, filename=filename)
     if existing is not None:
         article = existing
         revision = add_imported_revision(
