@@ -24,12 +24,6 @@ from articles.importing.decoding import (
 from articles.importing.parser import parse_document
 from articles.models import Article, ImportRecord, Revision
 
-RESULT_LABELS = {
-    "created": "created",
-    "new_revision": "new revision",
-    "unchanged": "unchanged",
-    "failed": "failed",
-}
 SLUG_MAX = 120
 TAG_MAX = 100
 
@@ -58,7 +52,7 @@ class ImportOutcome:
 
     @property
     def result_label(self):
-        return RESULT_LABELS.get(self.result, self.result)
+        return ImportRecord.Result(self.result).label.lower()
 
 
 def _clean_source_url(source_url):
