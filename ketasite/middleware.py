@@ -47,6 +47,12 @@ def service_unavailable_response(request):
     return response
 
 
+def _database_unavailable(request, error):
+    # Logged as an error (not a warning): an outage is something operations must see.
+    logger.error("Database unavailable during %s %s: %s", request.method, request.path, error)
+    return service_unavailable_response(request)
+
+
 class DatabaseUnavailableMiddleware:
     """Turn a database connection failure raised by a view into a 503 answer."""
 
@@ -59,11 +65,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        # Logged as an error (not a warning): an outage is something operations must see.
-        logger.error(
-            "Database unavailable during %s %s: %s", request.method, request.path, exception
-        )
-        return service_unavailable_response(request)
+        return _database_unavailable(request, exception)
 
 
 def server_error(request, *args, **kwargs):
@@ -71,8 +73,7 @@ def server_error(request, *args, **kwargs):
     session, say) is still answered 503; any other error is the API's 500 answer."""
     error = sys.exc_info()[1]
     if isinstance(error, OperationalError | InterfaceError):
-        logger.error("Database unavailable during %s %s: %s", request.method, request.path, error)
-        return service_unavailable_response(request)
+        return _database_unavailable(request, error)
     from ketasite.api import server_error as api_server_error
 
     return api_server_error(request, *args, **kwargs)
