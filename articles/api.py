@@ -519,6 +519,13 @@ class EditorialArticleDetailSerializer(EditorialArticleSerializer):
     )
 
 
+def reviewer_item(assignment):
+    return {
+        "username": assignment.reviewer.get_username(),
+        "due": assignment.due.isoformat() if assignment.due else None,
+    }
+
+
 def editorial_item(request, article, *, tag_names, assignments):
     draft = article.draft if article.draft_id else None
     return {
@@ -530,10 +537,7 @@ def editorial_item(request, article, *, tag_names, assignments):
         "summary": draft.summary if draft else "",
         "tags": sorted(tag_names),
         "revision": draft.number if draft else None,
-        "reviewers": [
-            {"username": a.reviewer.get_username(), "due": a.due.isoformat() if a.due else None}
-            for a in assignments
-        ],
+        "reviewers": [reviewer_item(a) for a in assignments],
         "is_live": article.live_id is not None,
         "last_published_at": (
             article.last_published_at.isoformat() if article.last_published_at else None
@@ -1066,17 +1070,7 @@ class ReviewersView(APIView):
             )
         except workflow.WorkflowError as error:
             raise workflow_error(error)
-        return Response(
-            {
-                "reviewers": [
-                    {
-                        "username": a.reviewer.get_username(),
-                        "due": a.due.isoformat() if a.due else None,
-                    }
-                    for a in assignments
-                ]
-            }
-        )
+        return Response({"reviewers": [reviewer_item(a) for a in assignments]})
 
 
 class TransitionInputSerializer(StrictSerializer):
