@@ -226,23 +226,19 @@ class PublicAnnotationDetailView(PublicW3CView):
         tags=["public"],
     )
     def get(self, request, pk):
-        article_id = (
-            Annotation.objects.filter(pk=pk).values_list("article_id", flat=True).first()
-        )
+        # The live publication of the annotation's article, found in one query.
         publication = (
             live_publications()
-            .filter(article_id=article_id)
+            .filter(article__annotations__pk=pk)
             .select_related("article")
             .only("annotations", "published_at", "article__slug")
             .first()
-            if article_id is not None
-            else None
         )
         item = next(
             (a for a in (publication.annotations if publication else ()) if a["id"] == pk), None
         )
         if item is None:
-            raise_not_found()
+            raise exceptions.NotFound("No published annotation has this id.")
         self.last_modified = publication.published_at
         slug = publication.article.slug
         if wants_jsonld(request):
@@ -254,12 +250,6 @@ class PublicAnnotationDetailView(PublicW3CView):
                 )
             )
         return Response({**item, "article": slug})
-
-
-def raise_not_found():
-    from rest_framework.exceptions import NotFound
-
-    raise NotFound("No published annotation has this id.")
 
 
 def cited_sources():
