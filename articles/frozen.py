@@ -30,7 +30,6 @@ from django.utils.http import http_date
 HEAD_MARK = "<!--ketasite:page-head-->"
 MAIN_MARK = "<!--ketasite:page-main-->"
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
-JSON_CONTENT_TYPE = "application/json"
 # Compressed once per publish or cache fill and sent many times: the smallest is worth it.
 GZIP_LEVEL = 9
 # A gzip member's header: magic, deflate, no flags, no mtime, default level, unknown OS.
@@ -270,7 +269,6 @@ def prepared_rows(build, *, key, value=None, using=DEFAULT_DB_ALIAS):
     if converters:
         rows = compiler.apply_converters(rows, converters)
     return [tuple(row) for row in rows]
-
 
 
 def _bytes(value):
