@@ -611,6 +611,16 @@
     return Promise.resolve();
   }
 
+  // The form's fields plus the passage selected in the text.
+  function selectionPayload() {
+    var payload = formPayload();
+    payload.block = state.selection.block;
+    payload.start = state.selection.start;
+    payload.end = state.selection.end;
+    payload.exact = state.selection.exact;
+    return payload;
+  }
+
   function submit(event) {
     event.preventDefault();
     if (state.busy) {
@@ -624,12 +634,7 @@
         announce("Select a passage in the text first.", "error");
         return;
       }
-      var payload = formPayload();
-      payload.block = state.selection.block;
-      payload.start = state.selection.start;
-      payload.end = state.selection.end;
-      payload.exact = state.selection.exact;
-      request = api("POST", state.data.urls.annotations, payload);
+      request = api("POST", state.data.urls.annotations, selectionPayload());
     } else if (state.mode === "edit") {
       var changes = formPayload();
       changes.version = state.annotation.version;
@@ -639,11 +644,7 @@
         announce("Select the passage this annotation belongs to, then press Attach.", "error");
         return;
       }
-      var attach = formPayload();
-      attach.block = state.selection.block;
-      attach.start = state.selection.start;
-      attach.end = state.selection.end;
-      attach.exact = state.selection.exact;
+      var attach = selectionPayload();
       attach.version = state.annotation.version;
       request = api("PATCH", annotationUrl(state.annotation.id), attach, ifMatch());
     } else {
