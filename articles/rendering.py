@@ -11,11 +11,9 @@ import re
 from html import escape as _escape
 
 from articles.blocks import block_text, flatten_items
-from evidence.models import Annotation
+from evidence.summary import CERTAINTY_LABELS, VERDICT_LABELS
 from ketasite.sanitize import clean_html
 
-VERDICT_LABELS = dict(Annotation.Verdict.choices)
-CERTAINTY_LABELS = dict(Annotation.Certainty.choices)
 # A symbol for each verdict so that a rating never relies on colour alone.
 VERDICT_ICONS = {
     "supported": "✓",
