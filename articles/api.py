@@ -51,6 +51,7 @@ from ketasite.api import (
     PreconditionFailed,
     PreconditionRequired,
     SafeJSONParser,
+    StrictSerializer,
     content_etag,
     error_responses,
     frozen_json_response,
@@ -576,27 +577,6 @@ def detail_response(request, article, status_code=status.HTTP_200_OK, extra=None
     if extra:
         item = {**item, **extra}
     return Response(item, status=status_code, headers={"ETag": etag})
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, naming them, instead of silently ignoring them."""
-
-    refused_fields = {}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise exceptions.ValidationError(
-                {"non_field_errors": ["Send a JSON object."]}
-            )
-        unknown = [key for key in data if key not in self.fields]
-        if unknown:
-            raise exceptions.ValidationError(
-                {
-                    str(key): [self.refused_fields.get(key, "Unknown field.")]
-                    for key in unknown[:20]
-                }
-            )
-        return super().to_internal_value(data)
 
 
 STATE_REFUSED = "The state changes only through /transitions/ (e.g. {\"action\": \"publish\"})."

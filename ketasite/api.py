@@ -277,6 +277,27 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, naming them, instead of silently ignoring them."""
+
+    refused_fields = {}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Send a JSON object."]}
+            )
+        unknown = [key for key in data if key not in self.fields]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    str(key): [self.refused_fields.get(key, "Unknown field.")]
+                    for key in unknown[:20]
+                }
+            )
+        return super().to_internal_value(data)
+
+
 class ApiJSONRenderer(JSONRenderer):
     """Plain JSON; never the browsable API (its inline scripts break the CSP)."""
 

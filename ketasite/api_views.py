@@ -9,7 +9,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ketasite.api import DomainError, LockedOut, TokenRateThrottle, error_responses
+from ketasite.api import (
+    DomainError,
+    LockedOut,
+    StrictSerializer,
+    TokenRateThrottle,
+    error_responses,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Token sign-in
@@ -17,7 +23,7 @@ from ketasite.api import DomainError, LockedOut, TokenRateThrottle, error_respon
 INVALID_CREDENTIALS = "Unable to sign in with the username and password given."
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
@@ -43,11 +49,6 @@ class ObtainTokenView(APIView):
     def post(self, request):
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError("Send an object with username and password.")
-        unknown = set(request.data) - {"username", "password"}
-        if unknown:
-            raise exceptions.ValidationError(
-                {name: ["Unknown field."] for name in sorted(unknown, key=str)}
-            )
         incoming = TokenRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         django_request = request._request
