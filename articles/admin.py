@@ -248,24 +248,29 @@ class ArticleAdmin(admin.ModelAdmin):
         from articles.importing.admin_views import import_articles_view
 
         wrap = self.admin_site.admin_view
+
+        def post(view):
+            # These views change things: POST only (405 otherwise).
+            return wrap(require_POST(view))
+
         custom = [
             path(
                 "import/",
                 wrap(import_articles_view),
                 name="articles_article_import",
             ),
-            path("<int:pk>/transition/", wrap(self.transition_view),
+            path("<int:pk>/transition/", post(self.transition_view),
                  name="articles_article_transition"),
-            path("<int:pk>/reviewers/", wrap(self.reviewers_view),
+            path("<int:pk>/reviewers/", post(self.reviewers_view),
                  name="articles_article_reviewers"),
             path("<int:pk>/revisions/", wrap(self.revisions_view),
                  name="articles_article_revisions"),
             path("<int:pk>/revisions/diff/", wrap(self.diff_view),
                  name="articles_article_diff"),
-            path("<int:pk>/revisions/<int:number>/restore/", wrap(self.restore_view),
+            path("<int:pk>/revisions/<int:number>/restore/", post(self.restore_view),
                  name="articles_article_restore_revision"),
-            path("<int:pk>/share/", wrap(self.share_view), name="articles_article_share"),
-            path("<int:pk>/share/<int:link_id>/revoke/", wrap(self.revoke_share_view),
+            path("<int:pk>/share/", post(self.share_view), name="articles_article_share"),
+            path("<int:pk>/share/<int:link_id>/revoke/", post(self.revoke_share_view),
                  name="articles_article_revoke_share"),
         ]
         return custom + super().get_urls()
@@ -285,9 +290,6 @@ class ArticleAdmin(admin.ModelAdmin):
         )
 
     def transition_view(self, request, pk):
-        return require_POST(self._transition)(request, pk)
-
-    def _transition(self, request, pk):
         article = self._article(request, pk)
         action = request.POST.get("action", "")
         try:
@@ -308,9 +310,6 @@ class ArticleAdmin(admin.ModelAdmin):
         return self._back(article)
 
     def reviewers_view(self, request, pk):
-        return require_POST(self._reviewers)(request, pk)
-
-    def _reviewers(self, request, pk):
         article = self._article(request, pk)
         due = None
         raw_due = request.POST.get("due", "").strip()
@@ -373,9 +372,6 @@ class ArticleAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/articles/article/diff.html", context)
 
     def restore_view(self, request, pk, number):
-        return require_POST(self._restore)(request, pk, number)
-
-    def _restore(self, request, pk, number):
         article = self._article(request, pk)
         if not self.has_change_permission(request, article):
             raise PermissionDenied
@@ -390,9 +386,6 @@ class ArticleAdmin(admin.ModelAdmin):
         return self._back(article)
 
     def share_view(self, request, pk):
-        return require_POST(self._share)(request, pk)
-
-    def _share(self, request, pk):
         article = self._article(request, pk)
         try:
             _, token = preview.create_share_link(
@@ -411,9 +404,6 @@ class ArticleAdmin(admin.ModelAdmin):
         return self._back(article)
 
     def revoke_share_view(self, request, pk, link_id):
-        return require_POST(self._revoke_share)(request, pk, link_id)
-
-    def _revoke_share(self, request, pk, link_id):
         article = self._article(request, pk)
         link = get_object_or_404(ShareLink, pk=link_id, article=article)
         try:
