@@ -53,6 +53,7 @@ from ketasite.api import (
     SafeJSONParser,
     StrictSerializer,
     content_etag,
+    declared_length,
     error_responses,
     frozen_json_response,
     if_match_state,
@@ -720,8 +721,7 @@ class EditorialArticleListView(generics.ListAPIView):
         limit = settings.KETASITE_IMPORT_MAX_BYTES
         too_large = PayloadTooLarge(f"An import may be at most {limit} bytes.")
         if request.content_type.startswith("multipart/"):
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-            if declared > limit + 65536:
+            if declared_length(request) > limit + 65536:
                 raise too_large
             data, options = self._from_upload(request, limit, too_large)
         else:

@@ -236,6 +236,14 @@ def max_body_bytes():
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
+def declared_length(request):
+    """The body length the client declares, or 0 when the header is missing or malformed."""
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
 class SafeJSONParser(JSONParser):
     """JSON bodies, bounded in size, with text a database can store.
 
@@ -247,11 +255,7 @@ class SafeJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
         limit = max_body_bytes()
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0) if request else 0
-        except ValueError:
-            declared = 0
-        if declared > limit:
+        if request is not None and declared_length(request) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:

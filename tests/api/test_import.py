@@ -102,3 +102,12 @@ def test_a_reviewer_may_not_import(api, db):
     )
     assert response.status_code == 403
     assert row_counts() == (0, 0)
+
+
+def test_a_malformed_content_length_on_an_upload_is_not_a_server_error(editor_api):
+    upload = SimpleUploadedFile("note.txt", b"Title\n\nSome body text here.", "text/plain")
+    response = editor_api.post(
+        "/api/v1/editorial/articles/", {"file": upload}, format="multipart",
+        CONTENT_LENGTH="twelve",
+    )
+    assert response.status_code < 500
