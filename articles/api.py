@@ -193,10 +193,7 @@ class PublicArticleFilter(django_filters.FilterSet):
         fields = []
 
     def filter_tag(self, queryset, name, value):
-        # Tags are frozen in the publication as a JSON list of names; matching the quoted,
-        # JSON-escaped name finds a whole element on both databases.
-        needle = json.dumps(value, ensure_ascii=not settings.IS_POSTGRES)
-        return queryset.filter(tags__icontains=needle)
+        return queryset.tagged(value)
 
     def filter_verdict(self, queryset, name, value):
         return queryset.filter(**{f"evidence_summary__by_verdict__{value}__gt": 0})

@@ -4,10 +4,11 @@ Models hold data and invariants. Every change of state goes through the function
 `articles/workflow.py`; imports go through `articles/importing/`.
 """
 
+import json
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
@@ -297,6 +298,16 @@ class ImportRecord(models.Model):
 
 
 class PublicationQuerySet(models.QuerySet):
+    def tagged(self, name):
+        """Return the publications whose frozen tags include `name`.
+
+        The tags a publication froze, not the article's current ones: a tag added in a draft
+        must not show the article under it before it is published. Tags are a JSON list of
+        names; matching the quoted, JSON-escaped name finds a whole element on both databases.
+        """
+        needle = json.dumps(name, ensure_ascii=connection.vendor != "postgresql")
+        return self.filter(tags__icontains=needle)
+
     def live(self):
         """Return only publications that are an article's current live version."""
         return self.filter(article__live=models.F("pk")).exclude(

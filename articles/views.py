@@ -5,7 +5,6 @@ article page is one query and a few concatenations, and anonymous responses are 
 (`articles.caching.cached_public_page`).
 """
 
-import json
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -134,10 +133,7 @@ def tag_detail(request, slug):
     tag = Tag.objects.filter(slug=slug).first()
     if tag is None:
         raise Http404("No such tag.")
-    # The tags frozen in the publication, not the article's current ones: a tag added in a
-    # draft must not make a public page before it is published.
-    needle = json.dumps(tag.name, ensure_ascii=not settings.IS_POSTGRES)
-    publications = live_publications().filter(tags__icontains=needle)
+    publications = live_publications().tagged(tag.name)
     page = _page(request, publications)
     if not page.object_list:
         raise Http404("No published article has this tag.")
