@@ -42,7 +42,10 @@ from articles.models import (
 )
 from evidence.models import Annotation
 from ketasite.api import (
+    EDITORIAL_DETAIL_ERRORS,
+    EDITORIAL_PATCH_ERRORS,
     EDITORIAL_READ_ERRORS,
+    EDITORIAL_WRITE_ERRORS,
     PUBLIC_ERRORS,
     ApiPagination,
     ConditionalGetMixin,
@@ -833,7 +836,9 @@ class EditorialArticleDetailView(APIView):
 
     @extend_schema(
         operation_id="editorial_articles_retrieve",
-        responses={200: EditorialArticleDetailSerializer, **error_responses(401, 404, 429)},
+        responses={
+            200: EditorialArticleDetailSerializer, **error_responses(*EDITORIAL_DETAIL_ERRORS)
+        },
         tags=["editorial"],
     )
     def get(self, request, pk):
@@ -845,7 +850,7 @@ class EditorialArticleDetailView(APIView):
         request=ArticlePatchSerializer,
         responses={
             200: EditorialArticleDetailSerializer,
-            **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 428, 429),
+            **error_responses(*EDITORIAL_PATCH_ERRORS),
         },
         tags=["editorial"],
     )
@@ -918,7 +923,7 @@ class RevisionListView(generics.GenericAPIView):
 
     @extend_schema(
         operation_id="editorial_revisions_list",
-        responses={200: RevisionSerializer(many=True), **error_responses(401, 404, 429)},
+        responses={200: RevisionSerializer(many=True), **error_responses(*EDITORIAL_DETAIL_ERRORS)},
         tags=["editorial"],
     )
     def get(self, request, pk):
@@ -940,7 +945,9 @@ class RevisionDetailView(APIView):
 
     @extend_schema(
         operation_id="editorial_revisions_retrieve",
-        responses={200: RevisionDetailSerializer, **error_responses(401, 404, 429)},
+        responses={
+            200: RevisionDetailSerializer, **error_responses(*EDITORIAL_DETAIL_ERRORS)
+        },
         tags=["editorial"],
     )
     def get(self, request, pk, number):
@@ -1030,7 +1037,7 @@ class ReviewersView(APIView):
         request=ReviewersInputSerializer,
         responses={
             200: inline_serializer("Reviewers", {"reviewers": ReviewerSerializer(many=True)}),
-            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+            **error_responses(*EDITORIAL_WRITE_ERRORS),
         },
         tags=["editorial"],
     )
@@ -1068,7 +1075,7 @@ class TransitionView(APIView):
         request=TransitionInputSerializer,
         responses={
             200: EditorialArticleDetailSerializer,
-            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+            **error_responses(*EDITORIAL_WRITE_ERRORS),
         },
         tags=["editorial"],
     )
@@ -1109,7 +1116,7 @@ class EventListView(generics.GenericAPIView):
 
     @extend_schema(
         operation_id="editorial_events_list",
-        responses={200: EventSerializer(many=True), **error_responses(401, 404, 429)},
+        responses={200: EventSerializer(many=True), **error_responses(*EDITORIAL_DETAIL_ERRORS)},
         tags=["editorial"],
     )
     def get(self, request, pk):

@@ -28,6 +28,9 @@ from evidence import annotations as annotation_rules
 from evidence import sources as source_ids
 from evidence.models import Annotation, ReviewComment, Source
 from ketasite.api import (
+    EDITORIAL_DETAIL_ERRORS,
+    EDITORIAL_PATCH_ERRORS,
+    EDITORIAL_WRITE_ERRORS,
     PUBLIC_ERRORS,
     W3C_ANNOTATION_PROFILE,
     ApiJSONRenderer,
@@ -498,7 +501,7 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
         request=AnnotationCreateSerializer,
         responses={
             201: EditorialAnnotationDetailSerializer,
-            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+            **error_responses(*EDITORIAL_WRITE_ERRORS),
         },
         tags=["editorial"],
     )
@@ -557,7 +560,9 @@ class EditorialAnnotationDetailView(APIView):
 
     @extend_schema(
         operation_id="editorial_annotations_retrieve",
-        responses={200: EditorialAnnotationDetailSerializer, **error_responses(401, 404, 429)},
+        responses={
+            200: EditorialAnnotationDetailSerializer, **error_responses(*EDITORIAL_DETAIL_ERRORS)
+        },
         tags=["editorial"],
     )
     def get(self, request, pk):
@@ -569,7 +574,7 @@ class EditorialAnnotationDetailView(APIView):
         request=AnnotationPatchSerializer,
         responses={
             200: EditorialAnnotationDetailSerializer,
-            **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 428, 429),
+            **error_responses(*EDITORIAL_PATCH_ERRORS),
         },
         tags=["editorial"],
     )
@@ -635,7 +640,7 @@ class EditorialCommentView(APIView):
         request=CommentInputSerializer,
         responses={
             201: CommentSerializer,
-            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+            **error_responses(*EDITORIAL_WRITE_ERRORS),
         },
         tags=["editorial"],
     )

@@ -584,3 +584,9 @@ def error_responses(*codes):
 
 PUBLIC_ERRORS = (400, 404, 429)
 EDITORIAL_READ_ERRORS = (400, 401, 403, 404, 429)
+# Reading one editorial object: unknown or invisible is 404, never 403.
+EDITORIAL_DETAIL_ERRORS = (401, 404, 429)
+# A POST that goes through a workflow or evidence rule.
+EDITORIAL_WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 429)
+# A PATCH guarded by If-Match (412 stale, 428 missing).
+EDITORIAL_PATCH_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 428, 429)
