@@ -30,7 +30,9 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from ketasite.ratelimit import count_request
 
 logger = logging.getLogger("ketasite.api")
 
@@ -344,31 +346,43 @@ def wants_jsonld(request):
 # Throttles and paging
 
 
-class FixedWindowAnonThrottle(AnonRateThrottle):
-    """The anonymous rate, counted per client address in fixed windows (a minute for
-    "120/min"): one atomic cache increment per request, where DRF's sliding window reads and
-    rewrites the list of every request's time. A client may at most double the rate across
-    the edge of two windows."""
+class FixedWindowThrottle:
+    """A rate counted in fixed windows (a minute for "120/min"): one atomic cache increment
+    per request, where DRF's sliding window reads and rewrites the list of every request's
+    time. Mixed into a DRF throttle, whose `get_cache_key` names the bucket (None: this
+    throttle does not count the request)."""
 
     def allow_request(self, request, view):
         if self.rate is None:
             return True
-        now = int(self.timer())
-        window_start = now - now % self.duration
-        self.window_end = window_start + self.duration
-        self.key = f"throttle:{self.scope}:{self.get_ident(request)}:{window_start}"
-        try:
-            count = self.cache.incr(self.key)
-        except ValueError:
-            # The window's first request (or the counter was evicted): start it.
-            self.cache.add(self.key, 0, timeout=self.duration + 1)
-            count = self.cache.incr(self.key)
-        # With the cache down (django-redis ignores its errors) nothing is counted: serve
-        # rather than refuse everyone.
-        return count is None or count <= self.num_requests
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        window = count_request(
+            key, limit=self.num_requests, seconds=self.duration, now=self.timer()
+        )
+        self.window_end = window.ends_at
+        return window.allowed
 
     def wait(self):
         return max(0.0, self.window_end - self.timer())
+
+
+class FixedWindowAnonThrottle(FixedWindowThrottle, AnonRateThrottle):
+    """The anonymous rate, counted per client address (`ketasite.ratelimit.client_address`).
+    A signed-in request (session or token) is not counted here but by the user rate, so
+    colleagues behind one office address do not share a bucket."""
+
+
+class FixedWindowUserThrottle(FixedWindowThrottle, UserRateThrottle):
+    """The signed-in rate, counted per user, whatever address the requests come from.
+    Anonymous requests are left to the anonymous rate."""
+
+    def get_cache_key(self, request, view):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().get_cache_key(request, view)
 
 
 class PublicAnonRateThrottle(FixedWindowAnonThrottle):

@@ -207,6 +207,13 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Set DJANGO_SECURE_PROXY_SSL_HEADER=true only behind a proxy that sets X-Forwarded-Proto itself.
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of our own sit in front of the app, each appending the address it saw to
+# X-Forwarded-For. 0: the client is REMOTE_ADDR and the header is ignored, so a client cannot
+# name itself. The throttles, the lock-out and the password-reset limits all follow it
+# (`ketasite.ratelimit.client_address`).
+KETASITE_NUM_PROXIES = env_int("KETASITE_NUM_PROXIES", 0)
+if KETASITE_NUM_PROXIES < 0:
+    raise ImproperlyConfigured("KETASITE_NUM_PROXIES must be 0 or more.")
 SESSION_COOKIE_SECURE = not DEBUG and not TESTING
 CSRF_COOKIE_SECURE = not DEBUG and not TESTING
 SESSION_COOKIE_HTTPONLY = True
@@ -245,6 +252,9 @@ AXES_ENABLED = env_bool("KETASITE_AXES_ENABLED", True)
 AXES_LOCKOUT_CALLABLE = "ketasite.middleware.lockout_response"
 # The failure is kept while locked out (a guess during lock-out restarts the cool-off).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# The lock-out names the client as the throttles do (KETASITE_NUM_PROXIES), whether or not
+# django-ipware is installed; AXES_IPWARE_* settings are then not used.
+AXES_CLIENT_IP_CALLABLE = "ketasite.ratelimit.client_address"
 # Password-reset links stay valid for one hour.
 PASSWORD_RESET_TIMEOUT = 3600
 
@@ -265,10 +275,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ketasite.api.api_exception_handler",
     # OPTIONS describes nothing the OpenAPI schema does not: 405 rather than a second source.
     "DEFAULT_METADATA_CLASS": None,
+    # Signed-in requests are counted per user at the user rate, anonymous ones per address.
     "DEFAULT_THROTTLE_CLASSES": [
         "ketasite.api.PublicAnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "ketasite.api.FixedWindowUserThrottle",
     ],
+    "NUM_PROXIES": KETASITE_NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("KETASITE_THROTTLE_ANON", "120/min"),
         "user": os.environ.get("KETASITE_THROTTLE_USER", "1200/min"),

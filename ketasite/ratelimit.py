@@ -1,0 +1,55 @@
+"""Who the client is, and counting its requests in fixed windows of the cache.
+
+Every rate limit of the site (the API throttles, django-axes' sign-in lock-out, the password
+reset) names the client by `client_address`, so one setting, `KETASITE_NUM_PROXIES`, decides
+for all of them how far `X-Forwarded-For` is believed. With 0 (the default) only the
+connection's own address counts: a header the client writes itself can never buy it a fresh
+bucket. With N, the N-th address from the right is used, the one the outermost of our own
+proxies appended; whatever the client wrote to the left of it is ignored.
+"""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+
+def client_address(request):
+    """Return the client's address as this site trusts it (see the module docstring).
+
+    DRF's `BaseThrottle.get_ident` applies `REST_FRAMEWORK["NUM_PROXIES"]`, which settings
+    take from `KETASITE_NUM_PROXIES`; django-axes is pointed here (`AXES_CLIENT_IP_CALLABLE`)
+    so that its lock-out and the throttles always agree on who a client is.
+    """
+    return BaseThrottle().get_ident(request) or ""
+
+
+@dataclass(frozen=True)
+class Window:
+    """One request counted: whether it is within the limit, and when the window ends."""
+
+    allowed: bool
+    ends_at: int
+
+
+def count_request(key, *, limit, seconds, now):
+    """Count one request under `key` in the fixed window of `seconds` holding `now`; return
+    a `Window` saying whether it is within `limit`.
+
+    One atomic cache increment per request (a client may at most double the rate across the
+    edge of two windows). With the cache down (django-redis ignores its errors) nothing is
+    counted, and the request is allowed: serve rather than refuse everyone.
+    """
+    now = int(now)
+    window_start = now - now % seconds
+    window_key = f"{key}:{window_start}"
+    try:
+        count = cache.incr(window_key)
+    except ValueError:
+        # The window's first request (or the counter was evicted): start it.
+        cache.add(window_key, 0, timeout=seconds + 1)
+        try:
+            count = cache.incr(window_key)
+        except ValueError:
+            count = None
+    return Window(allowed=count is None or count <= limit, ends_at=window_start + seconds)
