@@ -4,14 +4,15 @@ from django.urls import include, path
 from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts.api import TokenView
 from articles import api as articles_api
 from evidence import api as evidence_api
-from ketasite.api_views import ObtainTokenView, SwaggerDocsView
+from ketasite.api_views import SwaggerDocsView
 
 app_name = "api"
 
 v1 = [
-    path("auth/token/", ObtainTokenView.as_view(), name="token"),
+    path("auth/token/", TokenView.as_view(), name="token"),
     # Public: published content only.
     path("articles/", articles_api.public_article_list, name="article-list"),
     path("articles/<slug:slug>/", articles_api.public_article_detail, name="article-detail"),

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "taggit",
     "axes",
     "csp",
+    "accounts",
     "articles",
     "evidence",
 ]
@@ -166,6 +167,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Refuses nothing: Django tells it of every password change, and it revokes the user's
+    # API tokens then (see accounts.passwords).
+    {"NAME": "accounts.passwords.RevokeApiTokensOnPasswordChange"},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -257,11 +261,18 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_CLIENT_IP_CALLABLE = "ketasite.ratelimit.client_address"
 # Password-reset links stay valid for one hour.
 PASSWORD_RESET_TIMEOUT = 3600
+# Reset requests: at most this many mails to one address, and this many requests from one
+# client, per window. Over the address limit the answer is the usual one and no mail is sent.
+KETASITE_RESET_LIMIT_PER_ADDRESS = env_int("KETASITE_RESET_LIMIT_PER_ADDRESS", 3)
+KETASITE_RESET_LIMIT_PER_CLIENT = env_int("KETASITE_RESET_LIMIT_PER_CLIENT", 10)
+KETASITE_RESET_WINDOW_MINUTES = env_int("KETASITE_RESET_WINDOW_MINUTES", 60)
+# API tokens stop authenticating this many days after they were issued.
+KETASITE_TOKEN_DAYS = env_int("KETASITE_TOKEN_DAYS", 30)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous editorial request a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
