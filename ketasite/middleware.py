@@ -79,7 +79,8 @@ def server_error(request, *args, **kwargs):
     return api_server_error(request, *args, **kwargs)
 
 
-def _wait_text(seconds):
+def wait_text(seconds):
+    """Return a wait as a reader says it: "1 minute", "20 minutes", "2 hours"."""
     minutes = max(1, round(seconds / 60))
     if minutes < 90:
         return "1 minute" if minutes == 1 else f"{minutes} minutes"
@@ -98,7 +99,7 @@ def lockout_response(request, original_response=None, credentials=None):
     cool_off = get_cool_off(request)
     seconds = int(cool_off.total_seconds()) if cool_off else 3600
     response = render(
-        request, "registration/locked_out.html", {"wait_text": _wait_text(seconds)}, status=429
+        request, "registration/locked_out.html", {"wait_text": wait_text(seconds)}, status=429
     )
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
