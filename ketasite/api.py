@@ -1,5 +1,5 @@
-"""Shared plumbing of the JSON API: the error shape, parsing, rendering, throttles, paging,
-conditional requests and the token endpoint.
+"""Shared plumbing of the JSON API: the error shape, parsing, rendering, throttles, paging
+and conditional requests. (Token sign-in is `accounts.api`.)
 
 Every error under /api/ has one shape: {"detail": sentence, "code": machine code, "errors":
 {field: [messages]}} with `errors` only for validation problems. DRF's own exceptions, Django's
