@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from articles.blocks import block_starts
 from articles.caching import purge_public_pages
+from articles.frozen import content_etag, gzip_body
 from articles.models import Article, NotificationPreference, Publication, ShareLink
 from articles.publishing import rerender_publication
 from evidence.models import Annotation
@@ -381,13 +382,39 @@ class _Admission:
 
     def rerender_publications(self):
         """Render every restored publication from its frozen content; say which ones the
-        file had stored differently."""
+        file had stored differently.
+
+        The API documents the file holds are kept only when they are the same JSON document
+        as the re-rendered ones (same values, no duplicate keys) and differ in nothing but
+        the order of keys, which PostgreSQL's jsonb does not keep: a restore then answers
+        with the same bytes and ETags as the site it was exported from. Their gzip form and
+        ETag are computed here, never taken from the file.
+        """
         publications = Publication.objects.using(self.using).select_related("article")
         for publication in publications.order_by("pk"):
             rerender_publication(publication)
             file_page = self.file_pages.get(publication.pk, {})
             rendered = _stored_page(publication)
-            if any(value and value != rendered[name] for name, value in file_page.items()):
+            mismatch = any(
+                file_page.get(name) and file_page[name] != rendered[name]
+                for name in ("body_html", "page_head_html", "page_main_html")
+            )
+            kept = []
+            for name in ("api_detail_json", "api_item_json"):
+                stored = file_page.get(name)
+                if not stored or stored == rendered[name]:
+                    continue
+                if _same_json(stored, rendered[name]):
+                    setattr(publication, name, stored)
+                    kept.append(name)
+                else:
+                    mismatch = True
+            if kept:
+                detail = bytes(publication.api_detail_json)
+                publication.api_detail_gzip = gzip_body(detail)
+                publication.api_detail_etag = content_etag(detail)
+                publication.save(update_fields=[*kept, "api_detail_gzip", "api_detail_etag"])
+            if mismatch:
                 self.skip(
                     f"Publication {publication.number} of {publication.article.slug!r}: the "
                     "file's stored page did not match its frozen content and was not used; "
@@ -413,6 +440,33 @@ def _stored_page(publication):
         for name in COMPARED_PAGE_FIELDS
         for value in [getattr(publication, name)]
     }
+
+
+def _canonical_json(data):
+    """Return the JSON document `data` (bytes) in one canonical text, or None when it is not
+    strict JSON (duplicate keys, NaN, not UTF-8), which readers may take in different ways."""
+
+    def unique_keys(pairs):
+        keys = [key for key, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("duplicate key")
+        return dict(pairs)
+
+    def refuse(constant):
+        raise ValueError(constant)
+
+    try:
+        value = json.loads(
+            bytes(data).decode("utf-8"), object_pairs_hook=unique_keys, parse_constant=refuse
+        )
+    except ValueError:
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _same_json(stored, rendered):
+    canonical = _canonical_json(stored)
+    return canonical is not None and canonical == _canonical_json(rendered)
 
 
 def _clean_frozen_notes(annotations):

@@ -287,6 +287,38 @@ def test_stored_html_from_the_file_is_not_served(exported, tmp_path, client):
     assert any("frozen content" in line for line in lines)
 
 
+@pytest.mark.parametrize("trick", ["changed values", "duplicate keys"])
+def test_api_documents_from_the_file_are_not_served(exported, tmp_path, client, trick):
+    document, slug = exported
+    crafted = copy.deepcopy(document)
+    publication = rows(crafted, "articles.publication")[0]["fields"]
+    for name in ("api_detail_json", "api_item_json"):
+        stored = base64.b64decode(publication[name])
+        if trick == "changed values":
+            data = json.loads(stored)
+            data["title"] = "Injected title"
+            data.setdefault("body_html", "")
+            data["body_html"] += SCRIPT
+            stored = json.dumps(data).encode()
+        else:
+            # Python's parser keeps the last "title", other readers the first.
+            stored = b'{"title":"Injected title",' + stored[1:]
+        publication[name] = base64.b64encode(stored).decode()
+
+    lines = restore(tmp_path, crafted)
+
+    for url in (f"/api/v1/articles/{slug}/", "/api/v1/articles/"):
+        for headers in ({}, {"accept-encoding": "gzip"}):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200
+            body = response.content
+            if response.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            assert b"Injected title" not in body
+            assert b"alert(" not in body
+    assert any("frozen content" in line for line in lines)
+
+
 def test_a_genuine_export_restores_its_pages_without_a_warning(exported, tmp_path, client):
     document, slug = exported
     lines = restore(tmp_path, document, "--trust-accounts")
