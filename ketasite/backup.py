@@ -8,9 +8,13 @@ by natural key (username, group name), and so are references to them, to content
 permissions: those ids differ from one database to another.
 
 Password hashes are left out unless asked for; restored users without one get an unusable
-password (they set a new one through the password reset). API tokens, sessions and sign-in
-attempts are never exported. Annotations also carry their W3C Web Annotation form, in an extra
-`w3c` key of the row, for readers of the file; the restore ignores it.
+password (an administrator gives them one: Django's password reset skips such accounts). API
+tokens, sessions and sign-in attempts are never exported. Annotations also carry their W3C Web
+Annotation form, in an extra `w3c` key of the row, for readers of the file; the restore
+ignores it.
+
+A file may be crafted, so a restore never grants a right: see `restore_document` for what it
+refuses unless told to trust the file's accounts.
 """
 
 import dataclasses

@@ -304,3 +304,17 @@ def test_round_trip_of_the_demo_content(db, tmp_path):
 
     assert len(after["articles.article"]) == len(outcomes)
     assert after == before
+
+
+def test_a_restore_purges_the_public_pages_cached_before_it(
+    client, db, tmp_path, django_capture_on_commit_callbacks
+):
+    build_site()
+    path = write_export(tmp_path)
+    flush_site()
+    assert "Ketamine and ADHD" not in client.get("/").content.decode()  # cached, empty
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_site", str(path))
+
+    assert "Ketamine and ADHD" in client.get("/").content.decode()
