@@ -8,11 +8,16 @@ by natural key (username, group name), and so are references to them, to content
 permissions: those ids differ from one database to another.
 
 Password hashes are left out unless asked for; restored users without one get an unusable
-password (they set a new one through the password reset). API tokens, sessions and sign-in
-attempts are never exported. Annotations also carry their W3C Web Annotation form, in an extra
-`w3c` key of the row, for readers of the file; the restore ignores it.
+password (an administrator gives them one: Django's password reset skips such accounts). API
+tokens, sessions and sign-in attempts are never exported. Annotations also carry their W3C Web
+Annotation form, in an extra `w3c` key of the row, for readers of the file; the restore
+ignores it.
+
+A file may be crafted, so a restore never grants a right: see `restore_document` for what it
+refuses unless told to trust the file's accounts.
 """
 
+import dataclasses
 import datetime
 import decimal
 import json
@@ -21,6 +26,7 @@ from collections import defaultdict
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.hashers import is_password_usable
 from django.contrib.auth.models import Group, User
 from django.core import serializers
 from django.core.management.color import no_style
@@ -28,6 +34,12 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from articles.blocks import block_starts
+from articles.caching import purge_public_pages
+from articles.frozen import content_etag, gzip_body
+from articles.models import Article, NotificationPreference, Publication, ShareLink
+from articles.publishing import rerender_publication
+from evidence.models import Annotation
+from ketasite.sanitize import clean_html
 
 FORMAT_NAME = "ketasite-export"
 FORMAT_VERSION = 1
@@ -174,13 +186,13 @@ def dump_document(document, stream):
     stream.write("\n")
 
 
-def existing_content():
+def existing_content(*, using=DEFAULT_DB_ALIAS):
     """Return {"app.model": count} for content models that already hold rows."""
     counts = {}
     for model in exported_models():
         if model in NATURAL_KEY_MODELS:
             continue
-        count = model._default_manager.count()
+        count = model._default_manager.using(using).count()
         if count:
             counts[label_of(model)] = count
     return counts
@@ -215,26 +227,311 @@ def _is_row_of(row, label):
     )
 
 
-def _restore_user_password(user, *, had_password):
-    if had_password:
-        return
-    existing = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
-    if existing is not None:
-        # An account that was already here (the operator's) keeps its own password.
-        user.password = existing
-    else:
-        user.set_unusable_password()
+@dataclasses.dataclass
+class RestoreReport:
+    """What `restore_document` did: `counts` ({"app.model": rows restored}) and `skipped`
+    (one readable line for each part of the file it refused)."""
+
+    counts: dict = dataclasses.field(default_factory=dict)
+    skipped: list = dataclasses.field(default_factory=list)
 
 
-def restore_document(document, *, using=DEFAULT_DB_ALIAS):
-    """Load an export into a database that holds no content yet; return {label: count}.
+class _Admission:
+    """Decide, row by row, what of an export a restore may write.
+
+    A restore never grants a right: the file may be crafted. Each `admit_*` method takes a
+    deserialized row, may change it, and returns whether to save it; a refusal adds one line
+    to `skipped`.
+    """
+
+    def __init__(self, *, trust_accounts, using):
+        self.trust_accounts = trust_accounts
+        self.using = using
+        self.existing_user_ids = set(User.objects.using(using).values_list("pk", flat=True))
+        self.existing_group_ids = set(Group.objects.using(using).values_list("pk", flat=True))
+        self.skipped = []
+        # The stored HTML and bytes each publication had in the file, compared after the
+        # re-render to say which ones did not match their own frozen content.
+        self.file_pages = {}
+
+    def skip(self, line):
+        self.skipped.append(line)
+
+    def admit(self, model, row, deserialized):
+        check = {
+            User: self.admit_user,
+            Group: self.admit_group,
+            ShareLink: self.admit_share_link,
+            NotificationPreference: self.admit_notification_preference,
+            Annotation: self.admit_annotation,
+            Publication: self.admit_publication,
+        }.get(model)
+        return check(row, deserialized) if check else True
+
+    def admit_user(self, row, deserialized):
+        user = deserialized.object
+        name = user.get_username()
+        if user.pk in self.existing_user_ids:
+            self.skip(
+                f"Kept the existing account {name!r} as it was: the file's row for it "
+                "(details, flags, groups, permissions, password) was not applied."
+            )
+            return False
+        if user.pk is not None:
+            self.skip(f"Skipped a second row for the account {name!r}.")
+            return False
+        had_password = "password" in row["fields"]
+        if not self.trust_accounts:
+            refused = []
+            if user.is_superuser:
+                user.is_superuser = False
+                refused.append("superuser")
+            if user.is_staff:
+                user.is_staff = False
+                refused.append("staff")
+            permissions = row["fields"].get("user_permissions") or []
+            if permissions:
+                refused.append(f"{len(permissions)} permission(s)")
+            groups = row["fields"].get("groups") or []
+            if groups:
+                refused.append("groups " + ", ".join(repr(_key_text(g)) for g in groups))
+            if had_password and user.password and is_password_usable(user.password):
+                refused.append("the password hash")
+            _drop_many_to_many(deserialized, "user_permissions", "groups")
+            had_password = False
+            if refused:
+                self.skip(
+                    f"New account {name!r}: refused {', '.join(refused)} "
+                    f"({TRUST_ACCOUNTS_HINT})."
+                )
+        if not had_password:
+            user.set_unusable_password()
+        return True
+
+    def admit_group(self, row, deserialized):
+        group = deserialized.object
+        if group.pk in self.existing_group_ids:
+            # A group's permissions are what every member may do: never changed by a file.
+            if "permissions" in row["fields"]:
+                wanted = set(deserialized.m2m_data.get("permissions", []))
+                current = set(
+                    Group.objects.using(self.using)
+                    .get(pk=group.pk)
+                    .permissions.values_list("pk", flat=True)
+                )
+                if wanted != current or deserialized.deferred_fields:
+                    self.skip(
+                        f"Kept the group {group.name!r} as it was: the file's permissions "
+                        "for it were not applied."
+                    )
+            return False
+        if group.pk is not None:
+            self.skip(f"Skipped a second row for the group {group.name!r}.")
+            return False
+        if not self.trust_accounts:
+            self.skip(
+                f"Skipped the group {group.name!r}, which this database does not have "
+                f"({TRUST_ACCOUNTS_HINT})."
+            )
+            return False
+        return True
+
+    def admit_share_link(self, row, deserialized):
+        if self.trust_accounts:
+            return True
+        link = deserialized.object
+        slug = (
+            Article.objects.using(self.using)
+            .filter(pk=link.article_id)
+            .values_list("slug", flat=True)
+            .first()
+        )
+        self.skip(
+            f"Skipped a share link to the article {slug!r}: a share link is a bearer secret "
+            f"({TRUST_ACCOUNTS_HINT})."
+        )
+        return False
+
+    def admit_notification_preference(self, row, deserialized):
+        preference = deserialized.object
+        if preference.user_id not in self.existing_user_ids:
+            return True
+        name = (
+            User.objects.using(self.using)
+            .filter(pk=preference.user_id)
+            .values_list("username", flat=True)
+            .first()
+        )
+        self.skip(f"Kept the notification preference of the existing account {name!r}.")
+        return False
+
+    def admit_annotation(self, row, deserialized):
+        annotation = deserialized.object
+        annotation.note_html = clean_html(annotation.note_html)
+        return True
+
+    def admit_publication(self, row, deserialized):
+        publication = deserialized.object
+        self.file_pages[publication.pk] = _stored_page(publication)
+        for annotations in (publication.annotations, (publication.public_json or {}).get(
+            "annotations"
+        )):
+            _clean_frozen_notes(annotations)
+        # Served as they are, so never taken from the file: rerender_publication fills them
+        # from the frozen content once every row is in (see restore_document).
+        for name in STORED_PAGE_FIELDS:
+            model_field = Publication._meta.get_field(name)
+            setattr(publication, name, model_field.get_default())
+        return True
+
+    def rerender_publications(self):
+        """Render every restored publication from its frozen content; say which ones the
+        file had stored differently.
+
+        The API documents the file holds are kept only when they are the same JSON document
+        as the re-rendered ones (same values, no duplicate keys) and differ in nothing but
+        the order of keys, which PostgreSQL's jsonb does not keep: a restore then answers
+        with the same bytes and ETags as the site it was exported from. Their gzip form and
+        ETag are computed here, never taken from the file.
+        """
+        publications = Publication.objects.using(self.using).select_related("article")
+        for publication in publications.order_by("pk"):
+            rerender_publication(publication)
+            file_page = self.file_pages.get(publication.pk, {})
+            rendered = _stored_page(publication)
+            mismatch = any(
+                file_page.get(name) and file_page[name] != rendered[name]
+                for name in ("body_html", "page_head_html", "page_main_html")
+            )
+            kept = []
+            for name in ("api_detail_json", "api_item_json"):
+                stored = file_page.get(name)
+                if not stored or stored == rendered[name]:
+                    continue
+                if _same_json(stored, rendered[name]):
+                    setattr(publication, name, stored)
+                    kept.append(name)
+                else:
+                    mismatch = True
+            if kept:
+                detail = bytes(publication.api_detail_json)
+                publication.api_detail_gzip = gzip_body(detail)
+                publication.api_detail_etag = content_etag(detail)
+                publication.save(update_fields=[*kept, "api_detail_gzip", "api_detail_etag"])
+            if mismatch:
+                self.skip(
+                    f"Publication {publication.number} of {publication.article.slug!r}: the "
+                    "file's stored page did not match its frozen content and was not used; "
+                    "it was rendered again from that content."
+                )
+
+
+TRUST_ACCOUNTS_HINT = "restored only with --trust-accounts"
+# The publication fields that are served as they are (articles.frozen), with their
+# validators and checksums: rebuilt by rerender_publication, never read from a file.
+STORED_PAGE_FIELDS = (
+    "body_html", "page_head_html", "page_main_html", "page_head_deflate", "page_main_deflate",
+    "page_checksums", "page_digest", "api_detail_json", "api_detail_gzip", "api_detail_etag",
+    "api_item_json",
+)
+COMPARED_PAGE_FIELDS = ("body_html", "page_head_html", "page_main_html", "api_detail_json",
+                        "api_item_json")
+
+
+def _stored_page(publication):
+    return {
+        name: bytes(value) if isinstance(value, memoryview) else value
+        for name in COMPARED_PAGE_FIELDS
+        for value in [getattr(publication, name)]
+    }
+
+
+def _canonical_json(data):
+    """Return the JSON document `data` (bytes) in one canonical text, or None when it is not
+    strict JSON (duplicate keys, NaN, not UTF-8), which readers may take in different ways."""
+
+    def unique_keys(pairs):
+        keys = [key for key, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("duplicate key")
+        return dict(pairs)
+
+    def refuse(constant):
+        raise ValueError(constant)
+
+    try:
+        value = json.loads(
+            bytes(data).decode("utf-8"), object_pairs_hook=unique_keys, parse_constant=refuse
+        )
+    except ValueError:
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _same_json(stored, rendered):
+    canonical = _canonical_json(stored)
+    return canonical is not None and canonical == _canonical_json(rendered)
+
+
+def _clean_frozen_notes(annotations):
+    """Sanitise again the note HTML of frozen annotation dicts, in place."""
+    for annotation in annotations if isinstance(annotations, list) else ():
+        if isinstance(annotation, dict) and "note_html" in annotation:
+            annotation["note_html"] = clean_html(annotation["note_html"])
+
+
+def _key_text(value):
+    """Return a natural key (a list) or an id from a row as text for a message."""
+    if isinstance(value, list | tuple):
+        return "/".join(str(part) for part in value)
+    return str(value)
+
+
+def _drop_many_to_many(deserialized, *names):
+    """Leave the many-to-many fields `names` of a deserialized row unset (nothing is added)."""
+    for name in names:
+        deserialized.m2m_data.pop(name, None)
+    deserialized.deferred_fields = {
+        model_field: value
+        for model_field, value in deserialized.deferred_fields.items()
+        if model_field.name not in names
+    }
+
+
+def _row_for_restore(row, model):
+    row = {key: row[key] for key in ("model", "pk", "fields") if key in row}
+    if model in NATURAL_KEY_MODELS:
+        # Accounts and groups are matched by name only, so no row can name an existing one
+        # by its id.
+        row.pop("pk", None)
+    return row
+
+
+def restore_document(document, *, trust_accounts=False, using=DEFAULT_DB_ALIAS):
+    """Load an export into a database that holds no content yet; return a RestoreReport.
+
+    Restoring never grants a right the database does not already give, whatever the file says:
+    - an account or group that already exists (same user name, same group name) is left
+      exactly as it is; rows of the file that name it (as author, actor…) point to it; a
+      notification preference the file has for it is skipped;
+    - new accounts are created without superuser or staff flags, direct permissions, group
+      memberships or password hash (they get an unusable password), and groups this database
+      does not have are not created, unless `trust_accounts`, which restores all of these for
+      new accounts and groups (never for existing ones);
+    - share links, bearer secrets whose token hashes the file supplies, are restored only
+      with `trust_accounts`;
+    - annotation notes' HTML is sanitised again (`ketasite.sanitize`), and every publication's
+      body, page parts and API bytes are rendered again from its frozen content
+      (`articles.publishing.rerender_publication`): no HTML or bytes from the file are served.
+    Each refusal is one line of the report's `skipped`.
 
     Everything happens in one transaction: on any error nothing is kept. Models are loaded in
     dependency order with constraint checks deferred to the end (articles and revisions point
     at each other), then checked, and the primary-key sequences are moved past the restored ids.
+    The public page cache is purged once the restore commits.
     """
     check_document(document)
-    present = existing_content()
+    present = existing_content(using=using)
     if present:
         found = ", ".join(f"{count} {label}" for label, count in sorted(present.items()))
         raise RestoreError(
@@ -249,22 +546,15 @@ def restore_document(document, *, using=DEFAULT_DB_ALIAS):
     ]
     try:
         with transaction.atomic(using=using), connection.constraint_checks_disabled():
+            admission = _Admission(trust_accounts=trust_accounts, using=using)
             for model in models_in_order:
-                rows = [
-                    {key: row[key] for key in ("model", "pk", "fields") if key in row}
-                    for row in document["models"][label_of(model)]
-                ]
-                had_password = {
-                    index: "password" in row["fields"] for index, row in enumerate(rows)
-                }
+                rows = [_row_for_restore(row, model) for row in document["models"][label_of(model)]]
                 objects = serializers.deserialize(
                     "python", rows, using=using, handle_forward_references=True
                 )
-                for index, deserialized in enumerate(objects):
-                    if model is User:
-                        _restore_user_password(
-                            deserialized.object, had_password=had_password[index]
-                        )
+                for row, deserialized in zip(rows, objects, strict=True):
+                    if not admission.admit(model, row, deserialized):
+                        continue
                     deserialized.save(using=using)
                     if deserialized.deferred_fields:
                         deferred.append(deserialized)
@@ -279,14 +569,16 @@ def restore_document(document, *, using=DEFAULT_DB_ALIAS):
                 for field in model._meta.local_many_to_many
             ]
             connection.check_constraints(table_names=tables)
+            admission.rerender_publications()
             _reset_sequences(connection, models_in_order)
+            transaction.on_commit(purge_public_pages, using=using)
     except RestoreError:
         raise
     except Exception as error:  # noqa: BLE001 - any failure is reported in one line
         text = str(error).strip()
         message = text.splitlines()[0] if text else type(error).__name__
         raise RestoreError(f"The export could not be restored, nothing was changed: {message}")
-    return dict(loaded)
+    return RestoreReport(counts=dict(loaded), skipped=admission.skipped)
 
 
 def _reset_sequences(connection, models):
