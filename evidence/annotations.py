@@ -17,6 +17,8 @@ Each change to a draft's annotations calls `articles.workflow.content_changed`, 
 of different content is withdrawn.
 """
 
+from dataclasses import dataclass, field
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -492,13 +494,18 @@ def delete_annotation(annotation, *, actor):
 # Review comments ---------------------------------------------------------------------------
 
 
+def can_comment(actor):
+    """Return whether `actor` may start a review thread or reply in one."""
+    return _has(actor, PERM_COMMENT)
+
+
 def can_resolve_comment(actor, comment):
     """Return whether `actor` may resolve or reopen the thread `comment` starts.
 
     Any reviewer may, and so may the comment's author while they may still comment.
     """
     return can_review(actor) or (
-        _has(actor, PERM_COMMENT) and comment.author_id is not None
+        can_comment(actor) and comment.author_id is not None
         and comment.author_id == actor.pk
     )
 
@@ -546,7 +553,7 @@ def add_comment(annotation, *, actor, body, reply_to=None):
     resolved. With `reply_to` (a comment of the same annotation, or its id) it is a reply in
     that comment's thread; a resolved thread takes no reply until it is reopened.
     """
-    if not _has(actor, PERM_COMMENT):
+    if not can_comment(actor):
         raise AnnotationNotAllowed("Only editors and reviewers may comment.")
     body = _clean_body(body)
     with transaction.atomic():
@@ -632,6 +639,47 @@ def reopen_comment(comment, *, actor):
 def comment_html(comment):
     """Return a review comment's body as safe HTML (Markdown, sanitised)."""
     return render_markdown(comment.body)
+
+
+@dataclass
+class ReviewThread:
+    """A thread as the admin and the annotator show it: its first comment, the replies, each
+    with its safe HTML, and whether the viewer may resolve or reopen it."""
+
+    comment: ReviewComment
+    html: str
+    can_change: bool
+    replies: list = field(default_factory=list)  # [(ReviewComment, html)]
+
+    @property
+    def is_resolved(self):
+        return self.comment.resolved_at is not None
+
+
+def review_threads(annotation_ids, *, viewer):
+    """Return {annotation id: [ReviewThread]} for the given annotations, in one query.
+
+    Resolved threads are included (the history stays readable); threads are oldest first,
+    replies oldest first under their thread.
+    """
+    threads = {}
+    by_id = {}
+    comments = (
+        ReviewComment.objects.filter(annotation_id__in=list(annotation_ids))
+        .select_related("author", "resolved_by")
+        .in_thread_order()
+    )
+    for comment in comments:
+        if comment.parent_id is None:
+            thread = ReviewThread(
+                comment=comment, html=comment_html(comment),
+                can_change=can_resolve_comment(viewer, comment),
+            )
+            by_id[comment.pk] = thread
+            threads.setdefault(comment.annotation_id, []).append(thread)
+        elif comment.parent_id in by_id:
+            by_id[comment.parent_id].replies.append((comment, comment_html(comment)))
+    return threads
 
 
 # Fingerprint -------------------------------------------------------------------------------
