@@ -218,3 +218,40 @@ def test_archived_article_refuses_thread_changes_with_409(people, annotation):
     body = assert_error_shape(people["reviewer"].post(resolve_url(first["id"])), 409)
     assert "archived" in body["detail"]
     assert ReviewComment.objects.get(pk=first["id"]).resolved_at is None
+
+
+def test_no_part_of_a_thread_reaches_anonymous_readers(api, client):
+    """Open and resolved threads and their replies on a live article: the public API (JSON and
+    W3C), the page, the feed and the search never show them."""
+    from tests.api.conftest import publish_article
+
+    reviewer = make_user("Reviewers")
+    editor = make_user("Editors")
+    article, _, (annotation,) = publish_article(title="Ketamine and mood", slug="mood")
+    from evidence.annotations import add_comment, resolve_comment
+
+    first = add_comment(annotation, actor=reviewer, body="Ask zqxthreadroot please.")
+    add_comment(annotation, actor=editor, body="Answer zqxthreadreply.", reply_to=first)
+    resolve_comment(first, actor=reviewer)
+    add_comment(annotation, actor=reviewer, body="Still open zqxthreadopen.")
+
+    jsonld = {"HTTP_ACCEPT": "application/ld+json"}
+    responses = [
+        api.get("/api/v1/articles/mood/"),
+        api.get("/api/v1/articles/"),
+        api.get("/api/v1/articles/mood/annotations/"),
+        api.get("/api/v1/articles/mood/annotations/", **jsonld),
+        api.get(f"/api/v1/annotations/{annotation.pk}/"),
+        api.get(f"/api/v1/annotations/{annotation.pk}/", **jsonld),
+        client.get("/articles/mood/"),
+        client.get("/feed/"),
+        client.get("/search/?q=ketamine"),
+        client.get("/api/v1/articles/?q=zqxthreadroot"),
+    ]
+    for response in responses:
+        assert response.status_code == 200, response.request["PATH_INFO"]
+        body = response.content.decode().lower()
+        assert "zqxthread" not in body, response.request["PATH_INFO"]
+    # The editorial API still shows the whole thread to the editors.
+    editorial = api.get(comments_url(annotation))
+    assert editorial.status_code == 401
