@@ -578,8 +578,9 @@ def _change_thread(comment, *, actor, resolve):
     )
     with transaction.atomic():
         article = _lock_article(comment.annotation.article_id)
+        # `of=("self",)`: PostgreSQL cannot lock the nullable side of the join to resolved_by.
         current = (
-            ReviewComment.objects.select_for_update()
+            ReviewComment.objects.select_for_update(of=("self",))
             .select_related("annotation", "resolved_by")
             .get(pk=comment.pk)
         )
