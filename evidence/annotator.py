@@ -7,7 +7,12 @@ through the editorial API (`/api/v1/editorial/...`), so every rule lives in
 `evidence/annotations.py` and is applied once, there. Without JavaScript the page still lists
 each annotation with a link to its admin form.
 
-The view only reads: it never changes an annotation.
+Under each listed annotation is its internal review thread (`review_threads`), open and
+resolved, with the count of open threads; the script adds comments and replies and resolves
+or reopens threads through the same API. The count on a highlight is added by the script,
+never by `render_body`, which is the public page's renderer.
+
+The view only reads: it never changes an annotation or a comment.
 """
 
 from django.core.exceptions import PermissionDenied
