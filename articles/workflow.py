@@ -199,7 +199,8 @@ def approve_gate(article):
             f"re-anchor or resolve orphaned annotation {annotation.pk} “{annotation.exact[:60]}”"
         )
     unresolved = (
-        ReviewComment.objects.filter(annotation__revision=revision, resolved_at__isnull=True)
+        ReviewComment.objects.unresolved()
+        .filter(annotation__revision=revision)
         .select_related("annotation")
         .order_by("annotation_id", "pk")
     )
@@ -233,6 +234,13 @@ def _record(article, *, actor, action, from_state, comment="", revision=None):
         revision=revision if revision is not None else article.draft,
         comment=comment,
     )
+
+
+def record_event(article, *, actor, action, comment=""):
+    """Write one row to the article's audit log for a change that is not a transition (the
+    state stays as it is), such as a review thread resolved. Return the WorkflowEvent."""
+    return _record(article, actor=actor, action=action, from_state=article.state,
+                   comment=comment)
 
 
 def _sync(target, source):

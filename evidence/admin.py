@@ -1,18 +1,31 @@
 """Admin for sources and annotations. Saves go through the service functions, never around them."""
 
 from django.contrib import admin, messages
-from django.urls import path
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from evidence.annotations import (
+    AnnotationError,
     AnnotationNotAllowed,
     StaleAnnotation,
+    add_comment,
+    can_comment,
     delete_annotation,
+    reopen_comment,
     resolve_annotation,
+    resolve_comment,
+    review_threads,
 )
 from evidence.forms import AnnotationForm, SourceForm
 from evidence.models import Annotation, RatingChange, ReviewComment, Source
+
+# A comment refused in the admin is kept here, in the session, and put back in its form.
+COMMENT_DRAFT_KEY = "evidence-comment-draft"
 
 
 @admin.register(Source)
@@ -35,14 +48,6 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ReviewCommentInline(ReadOnlyInline):
-    """The internal review thread; written through the editorial API, read here."""
-
-    model = ReviewComment
-    fields = ["author", "body", "created_at", "resolved_at", "resolved_by"]
-    readonly_fields = fields
-
-
 class RatingChangeInline(ReadOnlyInline):
     model = RatingChange
     fields = ["created_at", "actor", "field", "old_value", "new_value"]
@@ -62,7 +67,9 @@ class AnnotationAdmin(admin.ModelAdmin):
         "first_published_at", "created_at", "modified_at",
     ]
     autocomplete_fields = ["sources"]
-    inlines = [ReviewCommentInline, RatingChangeInline]
+    # The review thread is shown below the form (templates/admin/evidence/annotation/
+    # change_form.html) with its own POST forms: forms cannot nest inside the change form.
+    inlines = [RatingChangeInline]
     actions = ["resolve_selected"]
 
     @admin.display(description="quote", ordering="exact")
@@ -107,15 +114,100 @@ class AnnotationAdmin(admin.ModelAdmin):
         # The annotator page (evidence/annotator.py): /admin/evidence/annotation/annotate/<id>/.
         from evidence.annotator import annotator_view
 
+        wrap = self.admin_site.admin_view
+
+        def post(view):
+            # These views change things: POST only (405 otherwise).
+            return wrap(require_POST(view))
+
         custom = [
             path(
                 "annotate/<int:article_id>/",
-                self.admin_site.admin_view(annotator_view),
+                wrap(annotator_view),
                 {"admin_site": self.admin_site},
                 name="evidence_annotation_annotate",
             ),
+            path("<int:pk>/comments/", post(self.comment_view),
+                 name="evidence_annotation_comment"),
+            path("comments/<int:comment_id>/resolve/", post(self.resolve_comment_view),
+                 name="evidence_annotation_comment_resolve"),
+            path("comments/<int:comment_id>/reopen/", post(self.reopen_comment_view),
+                 name="evidence_annotation_comment_reopen"),
         ]
         return custom + super().get_urls()
+
+    # The review thread -----------------------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        if str(object_id).isdigit():
+            threads = review_threads([int(object_id)], viewer=request.user).get(
+                int(object_id), []
+            )
+            draft = request.session.pop(COMMENT_DRAFT_KEY, None)
+            if not (isinstance(draft, dict) and draft.get("annotation") == int(object_id)):
+                draft = None
+            elif draft.get("reply_to") not in {t.comment.pk for t in threads if not t.is_resolved}:
+                # That thread has no reply form now: the text goes back in the new-comment one.
+                draft["reply_to"] = None
+            extra_context.update(
+                show_review_thread=True,
+                review_threads=threads,
+                open_threads=sum(1 for t in threads if not t.is_resolved),
+                can_comment=can_comment(request.user),
+                comment_draft=draft,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _visible(self, request, annotation):
+        if not self.has_view_permission(request, annotation):
+            raise PermissionDenied
+        return annotation
+
+    def _thread_url(self, annotation_id, anchor="review-thread"):
+        url = reverse("admin:evidence_annotation_change", args=[annotation_id])
+        return HttpResponseRedirect(f"{url}#{anchor}")
+
+    def comment_view(self, request, pk):
+        """Start a thread, or reply in one (`reply_to`), through `add_comment`."""
+        annotation = self._visible(
+            request, get_object_or_404(Annotation.objects.select_related("article"), pk=pk)
+        )
+        body = request.POST.get("body", "")
+        reply_to = request.POST.get("reply_to", "").strip()
+        if reply_to.isdigit():
+            reply_to = int(reply_to)
+        try:
+            comment = add_comment(
+                annotation, actor=request.user, body=body, reply_to=reply_to or None
+            )
+        except (AnnotationError, AnnotationNotAllowed) as error:
+            request.session[COMMENT_DRAFT_KEY] = {
+                "annotation": annotation.pk, "reply_to": reply_to or None, "body": body,
+            }
+            messages.error(request, f"The comment was not added: {error}")
+            return self._thread_url(annotation.pk)
+        messages.success(request, "Reply added." if comment.parent_id else "Comment added.")
+        return self._thread_url(annotation.pk, f"comment-{comment.pk}")
+
+    def _change_thread(self, request, comment_id, change, done):
+        comment = get_object_or_404(
+            ReviewComment.objects.select_related("annotation__article"), pk=comment_id
+        )
+        self._visible(request, comment.annotation)
+        try:
+            change(comment, actor=request.user)
+        except AnnotationNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Comment {comment.pk}'s thread {done}.")
+        return self._thread_url(comment.annotation_id, f"comment-{comment.parent_id or comment.pk}")
+
+    def resolve_comment_view(self, request, comment_id):
+        return self._change_thread(request, comment_id, resolve_comment, "resolved")
+
+    def reopen_comment_view(self, request, comment_id):
+        return self._change_thread(request, comment_id, reopen_comment, "reopened")
 
     def get_actions(self, request):
         actions = super().get_actions(request)

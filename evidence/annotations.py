@@ -6,7 +6,8 @@ same rules:
 - editors (`evidence.add_annotation`) create annotations and move their anchors;
 - only reviewers (`articles.review_article`) set certainty and verdict;
 - only an annotation's author or a reviewer edits its note;
-- editors and reviewers comment; a reviewer or the author resolves;
+- editors and reviewers comment and reply; a reviewer or the comment's author resolves or
+  reopens its thread;
 - annotations change only on the article's draft revision (or, for an orphaned one, by
   re-anchoring it onto the draft), never while the article is archived;
 - a change names the `version` it was based on; a stale one changes nothing;
@@ -15,6 +16,8 @@ same rules:
 Each change to a draft's annotations calls `articles.workflow.content_changed`, so an approval
 of different content is withdrawn.
 """
+
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
@@ -491,46 +494,193 @@ def delete_annotation(annotation, *, actor):
 # Review comments ---------------------------------------------------------------------------
 
 
-def add_comment(annotation, *, actor, body):
-    """Add an internal review comment under the annotation and return it. Never public."""
-    if not _has(actor, PERM_COMMENT):
-        raise AnnotationNotAllowed("Only editors and reviewers may comment.")
-    if not isinstance(body, str) or not body.strip():
+def can_comment(actor):
+    """Return whether `actor` may start a review thread or reply in one."""
+    return _has(actor, PERM_COMMENT)
+
+
+def can_resolve_comment(actor, comment):
+    """Return whether `actor` may resolve or reopen the thread `comment` starts.
+
+    Any reviewer may, and so may the comment's author while they may still comment.
+    """
+    return can_review(actor) or (
+        can_comment(actor) and comment.author_id is not None
+        and comment.author_id == actor.pk
+    )
+
+
+def _clean_body(body):
+    if not isinstance(body, str) or not body.replace("\x00", "").strip():
         raise AnnotationError({"body": ["Write a comment."]})
     if len(body) > MAX_COMMENT_CHARS:
         raise AnnotationError({"body": [f"A comment has at most {MAX_COMMENT_CHARS} characters."]})
+    return body.replace("\x00", "").strip()
+
+
+def _check_commentable(article, verb):
     from articles.models import Article
 
-    if annotation.article.state == Article.State.ARCHIVED:
+    if article.state == Article.State.ARCHIVED:
         raise AnnotationNotAllowed(
-            "The article is archived; restore it before commenting.", http_status=409
+            f"The article is archived; restore it before {verb}.", http_status=409
         )
-    return ReviewComment.objects.create(
-        annotation=annotation, author=actor, body=body.replace("\x00", "").strip()
+
+
+def _thread_root(annotation, reply_to):
+    """Return the locked first comment of the thread `reply_to` (a comment or its id) is in."""
+    reply_to_id = getattr(reply_to, "pk", reply_to)
+    target = (
+        ReviewComment.objects.select_for_update()
+        .filter(pk=reply_to_id, annotation_id=annotation.pk)
+        .first()
+        if isinstance(reply_to_id, int) and not isinstance(reply_to_id, bool)
+        else None
     )
+    if target is None:
+        raise AnnotationError(
+            {"reply_to": ["Reply to a comment of this annotation's review thread."]}
+        )
+    if target.parent_id is None:
+        return target
+    return ReviewComment.objects.select_for_update().get(pk=target.parent_id)
+
+
+def add_comment(annotation, *, actor, body, reply_to=None):
+    """Add an internal review comment under the annotation and return it. Never public.
+
+    Without `reply_to` the comment starts a thread, which holds back approval until it is
+    resolved. With `reply_to` (a comment of the same annotation, or its id) it is a reply in
+    that comment's thread; a resolved thread takes no reply until it is reopened.
+    """
+    if not can_comment(actor):
+        raise AnnotationNotAllowed("Only editors and reviewers may comment.")
+    body = _clean_body(body)
+    with transaction.atomic():
+        article = _lock_article(annotation.article_id)
+        _check_commentable(article, "commenting")
+        parent = None
+        if reply_to is not None:
+            parent = _thread_root(annotation, reply_to)
+            if parent.resolved_at is not None:
+                raise AnnotationNotAllowed(
+                    f"Comment {parent.pk}'s thread is resolved; reopen it to reply.",
+                    http_status=409,
+                )
+        return ReviewComment.objects.create(
+            annotation=annotation, parent=parent, author=actor, body=body
+        )
+
+
+def _change_thread(comment, *, actor, resolve):
+    verb, verbing, done = (
+        ("resolve", "resolving", "resolved") if resolve else ("reopen", "reopening", "reopened")
+    )
+    with transaction.atomic():
+        article = _lock_article(comment.annotation.article_id)
+        # `of=("self",)`: PostgreSQL cannot lock the nullable side of the join to resolved_by.
+        current = (
+            ReviewComment.objects.select_for_update(of=("self",))
+            .select_related("annotation", "resolved_by")
+            .get(pk=comment.pk)
+        )
+        if current.parent_id is not None:
+            raise AnnotationNotAllowed(
+                f"This is a reply; {verb} its thread (comment {current.parent_id}) instead.",
+                http_status=409,
+            )
+        if not can_resolve_comment(actor, current):
+            raise AnnotationNotAllowed(
+                f"Only a reviewer or the comment's author may {verb} it."
+            )
+        _check_commentable(article, f"{verbing} review comments")
+        if resolve and current.resolved_at is not None:
+            who = current.resolved_by.get_username() if current.resolved_by else "someone"
+            raise AnnotationNotAllowed(
+                f"Comment {current.pk} was already resolved by {who}.", http_status=409
+            )
+        if not resolve and current.resolved_at is None:
+            raise AnnotationNotAllowed(f"Comment {current.pk} is not resolved.", http_status=409)
+        current.resolved_at = timezone.now() if resolve else None
+        current.resolved_by = actor if resolve else None
+        current.save(update_fields=["resolved_at", "resolved_by"])
+        _record_event(
+            article, actor=actor, action=f"comment_{done}",
+            comment=f"Review comment {current.pk} on annotation {current.annotation_id} "
+            f"“{_short(current.annotation.exact)}” {done}.",
+        )
+    return current
+
+
+def _record_event(article, *, actor, action, comment):
+    from articles.workflow import record_event
+
+    record_event(article, actor=actor, action=action, comment=comment)
 
 
 def resolve_comment(comment, *, actor):
-    """Mark a review comment resolved (a reviewer, its author or the annotation's author)."""
-    allowed = can_review(actor) or (
-        _has(actor, PERM_COMMENT)
-        and (comment.author_id == actor.pk or comment.annotation.author_id == actor.pk)
-    )
-    if not allowed:
-        raise AnnotationNotAllowed(
-            "Only a reviewer, the comment's author or the annotation's author may resolve it."
-        )
-    if comment.resolved_at is None:
-        ReviewComment.objects.filter(pk=comment.pk, resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=actor
-        )
-        comment.refresh_from_db()
-    return comment
+    """Resolve the thread `comment` starts and return it.
+
+    A reviewer or the comment's author may; a reply is refused (its thread is resolved as a
+    whole), and so is a thread already resolved. Writes `comment_resolved` to the article's
+    audit log. The thread stays in the history, marked resolved.
+    """
+    return _change_thread(comment, actor=actor, resolve=True)
+
+
+def reopen_comment(comment, *, actor):
+    """Open a resolved thread again and return its first comment.
+
+    The same people as for resolving may (a reviewer or the comment's author). Writes
+    `comment_reopened` to the article's audit log; the thread then holds back approval again.
+    """
+    return _change_thread(comment, actor=actor, resolve=False)
 
 
 def comment_html(comment):
     """Return a review comment's body as safe HTML (Markdown, sanitised)."""
     return render_markdown(comment.body)
+
+
+@dataclass
+class ReviewThread:
+    """A thread as the admin and the annotator show it: its first comment, the replies, each
+    with its safe HTML, and whether the viewer may resolve or reopen it."""
+
+    comment: ReviewComment
+    html: str
+    can_change: bool
+    replies: list = field(default_factory=list)  # [(ReviewComment, html)]
+
+    @property
+    def is_resolved(self):
+        return self.comment.resolved_at is not None
+
+
+def review_threads(annotation_ids, *, viewer):
+    """Return {annotation id: [ReviewThread]} for the given annotations, in one query.
+
+    Resolved threads are included (the history stays readable); threads are oldest first,
+    replies oldest first under their thread.
+    """
+    threads = {}
+    by_id = {}
+    comments = (
+        ReviewComment.objects.filter(annotation_id__in=list(annotation_ids))
+        .select_related("author", "resolved_by")
+        .in_thread_order()
+    )
+    for comment in comments:
+        if comment.parent_id is None:
+            thread = ReviewThread(
+                comment=comment, html=comment_html(comment),
+                can_change=can_resolve_comment(viewer, comment),
+            )
+            by_id[comment.pk] = thread
+            threads.setdefault(comment.annotation_id, []).append(thread)
+        elif comment.parent_id in by_id:
+            by_id[comment.parent_id].replies.append((comment, comment_html(comment)))
+    return threads
 
 
 # Fingerprint -------------------------------------------------------------------------------

@@ -7,7 +7,12 @@ through the editorial API (`/api/v1/editorial/...`), so every rule lives in
 `evidence/annotations.py` and is applied once, there. Without JavaScript the page still lists
 each annotation with a link to its admin form.
 
-The view only reads: it never changes an annotation.
+Under each listed annotation is its internal review thread (`review_threads`), open and
+resolved, with the count of open threads; the script adds comments and replies and resolves
+or reopens threads through the same API. The count on a highlight is added by the script,
+never by `render_body`, which is the public page's renderer.
+
+The view only reads: it never changes an annotation or a comment.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -25,6 +30,7 @@ from articles.rendering import (
     render_body,
     verdict_label,
 )
+from evidence.annotations import can_comment, review_threads
 from evidence.api import annotation_etag
 from evidence.models import Annotation, Citation, Source
 
@@ -61,9 +67,10 @@ def _source_data(source):
     return {name: getattr(source, name) for name in SOURCE_FIELDS}
 
 
-def annotation_data(annotation):
+def annotation_data(annotation, *, open_comments=0):
     """Return what the annotator's script needs to know of one annotation."""
     return {
+        "openComments": open_comments,
         "id": annotation.pk,
         "block": annotation.block_id,
         "start": annotation.start,
@@ -113,12 +120,18 @@ def _admin_change_url(annotation):
         return ""
 
 
-def _list_item(annotation, *, on_text):
+def _open_count(threads):
+    return sum(1 for thread in threads if not thread.is_resolved)
+
+
+def _list_item(annotation, *, on_text, threads):
     verdict = annotation.verdict or ""
     certainty = annotation.certainty or ""
     return {
         "annotation": annotation,
         "on_text": on_text,
+        "threads": threads,
+        "open_comments": _open_count(threads),
         "verdict_class": verdict or "unrated",
         "verdict_icon": VERDICT_ICONS.get(verdict, VERDICT_ICONS[""]),
         "verdict_label": verdict_label(verdict),
@@ -146,16 +159,23 @@ def annotator_context(article, *, user):
     on_text.sort(key=lambda a: (reading_order.get(a.block_id, 0), a.start, a.end, a.pk))
 
     body_html = render_body(blocks, [_body_annotation(a) for a in on_text], _citations(revision))
+    # The review threads are internal: listed here beside each annotation, never rendered
+    # into the text (render_body is the public page's renderer).
+    threads = review_threads([a.pk for a in annotations], viewer=user)
     editorial = "/api/v1/editorial/"
     data = {
         "article": article.pk,
         "revision": revision.number,
         "canRate": user.has_perm(PERM_RATE),
         "blocks": [{"id": block["id"], "text": block_text(block)} for block in blocks],
-        "annotations": [annotation_data(a) for a in annotations],
+        "annotations": [
+            annotation_data(a, open_comments=_open_count(threads.get(a.pk, ())))
+            for a in annotations
+        ],
         "urls": {
             "annotations": f"{editorial}articles/{article.pk}/annotations/",
             "annotation": f"{editorial}annotations/",
+            "comment": f"{editorial}comments/",
             "sources": f"{editorial}sources/",
         },
     }
@@ -163,8 +183,9 @@ def annotator_context(article, *, user):
         "article": article,
         "revision": revision,
         "body_html": body_html,
-        "on_text": [_list_item(a, on_text=True) for a in on_text],
-        "apart": [_list_item(a, on_text=False) for a in apart],
+        "on_text": [_list_item(a, on_text=True, threads=threads.get(a.pk, [])) for a in on_text],
+        "apart": [_list_item(a, on_text=False, threads=threads.get(a.pk, [])) for a in apart],
+        "can_comment": can_comment(user),
         "annotator_data": data,
         "can_rate": data["canRate"],
         "certainty_choices": Annotation.Certainty.choices,

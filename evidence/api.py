@@ -340,10 +340,21 @@ RULE_ERRORS = (
 
 class CommentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    annotation = serializers.IntegerField()
+    reply_to = serializers.IntegerField(
+        allow_null=True,
+        help_text="The first comment of the thread this one replies to; null when it starts "
+        "a thread.",
+    )
     author = serializers.CharField(allow_null=True)
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
-    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the thread was resolved (set on a thread's first comment only); null "
+        "while it is open. An open thread holds back approval.",
+    )
+    resolved_by = serializers.CharField(allow_null=True)
 
 
 class EditorialAnnotationSerializer(serializers.Serializer):
@@ -375,13 +386,22 @@ class EditorialAnnotationDetailSerializer(EditorialAnnotationSerializer):
 
 
 def comment_item(comment):
+    """Return one review comment for the editorial API (author and resolver loaded)."""
     return {
         "id": comment.pk,
+        "annotation": comment.annotation_id,
+        "reply_to": comment.parent_id,
         "author": comment.author.get_username() if comment.author_id else None,
         "body": comment.body,
         "created_at": comment.created_at.isoformat(),
         "resolved_at": comment.resolved_at.isoformat() if comment.resolved_at else None,
+        "resolved_by": comment.resolved_by.get_username() if comment.resolved_by_id else None,
     }
+
+
+def review_comments():
+    """Review comments with what `comment_item` reads, in thread order."""
+    return ReviewComment.objects.select_related("author", "resolved_by").in_thread_order()
 
 
 def editorial_annotation_item(annotation, *, comments=None):
@@ -429,7 +449,7 @@ def get_visible_annotation(request, pk):
 
 
 def annotation_detail_response(annotation, status_code=status.HTTP_200_OK):
-    comments = ReviewComment.objects.filter(annotation=annotation).select_related("author")
+    comments = review_comments().filter(annotation=annotation)
     return Response(
         editorial_annotation_item(annotation, comments=list(comments)),
         status=status_code,
@@ -628,15 +648,36 @@ class EditorialAnnotationDetailView(APIView):
 
 class CommentInputSerializer(StrictSerializer):
     body = serializers.CharField(max_length=10_000, trim_whitespace=False)
+    reply_to = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**62,
+        help_text="A comment of this annotation to reply to; the reply joins its thread. "
+        "Leave it out to start a thread.",
+    )
 
 
-class EditorialCommentView(APIView):
-    """Add an internal review comment under an annotation (never public)."""
+class EditorialCommentView(generics.GenericAPIView):
+    """The internal review thread of an annotation (never public); POST adds a comment or a
+    reply."""
 
     permission_classes = [EditorialPermission]
+    queryset = ReviewComment.objects.none()
+
+    @extend_schema(
+        operation_id="editorial_annotation_comments_list",
+        description="Every review comment of the annotation, resolved ones too, in thread "
+        "order: each thread's first comment, then its replies.",
+        responses={200: CommentSerializer(many=True), **error_responses(400, 401, 404, 429)},
+        tags=["editorial"],
+    )
+    def get(self, request, pk):
+        annotation = get_visible_annotation(request, pk)
+        page = self.paginate_queryset(review_comments().filter(annotation=annotation))
+        return self.get_paginated_response([comment_item(c) for c in page])
 
     @extend_schema(
         operation_id="editorial_annotation_comments_create",
+        description="Start a thread, or reply in one with `reply_to`. Editors and reviewers "
+        "may; a resolved thread takes no reply until it is reopened (409).",
         request=CommentInputSerializer,
         responses={
             201: CommentSerializer,
@@ -648,13 +689,75 @@ class EditorialCommentView(APIView):
         annotation = get_visible_annotation(request, pk)
         incoming = CommentInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
+        values = incoming.validated_data
         try:
             comment = annotation_rules.add_comment(
-                annotation, actor=request.user, body=incoming.validated_data["body"]
+                annotation, actor=request.user, body=values["body"],
+                reply_to=values.get("reply_to"),
             )
         except RULE_ERRORS as error:
             raise annotation_error(error)
-        return Response(comment_item(comment), status=status.HTTP_201_CREATED)
+        return Response(
+            comment_item(review_comments().get(pk=comment.pk)), status=status.HTTP_201_CREATED
+        )
+
+
+def get_visible_comment(request, pk):
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise exceptions.NotFound("No review comment with this id is visible to you.")
+    comment = review_comments().select_related("annotation").filter(pk=pk).first()
+    if comment is None:
+        raise exceptions.NotFound("No review comment with this id is visible to you.")
+    return comment
+
+
+class EditorialCommentThreadView(APIView):
+    """Resolve or reopen the review thread a comment starts (POST, no body)."""
+
+    permission_classes = [EditorialPermission]
+    change = None  # the service, set per route
+
+    def post(self, request, pk):
+        comment = get_visible_comment(request, pk)
+        try:
+            self.change(comment, actor=request.user)
+        except RULE_ERRORS as error:
+            raise annotation_error(error)
+        return Response(comment_item(review_comments().get(pk=comment.pk)))
+
+
+THREAD_ERRORS = (401, 403, 404, 409, 429)
+
+
+class EditorialCommentResolveView(EditorialCommentThreadView):
+    change = staticmethod(annotation_rules.resolve_comment)
+
+    @extend_schema(
+        operation_id="editorial_comments_resolve",
+        description="Resolve the thread this comment starts: a reviewer or the comment's "
+        "author may (403 otherwise). 409 for a reply (resolve its thread) or a thread already "
+        "resolved. The thread stays readable, marked resolved.",
+        request=None,
+        responses={200: CommentSerializer, **error_responses(*THREAD_ERRORS)},
+        tags=["editorial"],
+    )
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class EditorialCommentReopenView(EditorialCommentThreadView):
+    change = staticmethod(annotation_rules.reopen_comment)
+
+    @extend_schema(
+        operation_id="editorial_comments_reopen",
+        description="Open a resolved thread again: a reviewer or the comment's author may "
+        "(403 otherwise). 409 for a reply or a thread that is open.",
+        request=None,
+        responses={200: CommentSerializer, **error_responses(*THREAD_ERRORS)},
+        tags=["editorial"],
+    )
+    def post(self, request, pk):
+        return super().post(request, pk)
 
 
 # ---------------------------------------------------------------------------------------------

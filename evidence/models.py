@@ -6,7 +6,8 @@ Business rules live in `evidence/sources.py`, `evidence/annotations.py` and
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 
 class Source(models.Model):
@@ -183,10 +184,39 @@ class RatingChange(models.Model):
         return f"{self.field}: {self.old_value!r} → {self.new_value!r}"
 
 
+class ReviewCommentQuerySet(models.QuerySet):
+    def threads(self):
+        """The comments that start a thread (replies are resolved with their thread)."""
+        return self.filter(parent__isnull=True)
+
+    def unresolved(self):
+        """The threads still open: each of them holds back an approval."""
+        return self.threads().filter(resolved_at__isnull=True)
+
+    def in_thread_order(self):
+        """Each thread's first comment, then its replies oldest first; threads oldest first."""
+        return self.order_by(
+            Coalesce("parent_id", "id"), F("parent_id").asc(nulls_first=True), "created_at", "pk"
+        )
+
+
 class ReviewComment(models.Model):
-    """An internal comment in the review thread under an annotation. Never public."""
+    """An internal comment in the review thread under an annotation. Never public.
+
+    A comment without a parent starts a thread; a reply points to that first comment (one
+    level: a reply to a reply joins the same thread). Only a thread's first comment is
+    resolved or reopened, and it stands for the whole thread.
+    """
 
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+        help_text="The first comment of the thread this one replies to.",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -197,8 +227,20 @@ class ReviewComment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = ReviewCommentQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | Q(resolved_at__isnull=True),
+                name="reviewcomment_reply_not_resolved",
+            ),
+        ]
 
     def __str__(self):
         return self.body[:60]
+
+    @property
+    def is_resolved(self):
+        return self.resolved_at is not None

@@ -86,6 +86,16 @@ v1 = [
         evidence_api.EditorialCommentView.as_view(),
         name="editorial-annotation-comments",
     ),
+    path(
+        "editorial/comments/<int:pk>/resolve/",
+        evidence_api.EditorialCommentResolveView.as_view(),
+        name="editorial-comment-resolve",
+    ),
+    path(
+        "editorial/comments/<int:pk>/reopen/",
+        evidence_api.EditorialCommentReopenView.as_view(),
+        name="editorial-comment-reopen",
+    ),
 ]
 
 # Editorial answers are one person's view of unpublished work: no cache may keep them, even

@@ -11,6 +11,10 @@
  * block (the visually hidden rating labels), and checked against the block text the server
  * sent: a block whose text cannot be read back exactly is not annotated from here.
  *
+ * Each annotation's review thread (internal comments, never public) is listed under it; the
+ * comment, reply, resolve and reopen buttons call the editorial API too, and the count of
+ * open threads is shown on the highlight without touching the text the offsets count.
+ *
  * No inline script: the data comes from the json_script block #annotator-data.
  */
 (function () {
@@ -57,7 +61,8 @@
     reopen: document.getElementById("annotation-reopen"),
     remove: document.getElementById("annotation-delete"),
     cancel: document.getElementById("annotation-cancel"),
-    adminLink: document.getElementById("annotation-admin-link")
+    adminLink: document.getElementById("annotation-admin-link"),
+    threadLink: document.getElementById("annotation-thread-link")
   };
 
   // ---------------------------------------------------------------------------------------
@@ -126,6 +131,28 @@
     // not be dragged as links when a passage inside them is selected with the mouse.
     el.text.querySelectorAll("a.claim").forEach(function (link) {
       link.setAttribute("draggable", "false");
+    });
+    markOpenComments();
+  }
+
+  function openCommentsText(count) {
+    return count + " open review comment" + (count === 1 ? "" : "s");
+  }
+
+  /* Show on each highlight how many of its review threads are open: a number drawn by the
+     stylesheet (data-open-comments) and words for screen readers. Both are left out when
+     offsets are counted (SKIPPED), so the block's text still reads back exactly. */
+  function markOpenComments() {
+    (state.data.annotations || []).forEach(function (annotation) {
+      var link = document.getElementById("claim-" + annotation.id);
+      if (!link || !el.text.contains(link) || !annotation.openComments) {
+        return;
+      }
+      link.setAttribute("data-open-comments", String(annotation.openComments));
+      var label = document.createElement("span");
+      label.className = "visually-hidden claim-comment-label";
+      label.textContent = " (" + openCommentsText(annotation.openComments) + ")";
+      link.appendChild(label);
     });
   }
 
@@ -492,6 +519,7 @@
     el.reopen.hidden = true;
     el.remove.hidden = true;
     el.adminLink.hidden = true;
+    el.threadLink.hidden = true;
     fillForm({});
     showForm();
   }
@@ -517,6 +545,7 @@
     } else {
       el.adminLink.hidden = true;
     }
+    updateThreadLink(annotation);
     fillForm(annotation);
     showForm();
     el.title.focus();
@@ -536,6 +565,7 @@
     el.reopen.hidden = true;
     el.remove.hidden = false;
     el.adminLink.hidden = true;
+    el.threadLink.hidden = true;
     fillForm(annotation);
     showForm();
     el.title.focus();
@@ -809,6 +839,193 @@
   }
 
   // ---------------------------------------------------------------------------------------
+  // Review threads
+
+  /* The form of an open annotation links to its thread in the list, with the open count. */
+  function updateThreadLink(annotation) {
+    var link = el.threadLink.querySelector("a");
+    if (!document.getElementById("thread-" + annotation.id)) {
+      el.threadLink.hidden = true;
+      return;
+    }
+    link.href = "#thread-" + annotation.id;
+    link.textContent = "Review comments" + (annotation.openComments ?
+      " (" + openCommentsText(annotation.openComments) + ")" : "");
+    el.threadLink.hidden = false;
+  }
+
+  function showThread(annotationId) {
+    var details = document.getElementById("thread-" + annotationId);
+    if (!details) {
+      return;
+    }
+    details.open = true;
+    var summary = details.querySelector("summary");
+    summary.scrollIntoView({ block: "nearest" });
+    summary.focus();
+  }
+
+  function openThreadIds() {
+    return Array.prototype.map.call(
+      el.lists.querySelectorAll("details.annotation-thread[open]"),
+      function (details) {
+        return details.id;
+      }
+    );
+  }
+
+  /* Say in plain language why the server refused a comment, a reply, a resolve or a reopen. */
+  function explainThreadError(result, what) {
+    var body = result.body || {};
+    var detail = body.detail ? String(body.detail) : "";
+    var status = result.response ? result.response.status : 0;
+    if (status === 400) {
+      var errors = body.errors || {};
+      return what + " was not saved. " + (Object.keys(errors).length ? flatten(errors) : detail);
+    }
+    if (status === 403) {
+      return "Not allowed: " + (detail || "you may not do this.");
+    }
+    if (status === 404) {
+      return "This comment or annotation no longer exists; the list has been refreshed.";
+    }
+    if (status === 409) {
+      return what + " was not saved: " + detail + " The list has been refreshed.";
+    }
+    return explainError(result.response, result.body, what);
+  }
+
+  /* Fetch the page again, open the threads that were open, put back text being written
+     (`keep`: {ids, text}: into the first of those text areas still there), focus `focusId`
+     and say `message`. */
+  function refreshThreads(openIds, focusId, message, kind, keep) {
+    return refresh().then(function () {
+      openIds.forEach(function (id) {
+        var details = document.getElementById(id);
+        if (details) {
+          details.open = true;
+        }
+      });
+      if (keep) {
+        var textarea = keep.ids.map(function (id) {
+          return document.getElementById(id);
+        }).filter(Boolean)[0];
+        if (textarea) {
+          textarea.value = keep.text;
+        }
+      }
+      var fresh = state.annotation && findAnnotation(state.annotation.id);
+      if (fresh && state.mode === "edit") {
+        updateThreadLink(fresh);
+      }
+      var target = focusId && document.getElementById(focusId);
+      if (target) {
+        target.focus();
+      }
+      announce(message, kind || "success");
+    }, function () {
+      announce("The page could not be refreshed: reload it to see the latest comments.",
+        "error");
+    });
+  }
+
+  function setFieldError(textarea, message) {
+    var node = document.getElementById(textarea.id + "-error");
+    if (node) {
+      node.textContent = message;
+      node.hidden = !message;
+    }
+    if (message) {
+      textarea.setAttribute("aria-invalid", "true");
+    } else {
+      textarea.removeAttribute("aria-invalid");
+    }
+  }
+
+  function onThreadSubmit(event) {
+    var form = event.target.closest("form.review-comment-form");
+    if (!form || !el.lists.contains(form)) {
+      return;
+    }
+    event.preventDefault();
+    if (state.busy) {
+      return;
+    }
+    var textarea = form.querySelector("textarea");
+    var annotationId = form.getAttribute("data-annotation");
+    var replyTo = form.getAttribute("data-reply-to");
+    var what = replyTo ? "The reply" : "The comment";
+    setFieldError(textarea, "");
+    if (!textarea.value.trim()) {
+      setFieldError(textarea, "Write a comment first.");
+      textarea.focus();
+      return;
+    }
+    var payload = { body: textarea.value };
+    if (replyTo) {
+      payload.reply_to = Number(replyTo);
+    }
+    var openIds = openThreadIds();
+    setBusy(true);
+    announce("Saving…");
+    api("POST", annotationUrl(annotationId) + "comments/", payload).then(function (result) {
+      if (!ok(result)) {
+        var message = explainThreadError(result, what);
+        var status = result.response ? result.response.status : 0;
+        if (status === 404 || status === 409) {
+          // The thread changed meanwhile: show it as it is, keeping the words written. A
+          // resolved thread has no reply form, so they go to the new-comment form.
+          var keep = { ids: [textarea.id, "new-comment-" + annotationId], text: textarea.value };
+          return refreshThreads(openIds, "", message, "error", keep);
+        }
+        setFieldError(textarea, message);
+        announce(message, "error");
+        textarea.focus();
+        return;
+      }
+      var thread = "comment-" + (result.body.reply_to || result.body.id);
+      return refreshThreads(openIds, thread, replyTo ? "Reply added." : "Comment added.");
+    }).then(function () {
+      setBusy(false);
+    });
+  }
+
+  /* Resolve or reopen a thread; return true when the click was on such a button. */
+  function onThreadAction(event) {
+    var button = event.target.closest("button[data-thread-action]");
+    if (!button || !el.lists.contains(button)) {
+      return false;
+    }
+    if (state.busy) {
+      return true;
+    }
+    var action = button.getAttribute("data-thread-action");
+    var commentId = button.getAttribute("data-comment");
+    var openIds = openThreadIds();
+    setBusy(true);
+    announce("Saving…");
+    api("POST", state.data.urls.comment + commentId + "/" + action + "/").then(function (result) {
+      var focusId = "comment-" + commentId;
+      if (!ok(result)) {
+        var message = explainThreadError(
+          result, action === "resolve" ? "Resolving the thread" : "Reopening the thread"
+        );
+        var status = result.response ? result.response.status : 0;
+        if (status === 404 || status === 409) {
+          return refreshThreads(openIds, focusId, message, "error");
+        }
+        announce(message, "error");
+        return;
+      }
+      return refreshThreads(openIds, focusId, action === "resolve" ?
+        "Thread resolved; it stays in the list, marked resolved." : "Thread reopened.");
+    }).then(function () {
+      setBusy(false);
+    });
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------
   // Events
 
   var lastSelectionKey = "";
@@ -876,6 +1093,9 @@
   }
 
   function onListClick(event) {
+    if (onThreadAction(event)) {
+      return;
+    }
     var button = event.target.closest("button[data-action]");
     if (!button) {
       return;
@@ -906,6 +1126,13 @@
     document.addEventListener("selectionchange", onSelectionSoon);
     el.text.addEventListener("click", onTextClick);
     el.lists.addEventListener("click", onListClick);
+    el.lists.addEventListener("submit", onThreadSubmit);
+    el.threadLink.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (state.annotation) {
+        showThread(state.annotation.id);
+      }
+    });
     el.form.addEventListener("submit", submit);
     el.form.addEventListener("keydown", function (event) {
       if (event.key === "Escape") {

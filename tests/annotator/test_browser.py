@@ -4,6 +4,8 @@ Drives Debian's Chromium through Playwright against pytest-django's live server,
 seed 001 imported through the importer.
 """
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -12,7 +14,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from articles.blocks import block_text, with_text
 from articles.importing import import_bytes
-from evidence.models import Annotation, Source
+from articles.models import Article
+from evidence.models import Annotation, ReviewComment, Source
 from tests.conftest import make_annotation, make_article, make_user, seed_path
 
 # Serialized rollback keeps the groups the migrations create for the tests that follow.
@@ -302,3 +305,103 @@ def test_offsets_in_nested_lists_and_faq_answers_count_line_breaks(browser_page,
     assert saved == wanted
     assert Annotation.objects.get(block_id="l1").exact == "ketamine and ADHD\nThird"
     assert_clean(page)
+
+
+AXE_SOURCE = Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js"
+
+
+def axe_violations_in(page, selector):
+    """Serious or critical axe-core violations inside `selector` (axe is evaluated through
+    the DevTools protocol, so the page's CSP stays on and sees no inline script)."""
+    page.evaluate(AXE_SOURCE.read_text(encoding="utf-8") + "\n;true")
+    result = page.evaluate(
+        "async (selector) => await axe.run({include: [[selector]]})", selector
+    )
+    return [
+        {"id": v["id"], "nodes": [n["html"][:120] for n in v["nodes"][:3]]}
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+def switch_user(page, live_server, user):
+    page.context.clear_cookies()
+    sign_in(page, live_server, user)
+
+
+def test_reviewer_comments_editor_replies_reviewer_resolves_then_approval_passes(
+    browser_page, live_server, tmp_path
+):
+    from articles import workflow
+    from tests.workflow.conftest import ready_article
+
+    page = browser_page
+    editor = make_user(groups=["Editors"], is_staff=True)
+    reviewer = make_user(groups=["Reviewers"], is_staff=True)
+    article = ready_article(author=editor, reviewer=reviewer, state=Article.State.IN_REVIEW)
+    annotation = article.annotations.get()
+
+    # The reviewer opens the passage's highlight with the keyboard and goes to its thread.
+    sign_in(page, live_server, reviewer)
+    open_annotator(page, live_server, article)
+    page.focus(f"#claim-{annotation.pk}")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#annotation-form:not([hidden])")
+    page.focus("#annotation-thread-link a")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.fill(f"#new-comment-{annotation.pk}", "Which trial is this? Please **cite** it.")
+    page.get_by_role("button", name="Add comment").click()
+    expect(page.locator("#annotator-status")).to_contain_text("Comment added")
+    comment = ReviewComment.objects.get()
+    assert (comment.author, comment.parent) == (reviewer, None)
+
+    # One open thread: counted on the highlight and in the list.
+    highlight = page.locator(f"#claim-{annotation.pk}")
+    expect(highlight).to_have_attribute("data-open-comments", "1")
+    assert "1 open review comment" in highlight.locator(".claim-comment-label").inner_text()
+    expect(page.locator(f"#annotation-{annotation.pk} .annotation-comment-count")).to_have_text(
+        "1 open comment"
+    )
+    page.screenshot(path=str(tmp_path / "open-thread.png"))
+    with pytest.raises(workflow.GateFailed):
+        workflow.approve(article, actor=reviewer)
+
+    # The editor replies; the reviewer's thread is not theirs to resolve.
+    switch_user(page, live_server, editor)
+    open_annotator(page, live_server, article)
+    page.click(f"#thread-{annotation.pk} > summary")
+    expect(page.locator(f"#comment-{comment.pk} .review-comment-body strong")).to_have_text(
+        "cite"
+    )
+    assert page.locator(f"#comment-{comment.pk} [data-thread-action]").count() == 0
+    page.fill(f"#reply-{comment.pk}", "The 2023 pilot; it is cited now.")
+    page.click(f"#comment-{comment.pk} form.review-comment-form button[type=submit]")
+    expect(page.locator("#annotator-status")).to_contain_text("Reply added")
+    expect(page.locator(f"#comment-{comment.pk} .review-thread-replies")).to_contain_text(
+        "The 2023 pilot"
+    )
+    assert ReviewComment.objects.get(parent=comment).author == editor
+
+    # The reviewer resolves the thread; it stays listed, marked resolved.
+    switch_user(page, live_server, reviewer)
+    open_annotator(page, live_server, article)
+    page.click(f"#thread-{annotation.pk} > summary")
+    assert axe_violations_in(page, f"#thread-{annotation.pk}") == []
+    page.click(f"#comment-{comment.pk} [data-thread-action=resolve]")
+    expect(page.locator("#annotator-status")).to_contain_text("Thread resolved")
+    expect(page.locator(f"#comment-{comment.pk} .review-thread-state")).to_contain_text(
+        f"Resolved by {reviewer.username}"
+    )
+    expect(page.locator(f"#comment-{comment.pk} [data-thread-action=reopen]")).to_be_visible()
+    assert page.evaluate("document.activeElement.id") == f"comment-{comment.pk}"
+    assert highlight.get_attribute("data-open-comments") is None
+    assert page.locator(f"#annotation-{annotation.pk} .annotation-comment-count").count() == 0
+    assert axe_violations_in(page, f"#thread-{annotation.pk}") == []
+    page.screenshot(path=str(tmp_path / "review-thread.png"))
+    assert_clean(page)
+
+    comment.refresh_from_db()
+    assert comment.resolved_by == reviewer
+    workflow.approve(article, actor=reviewer)
+    article.refresh_from_db()
+    assert article.state == Article.State.APPROVED

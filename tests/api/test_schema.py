@@ -40,6 +40,8 @@ API_MD_PATHS = [
     "/api/v1/editorial/articles/{id}/annotations/",
     "/api/v1/editorial/annotations/{id}/",
     "/api/v1/editorial/annotations/{id}/comments/",
+    "/api/v1/editorial/comments/{id}/resolve/",
+    "/api/v1/editorial/comments/{id}/reopen/",
 ]
 
 

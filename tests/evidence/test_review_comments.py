@@ -45,3 +45,25 @@ def test_unrelated_editor_cannot_resolve_a_comment(editor, reviewer):
         resolve_comment(comment, actor=make_user("Editors"))
     comment.refresh_from_db()
     assert comment.resolved_at is None
+
+
+def test_annotations_author_cannot_resolve_a_reviewers_comment(editor, reviewer):
+    """The rule is the comment's author or a reviewer, not whoever marked the passage."""
+    _, annotation = annotated_article(editor)
+    comment = add_comment(annotation, actor=reviewer, body="Which trial is this?")
+    with pytest.raises(AnnotationNotAllowed):
+        resolve_comment(comment, actor=editor)
+    comment.refresh_from_db()
+    assert comment.resolved_at is None
+
+
+def test_reply_is_never_resolved_on_its_own(editor, reviewer):
+    _, annotation = annotated_article(editor)
+    first = add_comment(annotation, actor=reviewer, body="Which trial is this?")
+    reply = add_comment(annotation, actor=editor, body="The pilot.", reply_to=first)
+    with pytest.raises(AnnotationNotAllowed) as caught:
+        resolve_comment(reply, actor=reviewer)
+    assert caught.value.http_status == 409
+    resolve_comment(first, actor=reviewer)
+    assert list(ReviewComment.objects.unresolved()) == []
+    assert ReviewComment.objects.get(pk=reply.pk).resolved_at is None

@@ -78,6 +78,9 @@ def _annotate(article, *, team, words, number):
         note=f"Note {words['note']} here.", sources=[source.pk],
     )
     comment = add_comment(annotation, actor=team.reviewer, body=f"Ask {words['comment']}.")
+    # A reply in the thread is as internal as the comment it answers.
+    add_comment(annotation, actor=team.editor, body=f"Reply {words['comment']}.",
+                reply_to=comment)
     return annotation, comment, source
 
 

@@ -2,9 +2,9 @@
 
 from django.apps import apps
 
-# Every model of the project's apps, plus tags: compared whole (articles and annotations) or
-# by count (the rest).
-WHOLE = ("articles.Article", "evidence.Annotation", "articles.Revision")
+# Every model of the project's apps, plus tags: compared whole (articles, annotations,
+# revisions, review comments) or by count (the rest).
+WHOLE = ("articles.Article", "evidence.Annotation", "articles.Revision", "evidence.ReviewComment")
 
 
 def snapshot():

@@ -60,6 +60,7 @@ READS = {
     "/api/v1/editorial/articles/{a}/events/": {"anonymous": 401, "nobody": 404},
     "/api/v1/editorial/articles/{a}/annotations/": {"anonymous": 401, "nobody": 404},
     "/api/v1/editorial/annotations/{n}/": {"anonymous": 401, "nobody": 404},
+    "/api/v1/editorial/annotations/{n}/comments/": {"anonymous": 401, "nobody": 404},
     "/api/v1/editorial/sources/?q=trial": {"anonymous": 401, "nobody": 403},
 }
 
@@ -137,6 +138,13 @@ def _comment(client, world):
     )
 
 
+def _thread(action):
+    def send(client, world):
+        comment = world["annotation"].comments.get()
+        return client.post(f"/api/v1/editorial/comments/{comment.pk}/{action}/")
+    return send
+
+
 def _add_source(client, world):
     return client.post("/api/v1/editorial/sources/", json.dumps(
         {"title": "A trial", "url": "https://journal.example.org/a-trial"}),
@@ -156,6 +164,10 @@ WRITES = {
     "rate": (_rate, {"Reviewers": 200}),
     "delete annotation": (_delete_annotation, {"Editors": 204}),
     "comment": (_comment, {"Editors": 201, "Reviewers": 201}),
+    # The comment is the author's (an editor, not these Editors) and open: a reviewer
+    # resolves it; reopening an open thread is the wrong state.
+    "resolve comment": (_thread("resolve"), {"Reviewers": 200}),
+    "reopen comment": (_thread("reopen"), {"Reviewers": 409}),
     "add source": (_add_source, {"Editors": 201, "Reviewers": 201}),
 }
 REFUSED = {"anonymous": {401}, "nobody": {403, 404}}
