@@ -24,14 +24,135 @@ from articles.models import Article, Revision
 _counter = itertools.count(1)
 
 SEEDS_DIR = Path(os.environ.get("KETASITE_SEEDS_DIR", settings.KETASITE_SEEDS_DIR))
+SEED_PREFIXES = ("000", "001", "002", "003", "004")
+FIXTURES_DIR = Path(__file__).resolve().parent / "importing" / "fixtures"
+
+
+def env_true(name):
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def missing_seeds():
+    """Return the prefixes of the five real seeds that are not in SEEDS_DIR."""
+    return [prefix for prefix in SEED_PREFIXES if not any(SEEDS_DIR.glob(f"{prefix}_*"))]
+
+
+def seeds_hint():
+    return (f"the real seed articles are not in {SEEDS_DIR}: put 000_*.txt … 004_*.txt there "
+            "or set KETASITE_SEEDS_DIR to run the tests marked `seeds`")
+
+
+def need_seeds():
+    """Skip the running test when a seed is missing; fail instead with KETASITE_REQUIRE_SEEDS.
+
+    One message for every such test, so pytest's short summary gives it as one line.
+    """
+    if missing_seeds():
+        if env_true("KETASITE_REQUIRE_SEEDS"):
+            pytest.fail(f"KETASITE_REQUIRE_SEEDS is set but {seeds_hint()}", pytrace=False)
+        pytest.skip(seeds_hint())
 
 
 def seed_path(prefix):
-    """Return the path of the seed whose file name starts with `prefix` (e.g. "001")."""
+    """Return the path of the seed whose file name starts with `prefix` (e.g. "001").
+
+    Only for tests marked `seeds`: without the seeds they are skipped (see `need_seeds`).
+    """
     matches = sorted(SEEDS_DIR.glob(f"{prefix}_*"))
     if not matches:
+        need_seeds()
         pytest.fail(f"seed {prefix}_* not found in {SEEDS_DIR} (set KETASITE_SEEDS_DIR)")
     return matches[0]
+
+
+def fixture_document(name):
+    """Return the path of a document written for the import tests (tests/importing/fixtures),
+    one per shape the real seeds have; they are in the repository, so always there."""
+    path = FIXTURES_DIR / name
+    assert path.is_file(), f"no fixture document {path}"
+    return path
+
+
+# Skips and the skip policy. `pytest_runtest_setup` skips the tests whose marker says they
+# cannot run here (`seeds` without the seeds, `postgres` on SQLite, `sqlite` on PostgreSQL).
+# KETASITE_ALLOWED_SKIPS (set by .ci/run) names the markers whose skips are expected in this
+# run; any other skip then fails the run, so CI never passes with tests it did not run.
+
+def _on_postgres():
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_report_header(config):
+    missing = missing_seeds()
+    if not missing:
+        return [f"seeds: the five real seed articles are in {SEEDS_DIR}"]
+    if env_true("KETASITE_REQUIRE_SEEDS"):
+        return [f"seeds: KETASITE_REQUIRE_SEEDS is set and {seeds_hint()} (they will FAIL)"]
+    return [f"seeds: {seeds_hint()} (they are skipped)"]
+
+
+def pytest_runtest_setup(item):
+    markers = {mark.name for mark in item.iter_markers()}
+    if "seeds" in markers:
+        need_seeds()
+    if "postgres" in markers and not _on_postgres():
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    if "sqlite" in markers and _on_postgres():
+        pytest.skip("needs SQLite (runs without DATABASE_URL)")
+
+
+_skips = []  # (node id, markers, reason) of every skipped test or module
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skips.append((item.nodeid, {mark.name for mark in item.iter_markers()}, reason))
+    return report
+
+
+def pytest_collectreport(report):
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skips.append((report.nodeid, set(), reason))
+
+
+def _allowed_skip_markers():
+    value = os.environ.get("KETASITE_ALLOWED_SKIPS")
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def _unexpected_skips():
+    allowed = _allowed_skip_markers()
+    if allowed is None:
+        return []
+    return [(nodeid, reason) for nodeid, markers, reason in _skips if not markers & allowed]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _unexpected_skips() and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    seed_skips = sum(1 for _, _, reason in _skips if seeds_hint() in reason)
+    if seed_skips:
+        terminalreporter.write_line(f"{seed_skips} tests skipped: {seeds_hint()}.", yellow=True)
+    allowed = _allowed_skip_markers()
+    if allowed is None:
+        return
+    unexpected = _unexpected_skips()
+    names = ", ".join(sorted(allowed)) or "none"
+    terminalreporter.write_line(
+        f"skip check: {len(_skips)} skipped, {len(unexpected)} not allowed in this run "
+        f"(allowed markers: {names})", red=bool(unexpected), green=not unexpected,
+    )
+    for nodeid, reason in unexpected:
+        terminalreporter.write_line(f"  skipped but must run here: {nodeid}: {reason}", red=True)
 
 
 def make_user(group=None, *, username=None, groups=(), **extra):
@@ -115,7 +236,7 @@ def chromium_path():
     """Path of Debian's Chromium, or skip (fail in CI, where it must be there)."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
-        if os.environ.get("KETASITE_REQUIRE_BROWSER"):
+        if env_true("KETASITE_REQUIRE_BROWSER"):
             pytest.fail("chromium is required (KETASITE_REQUIRE_BROWSER) but not installed")
         pytest.skip("chromium is not installed (apt-get install chromium)")
     return path

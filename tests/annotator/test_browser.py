@@ -1,7 +1,7 @@
 """The annotator in a real browser: select a sentence, rate it, save, reload, see it.
 
-Drives Debian's Chromium through Playwright against pytest-django's live server, on the real
-seed 001 imported through the importer.
+Drives Debian's Chromium through Playwright against pytest-django's live server, on a scraped
+article (tests/importing/fixtures/related-links.txt) imported through the importer.
 """
 
 from pathlib import Path
@@ -16,7 +16,7 @@ from articles.blocks import block_text, with_text
 from articles.importing import import_bytes
 from articles.models import Article
 from evidence.models import Annotation, ReviewComment, Source
-from tests.conftest import make_annotation, make_article, make_user, seed_path
+from tests.conftest import fixture_document, make_annotation, make_article, make_user
 
 # Serialized rollback keeps the groups the migrations create for the tests that follow.
 pytestmark = [
@@ -108,7 +108,7 @@ def sign_in(page, live_server, user):
 
 
 def imported_seed():
-    path = seed_path("001")
+    path = fixture_document("related-links.txt")
     outcome = import_bytes(path.read_bytes(), filename=path.name)
     assert outcome.result == "created", outcome.error
     return outcome.article

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from articles.models import Article, ImportRecord, Revision
-from tests.conftest import make_user, seed_path
+from tests.conftest import fixture_document, make_user
 
 
 @pytest.fixture
@@ -17,24 +17,24 @@ def row_counts():
     return Article.objects.count(), Revision.objects.count()
 
 
-def test_multipart_upload_of_a_seed_creates_the_article_with_its_report(editor_api):
-    path = seed_path("001")
+def test_multipart_upload_of_a_file_creates_the_article_with_its_report(editor_api):
+    path = fixture_document("related-links.txt")
     upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/plain")
     response = editor_api.post(
         "/api/v1/editorial/articles/", {"file": upload, "tags": "adhd"}, format="multipart"
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["title"] == "Does Ketamine Help With ADHD? A Scientific Look"
+    assert body["title"] == "Does Regular Walking Help With Sleep? What the Studies Suggest"
     report = body["import_report"]
     assert report["result"] == "created"
     assert report["blocks"] > 5
-    assert any("Mastitis" in item["text"] for item in report["dropped"])
+    assert any("Backyard Hens" in item["text"] for item in report["dropped"])
     assert Article.objects.get().state == Article.State.DRAFT
 
 
 def test_the_same_upload_again_is_unchanged_and_adds_no_rows(editor_api):
-    path = seed_path("002")
+    path = fixture_document("promotional.txt")
     for expected in (201, 200):
         upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/plain")
         response = editor_api.post(

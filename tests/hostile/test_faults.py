@@ -10,7 +10,7 @@ from articles.importing import import_bytes
 from articles.models import Article, ImportRecord
 from evidence.annotations import create_annotation
 from evidence.models import Citation, Source
-from tests.conftest import seed_path
+from tests.conftest import fixture_document
 from tests.hostile.helpers import build_article, content_blocks, make_team
 from tests.hostile.snapshots import snapshot
 
@@ -39,7 +39,8 @@ def without_failed_records(data):
 
 
 def test_a_fault_while_citing_the_references_of_an_import_writes_no_row(team):
-    data = seed_path("003").read_bytes()
+    path = fixture_document("images-references.txt")  # a reference list of 8 sources
+    data = path.read_bytes()
     before = without_failed_records(snapshot())
     real_create = Source.objects.create
     created = []
@@ -50,7 +51,7 @@ def test_a_fault_while_citing_the_references_of_an_import_writes_no_row(team):
 
     with mock.patch.object(Source.objects, "create", side_effect=create_then_count), \
             mock.patch.object(Citation.objects, "bulk_create", side_effect=explode):
-        outcome = import_bytes(data, filename=seed_path("003").name, actor=team.editor)
+        outcome = import_bytes(data, filename=path.name, actor=team.editor)
     assert created, "the fault was injected after sources were written"
     assert outcome.failed
     assert "Boom" in outcome.error and "\n" not in outcome.error

@@ -2,7 +2,11 @@
 
 from articles.models import Article, ImportRecord, Revision
 from evidence.models import Citation, Source
-from tests.conftest import seed_path
+from tests.conftest import fixture_document, seed_path
+
+
+def fixture_bytes(name):
+    return fixture_document(name).read_bytes()
 
 
 def seed_bytes(prefix):

@@ -8,7 +8,7 @@ import pytest
 
 from articles.importing import import_bytes, import_paths, parse_document
 from articles.models import ImportRecord
-from tests.importing.helpers import row_counts, seed_bytes
+from tests.importing.helpers import fixture_bytes, row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +147,7 @@ def test_missing_path_fails_with_one_line():
 
 
 def test_directory_mixing_good_and_bad_files_imports_the_good(tmp_path):
-    (tmp_path / "a_good.txt").write_bytes(seed_bytes("001"))
+    (tmp_path / "a_good.txt").write_bytes(fixture_bytes("related-links.txt"))
     (tmp_path / "b_empty.txt").write_bytes(b"")
     (tmp_path / "c_image.html").write_bytes(PNG)
     (tmp_path / "d_good.md").write_bytes(b"# A markdown article\n\nKetamine text for the body.")

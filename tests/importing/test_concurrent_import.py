@@ -8,7 +8,7 @@ from django.db import connection
 
 from articles.importing import import_bytes
 from articles.models import Article
-from tests.importing.helpers import seed_bytes, seed_name
+from tests.importing.helpers import fixture_bytes
 
 pytestmark = [
     pytest.mark.postgres,
@@ -18,7 +18,7 @@ pytestmark = [
 
 
 def test_same_file_imported_twice_at_once_gives_one_article():
-    data, name = seed_bytes("001"), seed_name("001")
+    data, name = fixture_bytes("related-links.txt"), "related-links.txt"
     barrier = threading.Barrier(2)
     results = []
 

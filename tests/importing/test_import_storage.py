@@ -1,4 +1,8 @@
-"""Storing imports: rows written, idempotence, new revisions, sources and citations."""
+"""Storing imports: rows written, idempotence, new revisions, sources and citations.
+
+On the documents in tests/importing/fixtures/ (shaped like the real seeds); one test checks the
+real seed 003's reference list when the seeds are there.
+"""
 
 import pytest
 
@@ -6,40 +10,46 @@ from articles.importing import import_bytes
 from articles.models import Article, ImportRecord, Revision
 from evidence.models import Citation, Source
 from tests.conftest import make_user, publish_now
-from tests.importing.helpers import row_counts, seed_bytes, seed_name
+from tests.importing.helpers import fixture_bytes, row_counts, seed_bytes, seed_name
 
 pytestmark = pytest.mark.django_db
 
 
-def import_seed(prefix, **kwargs):
-    return import_bytes(seed_bytes(prefix), filename=seed_name(prefix), **kwargs)
+TOC = "toc-boilerplate-faq.txt"
+LINKS = "related-links.txt"
+PROMO = "promotional.txt"
+REFS = "images-references.txt"
+
+
+def import_fixture(name, **kwargs):
+    return import_bytes(fixture_bytes(name), filename=name, **kwargs)
 
 
 def test_import_creates_article_revision_and_record():
     editor = make_user("Editors")
-    outcome = import_seed("002", actor=editor, tags=["adhd", "infusion"])
+    outcome = import_fixture(PROMO, actor=editor, tags=["back-pain", "physiotherapy"])
     assert outcome.result == "created"
     article = Article.objects.get()
     revision = article.draft
     assert revision.number == 1
-    assert revision.title == "Low-Dose Ketamine for ADHD Management: What to Expect"
+    assert revision.title == "Gentle Physiotherapy for Lower Back Pain: What to Expect"
     assert revision.author == editor
     assert revision.import_record == outcome.record
-    assert revision.message.startswith("Imported from 002_")
+    assert revision.message.startswith("Imported from promotional.txt")
     assert revision.summary
-    assert article.slug == "low-dose-ketamine-for-adhd-management-what-to-expect"
-    assert article.original_filename == seed_name("002")
-    assert article.origin_key == seed_name("002")
-    assert article.original_published_on.isoformat() == "2024-06-19"
+    assert article.slug == "gentle-physiotherapy-for-lower-back-pain-what-to-expect"
+    assert article.original_filename == PROMO
+    assert article.origin_key == PROMO
+    assert article.original_published_on.isoformat() == "2024-03-04"
     assert article.is_promotional is True
     assert article.created_by == editor
-    assert sorted(article.tags.names()) == ["adhd", "infusion"]
+    assert sorted(article.tags.names()) == ["back-pain", "physiotherapy"]
 
 
 def test_import_record_keeps_raw_bytes_encoding_format_and_dropped_text():
-    outcome = import_seed("000")
+    outcome = import_fixture(TOC)
     record = ImportRecord.objects.get(pk=outcome.record.pk)
-    assert bytes(record.raw) == seed_bytes("000")
+    assert bytes(record.raw) == fixture_bytes(TOC)
     assert record.encoding == "utf-8"
     assert record.format == "text"
     assert record.result == "created"
@@ -49,24 +59,24 @@ def test_import_record_keeps_raw_bytes_encoding_format_and_dropped_text():
 
 
 def test_source_url_sets_site_name_and_origin_key():
-    outcome = import_seed("001", source_url="https://www.example-clinic.com/adhd/ketamine")
+    outcome = import_fixture(LINKS, source_url="https://www.example-clinic.com/adhd/ketamine")
     article = outcome.article
     assert article.site_name == "example-clinic.com"
     assert article.origin_key == "https://www.example-clinic.com/adhd/ketamine"
 
 
 def test_same_bytes_again_are_unchanged_and_write_nothing():
-    import_seed("001")
+    import_fixture(LINKS)
     before = row_counts()
-    outcome = import_seed("001")
+    outcome = import_fixture(LINKS)
     assert outcome.result == "unchanged"
     assert row_counts() == before
 
 
 def test_changed_bytes_from_same_file_add_a_draft_revision():
-    first = import_seed("001")
-    changed = seed_bytes("001") + b"\n\nA new closing paragraph was added by the source site.\n"
-    outcome = import_bytes(changed, filename=seed_name("001"))
+    first = import_fixture(LINKS)
+    changed = fixture_bytes(LINKS) + b"\n\nA new closing paragraph was added by the source site.\n"
+    outcome = import_bytes(changed, filename=LINKS)
     assert outcome.result == "new_revision"
     article = Article.objects.get()
     assert article.pk == first.article.pk
@@ -77,11 +87,12 @@ def test_changed_bytes_from_same_file_add_a_draft_revision():
 
 
 def test_new_revision_leaves_the_live_publication_untouched():
-    first = import_seed("001")
+    first = import_fixture(LINKS)
     publication = publish_now(first.article)
-    changed = seed_bytes("001").replace(b"limited and in its early stages",
-                                        b"limited and still early")
-    outcome = import_bytes(changed, filename=seed_name("001"))
+    changed = fixture_bytes(LINKS).replace(b"encouraging rather than conclusive",
+                                           b"encouraging but not conclusive")
+    assert changed != fixture_bytes(LINKS)
+    outcome = import_bytes(changed, filename=LINKS)
     assert outcome.result == "new_revision"
     article = Article.objects.get()
     assert article.live_id == publication.pk
@@ -107,7 +118,20 @@ def test_slug_is_ascii_and_at_most_120_characters():
 
 
 def test_references_become_deduplicated_sources_cited_in_order():
-    outcome = import_seed("003")
+    outcome = import_fixture(REFS)
+    assert outcome.sources == 8
+    assert Source.objects.count() == 8
+    assert Source.objects.exclude(pmid="").count() == 4
+    assert Source.objects.filter(doi="10.1007/s00000-021-00001-a").exists()
+    numbers = list(Citation.objects.filter(revision=outcome.revision)
+                   .values_list("number", "source__pmid"))
+    assert numbers[0] == (1, "10000001")
+    assert [n for n, _ in numbers] == list(range(1, 9))
+
+
+@pytest.mark.seeds
+def test_the_real_seed_references_become_sources_cited_in_order():
+    outcome = import_bytes(seed_bytes("003"), filename=seed_name("003"))
     assert outcome.sources == 22
     assert Source.objects.count() == 22
     assert Source.objects.exclude(pmid="").count() == 12
@@ -119,29 +143,29 @@ def test_references_become_deduplicated_sources_cited_in_order():
 
 
 def test_sources_are_shared_by_articles_citing_the_same_work():
-    import_seed("003")
-    other = (b"Another article\n\nKetamine was studied in a small trial (1).\n\nReferences:\n"
-             b"- https://pubmed.ncbi.nlm.nih.gov/37340091/\n")
+    import_fixture(REFS)
+    other = (b"Another article\n\nHay fever was studied in a small trial (1).\n\nReferences:\n"
+             b"- https://pubmed.ncbi.nlm.nih.gov/10000001/\n")
     outcome = import_bytes(other, filename="other.txt")
     assert outcome.sources == 1
-    assert Source.objects.count() == 22
+    assert Source.objects.count() == 8
 
 
 def test_dry_run_reports_without_writing():
     before = row_counts()
-    outcome = import_seed("003", dry_run=True)
+    outcome = import_fixture(REFS, dry_run=True)
     assert outcome.result == "created"
-    assert outcome.sources == 22
+    assert outcome.sources == 8
     assert outcome.title
     assert row_counts() == before
     assert ImportRecord.objects.count() == 0
 
 
 def test_dry_run_reports_a_new_revision_for_changed_bytes():
-    import_seed("001")
+    import_fixture(LINKS)
     before = row_counts()
-    outcome = import_bytes(seed_bytes("001") + b"\nMore text at the very end of it.\n",
-                           filename=seed_name("001"), dry_run=True)
+    outcome = import_bytes(fixture_bytes(LINKS) + b"\nMore text at the very end of it.\n",
+                           filename=LINKS, dry_run=True)
     assert outcome.result == "new_revision"
     assert row_counts() == before
 
@@ -149,7 +173,7 @@ def test_dry_run_reports_a_new_revision_for_changed_bytes():
 def test_a_race_on_the_same_origin_gives_one_article(monkeypatch):
     from articles.importing import importer
 
-    import_seed("001")
+    import_fixture(LINKS)
     real_find = importer._find_existing
     calls = []
 
@@ -158,8 +182,8 @@ def test_a_race_on_the_same_origin_gives_one_article(monkeypatch):
         return (None, "") if len(calls) == 1 else real_find(origin_key, sha256)
 
     monkeypatch.setattr(importer, "_find_existing", find_nothing_first)
-    changed = seed_bytes("001") + b"\nA line the other import did not have at all.\n"
-    outcome = import_bytes(changed, filename=seed_name("001"))
+    changed = fixture_bytes(LINKS) + b"\nA line the other import did not have at all.\n"
+    outcome = import_bytes(changed, filename=LINKS)
     assert outcome.result == "new_revision"
     assert Article.objects.count() == 1
     assert Article.objects.get().draft.number == 2
@@ -169,7 +193,7 @@ def test_editor_can_change_the_proposed_summary_later():
     from articles.workflow import save_revision
 
     editor = make_user("Editors")
-    outcome = import_seed("001", actor=editor)
+    outcome = import_fixture(LINKS, actor=editor)
     revision = save_revision(outcome.article, actor=editor, base_number=1,
                              summary="An editor's own summary.")
     assert revision.summary == "An editor's own summary."

@@ -8,6 +8,7 @@ from tests.conftest import make_article, make_blocks, publish_now
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search"),
 ]
 

@@ -269,6 +269,7 @@ def round_trip(tmp_path):
     return before, export_document(with_passwords=True)["models"]
 
 
+@pytest.mark.seeds
 def test_round_trip_of_the_five_imported_seeds(db, tmp_path):
     from articles.importing import import_paths
 

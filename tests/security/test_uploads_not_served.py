@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from articles.models import ImportRecord
-from tests.conftest import seed_path
+from tests.conftest import fixture_document
 
 
 def files_under(*roots):
@@ -27,16 +27,17 @@ def watched_directories():
 
 def test_import_command_writes_no_files(db, tmp_path):
     before = files_under(*watched_directories())
-    call_command("import_articles", str(seed_path("001")), stdout=(tmp_path / "out").open("w"))
+    call_command("import_articles", str(fixture_document("related-links.txt")),
+                 stdout=(tmp_path / "out").open("w"))
     assert ImportRecord.objects.exists()
     assert files_under(*watched_directories()) == before
     assert not Path(settings.MEDIA_ROOT).exists()
 
 
 def test_imported_bytes_are_kept_in_the_database(db, tmp_path):
-    seed = seed_path("002")
-    call_command("import_articles", str(seed), stdout=(tmp_path / "out").open("w"))
-    assert bytes(ImportRecord.objects.get().raw) == seed.read_bytes()
+    document = fixture_document("promotional.txt")
+    call_command("import_articles", str(document), stdout=(tmp_path / "out").open("w"))
+    assert bytes(ImportRecord.objects.get().raw) == document.read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -48,10 +49,10 @@ def test_media_urls_are_not_served(client, db, path):
 
 
 def test_imported_file_name_is_not_a_served_url(client, db, tmp_path):
-    seed = seed_path("001")
-    call_command("import_articles", str(seed), stdout=(tmp_path / "out").open("w"))
+    document = fixture_document("related-links.txt")
+    call_command("import_articles", str(document), stdout=(tmp_path / "out").open("w"))
     for prefix in ("/media/", "/static/", "/"):
-        assert client.get(f"{prefix}{seed.name}").status_code == 404
+        assert client.get(f"{prefix}{document.name}").status_code == 404
 
 
 def test_admin_upload_writes_no_files_even_with_a_path_in_its_name(client, db):
@@ -62,7 +63,8 @@ def test_admin_upload_writes_no_files_even_with_a_path_in_its_name(client, db):
     client.force_login(admin_user)
     before = files_under(*watched_directories())
     upload = SimpleUploadedFile(
-        "../../static/evil.txt", seed_path("003").read_bytes(), content_type="text/plain"
+        "../../static/evil.txt", fixture_document("images-references.txt").read_bytes(),
+        content_type="text/plain",
     )
     response = client.post(reverse("admin:articles_article_import"), {"files": [upload]})
     assert response.status_code == 200
