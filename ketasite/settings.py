@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "csp",
     "articles",
     "evidence",
+    "pagecache",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from articles.blocks import with_text
+from articles.caching import forget_generation
 from articles.groups import ensure_editorial_groups
 from articles.models import Article, Revision
 
@@ -79,8 +80,11 @@ def _clear_cache():
     # A transactional test flushes the tables; cached content types would then point nowhere.
     ContentType.objects.clear_cache()
     cache.clear()
+    # The generation this process read may come from a test whose transaction rolled back.
+    forget_generation()
     yield
     cache.clear()
+    forget_generation()
 
 
 @pytest.fixture
