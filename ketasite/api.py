@@ -22,7 +22,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.http import Http404, HttpResponse, JsonResponse
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import http_date, parse_header_parameters, parse_http_date_safe
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -30,6 +30,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from ketasite.ratelimit import count_request
@@ -323,18 +324,85 @@ class JSONLDRenderer(JSONRenderer):
 
 
 class FallbackContentNegotiation(DefaultContentNegotiation):
-    """Serve the first renderer (JSON) when the Accept header names nothing we offer,
-    instead of refusing with 406: a JSON body is the most useful answer."""
+    """Choose the renderer from `?format=` or the Accept header, as RFC 9110 (12.5.1) says.
+
+    Media types match without regard to case. Each renderer takes the quality of the most
+    specific range that matches it (`application/ld+json` before `application/*` before
+    `*/*`); the highest quality wins, a tie goes to the view's first renderer (JSON), and
+    q=0 refuses. `?format=json|jsonld` wins over Accept. When Accept names nothing we offer,
+    the first renderer (JSON) is served instead of a 406: a JSON body is the most useful
+    answer. The public page cache keys on this same choice (`negotiated_representation`).
+    """
 
     def select_renderer(self, request, renderers, format_suffix=None):
-        try:
-            return super().select_renderer(request, renderers, format_suffix)
-        except exceptions.NotAcceptable:
-            if self.settings.URL_FORMAT_OVERRIDE and request.query_params.get(
-                self.settings.URL_FORMAT_OVERRIDE
-            ):
+        format = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if format:
+            renderers = [renderer for renderer in renderers if renderer.format == format]
+            if not renderers:
                 raise exceptions.NotFound("Unknown format: use json or jsonld.")
             return renderers[0], renderers[0].media_type
+        ranges = _accept_ranges(self.get_accept_list(request))
+        best, best_quality, best_type = renderers[0], 0.0, renderers[0].media_type
+        for renderer in renderers:
+            quality, media_type = _renderer_quality(renderer.media_type, ranges)
+            if quality > best_quality:
+                best, best_quality, best_type = renderer, quality, media_type
+        return best, best_type
+
+
+def _accept_ranges(tokens):
+    """Return the media ranges of Accept `tokens` as (type, params without q, quality, text);
+    a range that cannot be read, or whose quality is not a number from 0 to 1, is ignored."""
+    ranges = []
+    for token in tokens:
+        try:
+            media_type, params = parse_header_parameters(token)
+        except ValueError:
+            continue
+        try:
+            quality = float(params.pop("q", "1"))
+        except ValueError:
+            continue
+        main, _, sub = media_type.partition("/")
+        if not (0.0 <= quality <= 1.0) or not main or not sub:
+            continue
+        text = "; ".join([media_type, *(f"{key}={value}" for key, value in sorted(params.items()))])
+        ranges.append((media_type, params, quality, text))
+    return ranges
+
+
+def _renderer_quality(renderer_type, ranges):
+    """Return (quality, accepted media type) of `renderer_type` under `ranges`: the quality of
+    the most specific matching range (the highest among equally specific ones), and that
+    range with its parameters when it names the type itself (`application/json; indent=4`)."""
+    main = renderer_type.partition("/")[0]
+    best = (-1, 0.0, renderer_type)
+    for media_type, params, quality, text in ranges:
+        if media_type == renderer_type:
+            specificity, accepted = (3 if params else 2), text
+        elif media_type == f"{main}/*":
+            specificity, accepted = 1, renderer_type
+        elif media_type == "*/*":
+            specificity, accepted = 0, renderer_type
+        else:
+            continue
+        if (specificity, quality) > best[:2]:
+            best = (specificity, quality, accepted)
+    return best[1], best[2]
+
+
+def negotiated_representation(request, view_class):
+    """Return the media type `view_class` will answer `request` with, as the negotiation of
+    the view chooses it ("application/json", "application/ld+json", ...), or None when it
+    refuses (an unknown `?format=`)."""
+    negotiation = view_class.content_negotiation_class()
+    renderers = [renderer() for renderer in view_class.renderer_classes]
+    drf_request = Request(request, negotiator=negotiation)
+    try:
+        _, media_type = negotiation.select_renderer(drf_request, renderers)
+    except (exceptions.APIException, Http404):
+        return None
+    return media_type
 
 
 def wants_jsonld(request):
@@ -438,8 +506,8 @@ def public_endpoint(view_class, *, frozen=None):
     `frozen(request, *args, **kwargs)`, when given, answers an anonymous GET from documents
     serialised at publish, bypassing DRF's per-request rendering; it returns None for what
     it does not handle (errors, query parameters it does not know), which DRF then answers.
-    JSON-LD asked for by `Accept` is not cached: the cache keys on the URL alone, and
-    `?format=jsonld` is part of the URL.
+    The cache key holds the host and the representation DRF's negotiation chooses for the
+    request (JSON, JSON-LD), so no client is served another's representation or host.
     """
     from articles.caching import cached_public_page
 
@@ -452,7 +520,10 @@ def public_endpoint(view_class, *, frozen=None):
                 return response
         return drf_view(request, *args, **kwargs)
 
-    cached_view = cached_public_page(anonymous_view)
+    cached_view = cached_public_page(
+        anonymous_view,
+        representation=lambda request: negotiated_representation(request, view_class),
+    )
 
     @wraps(drf_view)
     def view(request, *args, **kwargs):
@@ -460,8 +531,7 @@ def public_endpoint(view_class, *, frozen=None):
             refusal = _throttle_refusal(request)
             if refusal is not None:
                 return refusal
-            if "ld+json" not in request.META.get("HTTP_ACCEPT", ""):
-                return cached_view(request, *args, **kwargs)
+            return cached_view(request, *args, **kwargs)
         return drf_view(request, *args, **kwargs)
 
     return view

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accounts",
     "articles",
     "evidence",
+    "pagecache",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ import itertools
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection
 
+from articles import caching
 from articles.blocks import with_text
 from articles.groups import ensure_editorial_groups
 from articles.models import Article, Revision
@@ -196,12 +198,20 @@ def make_article(*, title="A test article", summary="A short summary.", blocks=N
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _clear_cache(monkeypatch):
     # A transactional test flushes the tables; cached content types would then point nowhere.
     ContentType.objects.clear_cache()
     cache.clear()
+    # Each test starts as if the public generation had just been read, and its copy lasts the
+    # test (a purge still drops it): the read, once a second per process, would otherwise
+    # fall into whichever query count crosses the second. Tests of the timing set it back
+    # (tests/public/test_caching.py); tests/reliability/test_cache_across_processes.py runs
+    # real processes with the real timing.
+    monkeypatch.setattr(caching, "GENERATION_MAX_AGE", 3600.0)
+    caching._known.token, caching._known.read_at = "test-start", time.monotonic()
     yield
     cache.clear()
+    caching.forget_generation()
 
 
 @pytest.fixture

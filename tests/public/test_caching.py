@@ -1,13 +1,26 @@
 """Anonymous public pages are cached whole, validated, and purged on publish."""
 
-import pytest
+import time
 
-from articles.caching import purge_article, purge_article_on_commit
+import pytest
+from django.db import transaction
+
+from articles import caching
+from articles.caching import forget_generation, purge_article, purge_article_on_commit
 from articles.models import Article
+from pagecache.models import PublicGeneration
 from tests.conftest import publish_now
 from tests.public.helpers import published_article
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def real_timing(monkeypatch):
+    """The generation's copy lasts a second, as required (the suite lengthens it), and is
+    read from the database."""
+    monkeypatch.setattr(caching, "GENERATION_MAX_AGE", 1.0)
+    forget_generation()
 
 
 def test_a_second_anonymous_request_is_served_from_cache_without_queries(
@@ -89,15 +102,65 @@ def test_unpublishing_and_purging_makes_the_page_gone_and_lists_forget_it(client
     assert "Going away" not in client.get("/").content.decode()
 
 
-def test_the_purge_waits_for_the_commit(client, django_capture_on_commit_callbacks):
+def test_the_purge_is_rolled_back_with_the_change(client, real_timing):
+    """The new generation is written in the transaction of the change: a change that rolls
+    back purges nothing, so no page is refilled for a state that never existed."""
     article = published_article(title="Before")
     url = f"/articles/{article.slug}/"
     client.get(url)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    before = PublicGeneration.objects.get().token
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(state=Article.State.UNPUBLISHED)
         purge_article_on_commit(article)
+        assert PublicGeneration.objects.get().token != before
+        raise RuntimeError("the change fails after the purge")
+    assert PublicGeneration.objects.get().token == before
+    forget_generation()  # read the database, as a second later
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["X-Cache"] == "hit"
+
+
+def test_a_purge_written_by_another_process_is_seen_within_a_second(
+    client, django_assert_num_queries, real_timing
+):
+    article = published_article(title="Going away elsewhere")
+    url = f"/articles/{article.slug}/"
+    client.get(url)
+    # Another process (cron, another worker) takes the article down and purges.
+    Article.objects.filter(pk=article.pk).update(state=Article.State.UNPUBLISHED)
+    PublicGeneration.objects.filter(pk=1).update(token="set-by-another-process")
+    # Within the second, this process serves what it has without asking the database...
+    with django_assert_num_queries(0):
+        assert client.get(url)["X-Cache"] == "hit"
+    # ...and a second later it reads the generation and no longer serves the page.
+    time.sleep(1.0)
+    assert client.get(url).status_code == 410
+
+
+def test_a_hit_reads_the_generation_at_most_once_a_second(
+    client, django_assert_num_queries, real_timing
+):
+    article = published_article()
+    url = f"/articles/{article.slug}/"
+    client.get(url)
+    time.sleep(1.0)
+    with django_assert_num_queries(1):
+        assert client.get(url)["X-Cache"] == "hit"
+    with django_assert_num_queries(0):
+        for _ in range(20):
+            assert client.get(url)["X-Cache"] == "hit"
+
+
+def test_the_generation_row_is_made_again_when_missing(client):
+    """A flushed table (a restore, a test database) must not break the cache."""
+    article = published_article()
+    PublicGeneration.objects.all().delete()
+    forget_generation()
+    url = f"/articles/{article.slug}/"
+    assert client.get(url)["X-Cache"] == "miss"
     assert client.get(url)["X-Cache"] == "hit"
-    for callback in callbacks:
-        callback()
+    purge_article(article)
     assert client.get(url)["X-Cache"] == "miss"
 
 

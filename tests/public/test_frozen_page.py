@@ -108,7 +108,7 @@ def test_a_cache_hit_is_one_cache_call_and_no_query(client, monkeypatch):
         monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
     queries, response = _queries(client, _url(article))
     assert response["X-Cache"] == "hit"
-    assert (queries, calls) == (0, ["get_many"])
+    assert (queries, calls) == (0, ["get"])
 
 
 def test_a_publication_frozen_before_the_stored_page_is_rendered_per_request(client):

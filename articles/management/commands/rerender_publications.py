@@ -26,9 +26,12 @@ class Command(BaseCommand):
         if not options["all"]:
             publications = publications.live()
         count = 0
-        for publication in publications.iterator(chunk_size=100):
-            with transaction.atomic():
-                rerender_publication(publication)
-            count += 1
-        purge_public_pages()
+        try:
+            for publication in publications.iterator(chunk_size=100):
+                with transaction.atomic():
+                    rerender_publication(publication)
+                count += 1
+        finally:
+            # Even when one fails, what was re-rendered must reach every process.
+            purge_public_pages()
         self.stdout.write(f"Re-rendered {count} publication(s); the public cache is purged.")
