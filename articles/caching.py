@@ -262,6 +262,10 @@ def cached_public_page(view, *, representation=None):
             return response
         if not getattr(settings, "KETASITE_PUBLIC_CACHE", True):
             response = view(request, *args, **kwargs)
+            # A TemplateResponse (the sitemap) has no content until rendered, and the ETag
+            # below is a digest of the content.
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
             if _cacheable(response):
                 _finish_public(response)
             return _conditional(request, response)

@@ -51,7 +51,7 @@ SITE_URL = os.environ.get("KETASITE_SITE_URL", "http://127.0.0.1:8000").rstrip("
 SITE_NAME = os.environ.get("KETASITE_SITE_NAME", "ketasite")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ketasite.admin_site.EditorialAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
