@@ -31,7 +31,7 @@ from articles.rendering import (
     json_ld_script,
     structured_data,
 )
-from articles.search import SearchQueryError, clean_query, search_publications, snippet
+from articles.search import SearchQueryError, clean_query, search_page
 
 PAGE_SIZE = 12
 # What a list of articles needs from each publication; the big frozen fields stay unread.
@@ -151,9 +151,7 @@ def search(request):
     except SearchQueryError as exc:
         error = str(exc)
     if query:
-        page = _page(request, search_publications(query))
-        for publication in page.object_list:
-            publication.snippet = snippet(publication, query)
+        page = search_page(query, number=request.GET.get("page"), per_page=PAGE_SIZE)
     status = 400 if error else 200
     return render(
         request, "articles/search.html",
