@@ -1,10 +1,10 @@
 """Search over live publications: PostgreSQL full-text search, a simple fallback on SQLite.
 
 On PostgreSQL each publication stores its search vector (`Publication.search_vector`, GIN
-indexed), computed at publish by `store_search_vectors` with the text-search configuration
-`KETASITE_SEARCH_CONFIG`; a query reads the index and ranks the stored vectors, and never
-parses an article's text. Snippets (`ts_headline`, which does parse the text) are built only
-for the results on the page shown.
+indexed, what a query matches) and a small rank vector (title and summary, what results are
+ranked by), both computed at publish by `store_search_vectors` with the text-search
+configuration `KETASITE_SEARCH_CONFIG`; a query never parses an article's text. Snippets
+(`ts_headline`, which does parse the text) are built only for the results on the page shown.
 
 Results carry `snippet`, safe HTML: the text around the match, escaped, with the matched
 words in `<mark>`.
@@ -24,7 +24,10 @@ from django.db import connections
 from django.db.models import F
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 
+from articles.caching import is_logged_in
 from articles.models import Publication
 
 MAX_QUERY_CHARS = 200
@@ -36,6 +39,32 @@ RESULT_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at",
 # Ties in rank (and the SQLite fallback) go newest first; the id makes the order total, so a
 # result never shows on two pages or on none.
 TIEBREAK = ("-published_at", "-pk")
+
+
+class AnonymousSearchThrottle(SimpleRateThrottle):
+    """The anonymous search rate, `KETASITE_THROTTLE_SEARCH`, per client address.
+
+    Each new query is a database search (the page cache helps only a repeated one), so
+    anonymous clients get a lower rate here than anywhere else; a signed-in user is not
+    counted. DRF's sliding window in the default cache: shared by every process with Redis.
+    """
+
+    scope = "search"
+
+    def get_rate(self):
+        return settings.KETASITE_THROTTLE_SEARCH
+
+    def get_cache_key(self, request, view):
+        if is_logged_in(request):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def get_ident(self, request):
+        # DRF trusts a client's own X-Forwarded-For while NUM_PROXIES is unset; without a
+        # proxy count configured, the connection's address is the only identity.
+        if api_settings.NUM_PROXIES is None:
+            return request.META.get("REMOTE_ADDR", "")
+        return super().get_ident(request)
 
 
 class SearchQueryError(ValueError):
@@ -58,24 +87,39 @@ def uses_postgres(queryset):
 
 
 def publication_search_vector():
-    """Return the expression of a publication's search vector: the title at weight A, the
-    search text (title, summary and body) at weight B, in `KETASITE_SEARCH_CONFIG`."""
+    """Return the expression of a publication's search vector, what a search matches: the
+    title at weight A and the search text (title, summary, body) at weight B, in
+    `KETASITE_SEARCH_CONFIG`."""
     config = settings.KETASITE_SEARCH_CONFIG
     return SearchVector("title", weight="A", config=config) + SearchVector(
         "search_text", weight="B", config=config
     )
 
 
+def publication_rank_vector():
+    """Return the expression of a publication's rank vector: the title at weight A and the
+    summary at weight B. Ranking reads it for every match, so it is kept small: ranking by
+    the whole text would read every matching article's full vector, which on a site where
+    nearly every article mentions ketamine costs as much as the search it was meant to save.
+    """
+    config = settings.KETASITE_SEARCH_CONFIG
+    return SearchVector("title", weight="A", config=config) + SearchVector(
+        "summary", weight="B", config=config
+    )
+
+
 def store_search_vectors(publications):
-    """Compute and store the search vector of each publication in the queryset `publications`
-    (one UPDATE); return how many rows were updated. Does nothing on SQLite.
+    """Compute and store the search and rank vectors of each publication in the queryset
+    `publications` (one UPDATE); return how many rows were updated. Does nothing on SQLite.
 
     The publish path calls it for the new row, inside the publish transaction; so do
-    `rerender_publication` and the migration that added the field.
+    `rerender_publication` and the migration that added the fields.
     """
     if not uses_postgres(publications):
         return 0
-    return publications.update(search_vector=publication_search_vector())
+    return publications.update(
+        search_vector=publication_search_vector(), rank_vector=publication_rank_vector()
+    )
 
 
 def _search_query(query):
@@ -85,15 +129,16 @@ def _search_query(query):
 def search_publications(query):
     """Return the live publications matching `query`, best first (without snippets).
 
-    On PostgreSQL the stored vectors are matched through their GIN index and ranked; on
-    SQLite every word must occur in the text, newest first.
+    On PostgreSQL the stored search vectors are matched through their GIN index and the
+    results ranked by their rank vectors (a match in the title first, then in the summary),
+    then newest first; on SQLite every word must occur in the text, newest first.
     """
     base = Publication.objects.live().select_related("article").only(*RESULT_FIELDS)
     if uses_postgres(base):
         search_query = _search_query(query)
         return (
             base.filter(search_vector=search_query)
-            .annotate(rank=SearchRank(F("search_vector"), search_query))
+            .annotate(rank=SearchRank(F("rank_vector"), search_query))
             .order_by("-rank", *TIEBREAK)
         )
     results = base.only(*RESULT_FIELDS, "search_text")
@@ -119,7 +164,7 @@ def search_page(query, *, number, per_page):
             .select_related("article")
             .only(*RESULT_FIELDS)
             .annotate(
-                rank=SearchRank(F("search_vector"), search_query),
+                rank=SearchRank(F("rank_vector"), search_query),
                 headline=SearchHeadline(
                     "search_text", search_query, config=settings.KETASITE_SEARCH_CONFIG,
                     start_sel=_START, stop_sel=_STOP, max_words=40, min_words=15,
