@@ -52,7 +52,7 @@ class AnonymousSearchThrottle(SimpleRateThrottle):
     scope = "search"
 
     def get_rate(self):
-        return settings.KETASITE_THROTTLE_SEARCH
+        return settings.KETASITE_THROTTLE_SEARCH or None  # empty: no limit
 
     def get_cache_key(self, request, view):
         if is_logged_in(request):
