@@ -8,6 +8,7 @@ import json
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
@@ -336,6 +337,19 @@ class Publication(models.Model):
     evidence_summary = models.JSONField(default=dict)
     public_json = models.JSONField(default=dict, help_text="The public API detail, serialised.")
     search_text = models.TextField(blank=True)
+    # Stored at publish (articles.search.store_search_vectors) so that a search reads an
+    # index instead of parsing every article; the GIN index on `search_vector` is made by the
+    # migration, on PostgreSQL only. Both stay empty on SQLite, which matches `search_text`.
+    search_vector = SearchVectorField(
+        null=True, editable=False, serialize=False,
+        help_text="PostgreSQL: the title (weight A) and search text (weight B), as lexemes; "
+                  "what a search matches.",
+    )
+    rank_vector = SearchVectorField(
+        null=True, editable=False, serialize=False,
+        help_text="PostgreSQL: the title (weight A) and summary (weight B), as lexemes; what "
+                  "results are ranked by (small, so ranking thousands of matches is cheap).",
+    )
     change_note = models.CharField(
         max_length=500, blank=True, help_text="Shown to readers in the article's changelog."
     )

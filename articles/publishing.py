@@ -1,8 +1,9 @@
 """Freeze an article's draft into a Publication: what the public site and public API serve.
 
 `freeze_publication` builds the row (rendered body, frozen annotations and numbered sources,
-evidence summary, the API document, search text, changelog) and the responses served from it
-as they are (`articles.frozen`); the workflow's `publish` decides when and sets `article.live`.
+evidence summary, the API document, search text, changelog), the responses served from it as
+they are (`articles.frozen`) and its stored search vector (`articles.search`); the workflow's
+`publish` decides when and sets `article.live`.
 """
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from articles.blocks import block_starts, block_text, plain_text, with_text
 from articles.frozen import freeze_responses, page_context
 from articles.models import Publication
 from articles.rendering import json_ld_script, render_body, structured_data
+from articles.search import store_search_vectors
 from evidence.models import Annotation, Citation
 from evidence.summary import evidence_summary
 
@@ -211,15 +213,17 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     if save:
         _freeze_page_and_api(publication, url=url)
         publication.save()
+        store_search_vectors(Publication.objects.filter(pk=publication.pk))
     return publication
 
 
 def rerender_publication(publication):
     """Render `publication` again from its own frozen content, with today's templates.
 
-    Only the presentation changes (body HTML, page parts, API bytes); the text, annotations,
-    sources and dates are the ones frozen at publish, so what a reviewer approved is still
-    exactly what is shown. Saves the row and returns it.
+    Only the presentation changes (body HTML, page parts, API bytes, and the search vector,
+    with today's `KETASITE_SEARCH_CONFIG`); the text, annotations, sources and dates are the
+    ones frozen at publish, so what a reviewer approved is still exactly what is shown. Saves
+    the row and returns it.
     """
     url = settings.SITE_URL + reverse(
         "articles:detail", kwargs={"slug": publication.article.slug}
@@ -234,4 +238,6 @@ def rerender_publication(publication):
         "page_main_deflate", "page_checksums", "page_digest", "api_detail_json",
         "api_detail_gzip", "api_detail_etag", "api_item_json",
     ])
+    # Derived from the frozen text too: stored again (with today's search configuration).
+    store_search_vectors(Publication.objects.filter(pk=publication.pk))
     return publication

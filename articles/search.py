@@ -1,15 +1,33 @@
 """Search over live publications: PostgreSQL full-text search, a simple fallback on SQLite.
 
+On PostgreSQL each publication stores its search vector (`Publication.search_vector`, GIN
+indexed, what a query matches) and a small rank vector (title and summary, what results are
+ranked by), both computed at publish by `store_search_vectors` with the text-search
+configuration `KETASITE_SEARCH_CONFIG`; a query never parses an article's text. Snippets
+(`ts_headline`, which does parse the text) are built only for the results on the page shown.
+
 Results carry `snippet`, safe HTML: the text around the match, escaped, with the matched
 words in `<mark>`.
 """
 
 import re
 
-from django.db import connection
+from django.conf import settings
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import F
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 
+from articles.caching import is_logged_in
 from articles.models import Publication
 
 MAX_QUERY_CHARS = 200
@@ -18,6 +36,35 @@ SNIPPET_CHARS = 240
 # escaped first and the marks turned into <mark> after: no text can smuggle markup through.
 _START, _STOP = "\ue000", "\ue001"
 RESULT_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at", "article__slug")
+# Ties in rank (and the SQLite fallback) go newest first; the id makes the order total, so a
+# result never shows on two pages or on none.
+TIEBREAK = ("-published_at", "-pk")
+
+
+class AnonymousSearchThrottle(SimpleRateThrottle):
+    """The anonymous search rate, `KETASITE_THROTTLE_SEARCH`, per client address.
+
+    Each new query is a database search (the page cache helps only a repeated one), so
+    anonymous clients get a lower rate here than anywhere else; a signed-in user is not
+    counted. DRF's sliding window in the default cache: shared by every process with Redis.
+    """
+
+    scope = "search"
+
+    def get_rate(self):
+        return settings.KETASITE_THROTTLE_SEARCH or None  # empty: no limit
+
+    def get_cache_key(self, request, view):
+        if is_logged_in(request):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def get_ident(self, request):
+        # DRF trusts a client's own X-Forwarded-For while NUM_PROXIES is unset; without a
+        # proxy count configured, the connection's address is the only identity.
+        if api_settings.NUM_PROXIES is None:
+            return request.META.get("REMOTE_ADDR", "")
+        return super().get_ident(request)
 
 
 class SearchQueryError(ValueError):
@@ -34,49 +81,108 @@ def clean_query(raw):
     return query
 
 
-def uses_postgres():
-    return connection.vendor == "postgresql"
+def uses_postgres(queryset):
+    """Whether `queryset` runs on PostgreSQL (full-text search) rather than SQLite."""
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def publication_search_vector():
+    """Return the expression of a publication's search vector, what a search matches: the
+    title at weight A and the search text (title, summary, body) at weight B, in
+    `KETASITE_SEARCH_CONFIG`."""
+    config = settings.KETASITE_SEARCH_CONFIG
+    return SearchVector("title", weight="A", config=config) + SearchVector(
+        "search_text", weight="B", config=config
+    )
+
+
+def publication_rank_vector():
+    """Return the expression of a publication's rank vector: the title at weight A and the
+    summary at weight B. Ranking reads it for every match, so it is kept small: ranking by
+    the whole text would read every matching article's full vector, which on a site where
+    nearly every article mentions ketamine costs as much as the search it was meant to save.
+    """
+    config = settings.KETASITE_SEARCH_CONFIG
+    return SearchVector("title", weight="A", config=config) + SearchVector(
+        "summary", weight="B", config=config
+    )
+
+
+def store_search_vectors(publications):
+    """Compute and store the search and rank vectors of each publication in the queryset
+    `publications` (one UPDATE); return how many rows were updated. Does nothing on SQLite.
+
+    The publish path calls it for the new row, inside the publish transaction; so do
+    `rerender_publication` and the migration that added the fields.
+    """
+    if not uses_postgres(publications):
+        return 0
+    return publications.update(
+        search_vector=publication_search_vector(), rank_vector=publication_rank_vector()
+    )
+
+
+def _search_query(query):
+    return SearchQuery(query, search_type="websearch", config=settings.KETASITE_SEARCH_CONFIG)
+
+
+def search_publications(query):
+    """Return the live publications matching `query`, best first (without snippets).
+
+    On PostgreSQL the stored search vectors are matched through their GIN index and the
+    results ranked by their rank vectors (a match in the title first, then in the summary),
+    then newest first; on SQLite every word must occur in the text, newest first.
+    """
+    base = Publication.objects.live().select_related("article").only(*RESULT_FIELDS)
+    if uses_postgres(base):
+        search_query = _search_query(query)
+        return (
+            base.filter(search_vector=search_query)
+            .annotate(rank=SearchRank(F("rank_vector"), search_query))
+            .order_by("-rank", *TIEBREAK)
+        )
+    results = base.only(*RESULT_FIELDS, "search_text")
+    for word in query.split():
+        results = results.filter(search_text__icontains=word)
+    return results.order_by(*TIEBREAK)
+
+
+def search_page(query, *, number, per_page):
+    """Return the page `number` (invalid numbers give the first or last page) of the results
+    for `query`, each result with `.snippet`.
+
+    Two queries however many articles match: the count, and the page's rows. On PostgreSQL the
+    page's ids are chosen first (ranked, sliced), and only those rows get a headline.
+    """
+    results = search_publications(query)
+    page = Paginator(results, per_page).get_page(number)
+    if uses_postgres(results):
+        search_query = _search_query(query)
+        page_ids = page.object_list.values("pk")
+        page.object_list = (
+            Publication.objects.filter(pk__in=page_ids)
+            .select_related("article")
+            .only(*RESULT_FIELDS)
+            .annotate(
+                rank=SearchRank(F("rank_vector"), search_query),
+                headline=SearchHeadline(
+                    "search_text", search_query, config=settings.KETASITE_SEARCH_CONFIG,
+                    start_sel=_START, stop_sel=_STOP, max_words=40, min_words=15,
+                    max_fragments=2, fragment_delimiter=" … ",
+                ),
+            )
+            .order_by("-rank", *TIEBREAK)
+        )
+    page.object_list = list(page.object_list)
+    for publication in page.object_list:
+        publication.snippet = snippet(publication, query)
+    return page
 
 
 def _marked(text):
     return mark_safe(  # noqa: S308 - escaped first; only our own markers become <mark>
         escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
     )
-
-
-def search_publications(query):
-    """Return live publications matching `query`, best first, each with `.snippet`."""
-    base = Publication.objects.live().select_related("article")
-    if uses_postgres():
-        from django.contrib.postgres.search import (
-            SearchHeadline,
-            SearchQuery,
-            SearchRank,
-            SearchVector,
-        )
-
-        vector = SearchVector("title", weight="A", config="english") + SearchVector(
-            "search_text", weight="B", config="english"
-        )
-        search_query = SearchQuery(query, search_type="websearch", config="english")
-        return (
-            base.only(*RESULT_FIELDS)
-            .annotate(document=vector)
-            .filter(document=search_query)
-            .annotate(
-                rank=SearchRank(vector, search_query),
-                headline=SearchHeadline(
-                    "search_text", search_query, config="english",
-                    start_sel=_START, stop_sel=_STOP, max_words=40, min_words=15,
-                    max_fragments=2, fragment_delimiter=" … ",
-                ),
-            )
-            .order_by("-rank", "-published_at")
-        )
-    results = base.only(*RESULT_FIELDS, "search_text")
-    for word in query.split():
-        results = results.filter(search_text__icontains=word)
-    return results.order_by("-published_at")
 
 
 def snippet(publication, query):
@@ -97,4 +203,3 @@ def snippet(publication, query):
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return _marked(f"{prefix}{window}{suffix}")
-

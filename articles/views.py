@@ -5,6 +5,7 @@ article page is one query and a few concatenations, and anonymous responses are 
 (`articles.caching.cached_public_page`).
 """
 
+import math
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -31,7 +32,12 @@ from articles.rendering import (
     json_ld_script,
     structured_data,
 )
-from articles.search import SearchQueryError, clean_query, search_publications, snippet
+from articles.search import (
+    AnonymousSearchThrottle,
+    SearchQueryError,
+    clean_query,
+    search_page,
+)
 
 PAGE_SIZE = 12
 # What a list of articles needs from each publication; the big frozen fields stay unread.
@@ -141,8 +147,28 @@ def tag_detail(request, slug):
 
 
 @require_safe
-@cached_public_page
 def search(request):
+    """The search page. An anonymous search beyond `KETASITE_THROTTLE_SEARCH` gets a plain
+    429 page with Retry-After; it is counted before the page cache, so every search counts."""
+    throttle = AnonymousSearchThrottle()
+    if request.GET.get("q", "").strip() and not throttle.allow_request(request, None):
+        wait = math.ceil(throttle.wait() or 1)
+        response = render(
+            request, "articles/search_throttled.html", {"wait_text": _wait_text(wait)},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        response["Cache-Control"] = "no-store"
+        return response
+    return _search_results(request)
+
+
+def _wait_text(seconds):
+    return "1 second" if seconds == 1 else f"{seconds} seconds"
+
+
+@cached_public_page
+def _search_results(request):
     error = ""
     page = None
     query = ""
@@ -151,9 +177,7 @@ def search(request):
     except SearchQueryError as exc:
         error = str(exc)
     if query:
-        page = _page(request, search_publications(query))
-        for publication in page.object_list:
-            publication.snippet = snippet(publication, query)
+        page = search_page(query, number=request.GET.get("page"), per_page=PAGE_SIZE)
     status = 400 if error else 200
     return render(
         request, "articles/search.html",

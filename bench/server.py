@@ -38,8 +38,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def site_env(database_path, **extra):
-    """Return the environment of a bench server or setup process."""
+def site_env(database, **extra):
+    """Return the environment of a bench server or setup process over `database`: the path
+    of a SQLite file, or a database URL (a PostgreSQL one)."""
     env = dict(os.environ)
     for name in ("REDIS_URL", "KETASITE_TESTING", "DJANGO_DEBUG"):
         env.pop(name, None)
@@ -49,7 +50,7 @@ def site_env(database_path, **extra):
         DJANGO_SECRET_KEY=BENCH_SECRET,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",
-        DATABASE_URL=f"sqlite:///{database_path}",
+        DATABASE_URL=str(database) if "://" in str(database) else f"sqlite:///{database}",
         KETASITE_BENCH="true",
         KETASITE_SITE_URL="http://127.0.0.1",
         DJANGO_LOG_LEVEL="ERROR",

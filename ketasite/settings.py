@@ -355,6 +355,13 @@ KETASITE_REVIEW_INTERVAL_DAYS = env_int("KETASITE_REVIEW_INTERVAL_DAYS", 365)
 KETASITE_SHARE_LINK_DAYS = env_int("KETASITE_SHARE_LINK_DAYS", 7)
 # Whole anonymous public pages are cached (purged on publish); off only to measure the cost.
 KETASITE_PUBLIC_CACHE = env_bool("KETASITE_PUBLIC_CACHE", True)
+# The PostgreSQL text-search configuration (stemming, stop words) of the stored search vector
+# and of every query. After changing it, `manage.py rerender_publications` stores the vectors
+# again with the new one. SQLite ignores it (its search matches words as they are typed).
+KETASITE_SEARCH_CONFIG = os.environ.get("KETASITE_SEARCH_CONFIG", "english")
+# Anonymous searches per client address (a signed-in user is not counted): each new query is
+# a database search, not a cached page, so this rate is lower than the API's anonymous one.
+KETASITE_THROTTLE_SEARCH = os.environ.get("KETASITE_THROTTLE_SEARCH", "30/min")
 # Adds the /_bench/bare/ yardstick view for `make bench`; never on otherwise.
 KETASITE_BENCH = env_bool("KETASITE_BENCH", False)
 

@@ -1,9 +1,14 @@
-"""Full-text search on PostgreSQL: stemming, ranking, highlighted snippets."""
+"""Full-text search on PostgreSQL: stemming, ranking, highlighted snippets, the stored vector."""
+
+import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from articles.search import search_publications
+from articles import workflow
+from articles.models import Publication, Revision
+from articles.search import search_page, search_publications
 from tests.conftest import make_article, make_blocks, publish_now
 
 pytestmark = [
@@ -11,6 +16,29 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search"),
 ]
+
+PAGE_SIZE = 12  # the search page's size, as a reader sees it
+
+
+def published(title, text, summary="A short summary."):
+    article = make_article(title=title, summary=summary, blocks=make_blocks(text))
+    publish_now(article)
+    return article
+
+
+def republish(article, *, title, text):
+    """A new revision of `article`, published."""
+    revision = Revision.objects.create(
+        article=article, number=article.draft.number + 1, title=title,
+        summary=article.draft.summary, blocks=make_blocks(text),
+    )
+    article.draft = revision
+    article.save(update_fields=["draft"])
+    return publish_now(article)
+
+
+def slugs(query):
+    return [p.article.slug for p in search_publications(query)]
 
 
 def test_search_matches_other_forms_of_a_word():
@@ -34,6 +62,17 @@ def test_a_match_in_the_title_ranks_above_one_in_the_text():
     assert slugs == [in_title.slug, in_text.slug]
 
 
+def test_the_page_shows_results_ranked_title_then_summary_then_newest(client):
+    older_in_text = published("Side effects", "Some patients mention insomnia afterwards.")
+    in_summary = published("Sleep", "Sleep may change.", summary="Insomnia after a session.")
+    newer_in_text = published("Aftercare", "A few describe insomnia for a night.")
+    in_title = published("Insomnia after ketamine", "Sleep may change for a night.")
+    html = client.get("/search/?q=insomnia").content.decode()
+    positions = [html.index(f"/articles/{a.slug}/") for a in
+                 (in_title, in_summary, newer_in_text, older_in_text)]
+    assert positions == sorted(positions)
+
+
 def test_the_snippet_marks_the_match_and_escapes_the_text(client):
     article = make_article(
         title="Dosing",
@@ -44,3 +83,93 @@ def test_the_snippet_marks_the_match_and_escapes_the_text(client):
     assert "<mark>Dissociation</mark>" in html
     assert "&amp; nausea" in html
     assert "<b>Dissociation" not in html
+
+
+def _rows_through_headline(plan):
+    """Return the rows that went through every plan node computing ts_headline."""
+    rows = []
+
+    def visit(node):
+        if any("ts_headline" in output for output in node.get("Output", [])):
+            rows.append(node["Actual Rows"] * node["Actual Loops"])
+        for child in node.get("Plans", []):
+            visit(child)
+
+    visit(plan[0]["Plan"])
+    return rows
+
+
+def test_snippets_are_built_only_for_the_results_on_the_page():
+    for number in range(20):
+        published(f"Trial {number}", f"Esketamine was given in trial {number}.")
+    with CaptureQueriesContext(connection) as queries:
+        page = search_page("esketamine", number=2, per_page=PAGE_SIZE)
+    assert page.paginator.count == 20 and len(page.object_list) == 8
+    assert all("<mark>Esketamine</mark>" in result.snippet for result in page.object_list)
+    [headline_sql] = [q["sql"] for q in queries.captured_queries if "ts_headline" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) {headline_sql}")
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    rows = _rows_through_headline(plan)
+    assert rows, "no plan node computes the headline"
+    assert max(rows) <= 8
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_search_pages_cost_the_same_queries_however_many_match(
+    client, django_assert_num_queries, count
+):
+    for number in range(count):
+        published(f"Study {number}", "Ketamine and depression in adults.")
+    for page in (1, 2):
+        with django_assert_num_queries(2):
+            response = client.get(f"/search/?q=ketamine+depression&page={page}")
+        assert response.status_code == 200
+
+
+def test_publishing_stores_the_vector_and_a_republish_replaces_it():
+    article = published("Sleep", "Zebrafish sleep was measured.")
+    assert slugs("zebrafish") == [article.slug]
+    publication = republish(article, title="Sleep", text="Axolotl sleep was measured.")
+    stored = Publication.objects.values_list("search_vector", flat=True).get(pk=publication.pk)
+    assert "'axolotl'" in stored and "zebrafish" not in stored
+    assert slugs("axolotl") == [article.slug]
+    assert slugs("zebrafish") == []
+
+
+def test_text_never_published_is_never_found(publisher):
+    draft_only = make_article(title="Okapi draft", blocks=make_blocks("Okapi draft text."))
+    unpublished = published("Okapi news", "Okapi study.")
+    workflow.unpublish(unpublished, actor=publisher, comment="Taken down.")
+    archived = published("Okapi archive", "Okapi archive study.")
+    workflow.archive(archived, actor=publisher, comment="Old.")
+    live = published("Quokka", "Quokka study.")
+    revision = Revision.objects.create(
+        article=live, number=2, title="Quokka", blocks=make_blocks("Okapi in a new draft."),
+    )
+    live.draft = revision
+    live.save(update_fields=["draft"])
+    assert draft_only.live_id is None
+    assert slugs("okapi") == []
+    assert slugs("quokka") == [live.slug]
+
+
+def test_the_search_reads_the_gin_index():
+    for number in range(30):
+        published(f"Study {number}", "Ketamine and depression in adults.")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = search_publications("ketamine depression").explain()
+    assert "articles_publication_search_gin" in plan
+
+
+def test_the_search_vector_has_no_statistics_so_the_index_is_read_even_for_common_words():
+    # With statistics the planner sees that nearly every article matches "ketamine" and
+    # scans the whole table, unpacking every article's vector; see the migration.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'articles_publication'::regclass AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone()[0] == 0
