@@ -24,11 +24,11 @@ from django.db import connections
 from django.db.models import F
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from articles.caching import is_logged_in
 from articles.models import Publication
+from ketasite.ratelimit import client_address
 
 MAX_QUERY_CHARS = 200
 SNIPPET_CHARS = 240
@@ -57,14 +57,7 @@ class AnonymousSearchThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         if is_logged_in(request):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-    def get_ident(self, request):
-        # DRF trusts a client's own X-Forwarded-For while NUM_PROXIES is unset; without a
-        # proxy count configured, the connection's address is the only identity.
-        if api_settings.NUM_PROXIES is None:
-            return request.META.get("REMOTE_ADDR", "")
-        return super().get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
 class SearchQueryError(ValueError):
