@@ -242,6 +242,20 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     return publication
 
 
+def fill_missing_addresses(*, using="default"):
+    """Give publications frozen before addresses were (restored from an older export) the
+    address and tag addresses they were served at then: their article's slug and the slugs
+    of their frozen tags. Publications that have an address keep it. Returns how many."""
+    missing = Publication.objects.using(using).filter(slug="").select_related("article")
+    count = 0
+    for publication in missing.only("tags", "article__slug"):
+        publication.slug = publication.article.slug
+        publication.tag_slugs = [slugify(tag) for tag in publication.tags or ()]
+        publication.save(using=using, update_fields=["slug", "tag_slugs"])
+        count += 1
+    return count
+
+
 def moved_address(slug):
     """Return the slug at which the article last published at `slug` is live now, when it
     has moved; else None (never published there, taken down, or still live there).

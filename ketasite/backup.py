@@ -28,6 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from articles.blocks import block_starts
+from articles.publishing import fill_missing_addresses
 
 FORMAT_NAME = "ketasite-export"
 FORMAT_VERSION = 1
@@ -272,6 +273,9 @@ def restore_document(document, *, using=DEFAULT_DB_ALIAS):
             # References by natural key to rows loaded later are filled in now.
             for deserialized in deferred:
                 deserialized.save_deferred_fields(using=using)
+            # An export made before publications froze their address: give them the one
+            # they were served at (articles.publishing).
+            fill_missing_addresses(using=using)
             tables = [model._meta.db_table for model in models_in_order]
             tables += [
                 field.remote_field.through._meta.db_table
