@@ -321,3 +321,25 @@ def test_editorial_api_public_url_is_the_live_address(team, live):
     assert item["public_url"].endswith("/articles/ketamine-adhd/")
     listed = client.get("/api/v1/editorial/articles/").json()["results"]
     assert listed[0]["public_url"].endswith("/articles/ketamine-adhd/")
+
+
+def test_tags_added_by_a_reimport_withdraw_an_approval(team):
+    from articles.importing import import_bytes
+
+    document = b"# Ketamine and sleep\n\nWhat the trials say.\n\nKetamine may help sleep.\n"
+    outcome = import_bytes(document, filename="sleep.md", actor=team["editor"])
+    article = Article.objects.get(pk=outcome.article.pk)
+    ReviewAssignment.objects.create(article=article, reviewer=team["reviewer"])
+    # Straight to review (the import gives no summary to pass the submit gate with).
+    Article.objects.filter(pk=article.pk).update(state=State.IN_REVIEW)
+    workflow.approve(article, actor=team["reviewer"])
+
+    # The same text in a changed file (one more line break), with a tag.
+    again = import_bytes(document + b"\n", filename="sleep.md", tags=("insomnia",),
+                         actor=team["editor"])
+    assert again.result == "unchanged"
+    article.refresh_from_db()
+    assert article.state == State.IN_REVIEW
+    assert article.events.order_by("-pk").first().comment == (
+        "Approval withdrawn: tags added by an import"
+    )
