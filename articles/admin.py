@@ -221,9 +221,12 @@ class ArticleAdmin(admin.ModelAdmin):
     def live_column(self, obj):
         if obj is None or not obj.live_id:
             return "not live"
+        shown = "live"
         if obj.draft_id and obj.live.revision_id != obj.draft_id:
-            return "live · draft has unpublished changes"
-        return "live"
+            shown += " · draft has unpublished changes"
+        if obj.live.slug and obj.live.slug != obj.slug:
+            shown += f" · at /articles/{obj.live.slug}/ until the next publish"
+        return shown
 
     @admin.display(description="tags")
     def tag_list(self, obj):

@@ -343,3 +343,11 @@ def test_tags_added_by_a_reimport_withdraw_an_approval(team):
     assert article.events.order_by("-pk").first().comment == (
         "Approval withdrawn: tags added by an import"
     )
+
+
+def test_admin_shows_the_live_address_while_a_new_slug_waits(team, live):
+    article = live["article"]
+    client = staff_client(team["editor"])
+    admin_save(client, article, slug="ketamine-and-adhd")
+    html = client.get(reverse("admin:articles_article_change", args=[article.pk])).content
+    assert "at /articles/ketamine-adhd/ until the next publish" in html.decode()
