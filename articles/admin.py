@@ -1,9 +1,11 @@
 """Admin for articles. State changes go through articles/workflow.py, never a form field.
 
 The article change page edits the content through `save_revision` (a new revision, based on
-the revision the form was loaded with), shows the workflow buttons the user may press (each a
-POST to an admin view calling `workflow.perform`), the reviewers, the share links, the
-revision history with diffs, and the read-only event log.
+the revision the form was loaded with) and the slug and tags on the article (a change of
+either withdraws an approval; the public sees them from the next publish), shows the
+workflow buttons the user may press (each a POST to an admin view calling
+`workflow.perform`), the reviewers, the share links, the revision history with diffs, and
+the read-only event log.
 """
 
 import json
@@ -77,6 +79,15 @@ class ArticleContentForm(forms.ModelForm):
             self.fields["title"].help_text = (
                 "The importer guessed this title; saving the form confirms it."
             )
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug")
+        holder = workflow.live_article_at(slug, exclude=self.instance) if slug else None
+        if holder is not None:
+            raise forms.ValidationError(
+                f"/articles/{slug}/ is the live page of “{holder}”; choose another slug."
+            )
+        return slug
 
     def clean_blocks_json(self):
         raw = self.cleaned_data.get("blocks_json") or ""
@@ -210,9 +221,12 @@ class ArticleAdmin(admin.ModelAdmin):
     def live_column(self, obj):
         if obj is None or not obj.live_id:
             return "not live"
+        shown = "live"
         if obj.draft_id and obj.live.revision_id != obj.draft_id:
-            return "live · draft has unpublished changes"
-        return "live"
+            shown += " · draft has unpublished changes"
+        if obj.live.slug and obj.live.slug != obj.slug:
+            shown += f" · at /articles/{obj.live.slug}/ until the next publish"
+        return shown
 
     @admin.display(description="tags")
     def tag_list(self, obj):
@@ -241,6 +255,22 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         except workflow.WorkflowError as error:
             messages.error(request, f"The content was not saved: {error.message}")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Tags (saved just now, with the form's many-to-many data) and the slug are part of
+        # what is approved and frozen at the next publish: a change withdraws an approval.
+        changed = [name for name in ("slug", "tags") if name in form.changed_data]
+        if change and changed:
+            article = form.instance
+            if "slug" in changed:
+                note = (f"the address changes to /articles/{article.slug}/ at the next "
+                        "publish")
+                if "tags" in changed:
+                    note = f"tags changed, and {note}"
+            else:
+                note = "tags changed"
+            workflow.content_changed(article, actor=request.user, reason=note)
 
     # Workflow views ------------------------------------------------------------------------
 

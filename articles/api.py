@@ -12,8 +12,7 @@ import django_filters
 from django.conf import settings
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import Count, Prefetch, Q, Window
-from django.shortcuts import get_object_or_404
+from django.db.models import Count, F, Prefetch, Q, Window
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -40,6 +39,7 @@ from articles.models import (
     Revision,
     WorkflowEvent,
 )
+from articles.publishing import moved_address
 from evidence.models import Annotation
 from ketasite.api import (
     EDITORIAL_DETAIL_ERRORS,
@@ -124,12 +124,18 @@ class NumberedSourceSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     id = serializers.IntegerField()
     title = serializers.CharField(allow_blank=True)
+    authors = serializers.CharField(allow_blank=True, required=False)
     journal = serializers.CharField(allow_blank=True)
     year = serializers.IntegerField(allow_null=True)
     pmid = serializers.CharField(allow_blank=True)
     doi = serializers.CharField(allow_blank=True)
     url = serializers.CharField(allow_blank=True)
     design = serializers.CharField(allow_blank=True)
+    text = serializers.CharField(
+        allow_blank=True, required=False,
+        help_text="The reference as readers see it (authors, title, journal, year); blank "
+        "when only a link is known. Absent from publications made before it was frozen.",
+    )
 
 
 class PublicArticleDetailSerializer(PublicArticleSerializer):
@@ -152,6 +158,21 @@ class TagCountSerializer(serializers.Serializer):
 
 def public_url(slug):
     return settings.SITE_URL + reverse("articles:detail", kwargs={"slug": slug})
+
+
+def moved_or_not_found(request, viewname, slug):
+    """Return a 301 to the same resource at the article's current address when the article
+    was published at `slug` before and is live elsewhere now; else raise NotFound."""
+    moved_to = moved_address(slug)
+    if moved_to is None:
+        raise exceptions.NotFound()
+    location = reverse(viewname, kwargs={"slug": moved_to})
+    if request.META.get("QUERY_STRING"):
+        location = f"{location}?{request.META['QUERY_STRING']}"
+    return Response(
+        {"detail": f"This article has moved to {location}.", "code": "moved_permanently"},
+        status=status.HTTP_301_MOVED_PERMANENTLY, headers={"Location": location},
+    )
 
 
 def live_publications():
@@ -215,7 +236,7 @@ def public_article_item(publication):
     if stored:
         return json.loads(stored)
     return {
-        "slug": publication.article.slug,
+        "slug": publication.slug,
         "title": publication.title,
         "summary": publication.summary,
         "tags": publication.tags,
@@ -224,7 +245,7 @@ def public_article_item(publication):
             publication.reviewed_at.isoformat() if publication.reviewed_at else None
         ),
         "evidence_summary": publication.evidence_summary,
-        "url": public_url(publication.article.slug),
+        "url": public_url(publication.slug),
     }
 
 
@@ -246,14 +267,9 @@ class PublicArticleListView(ConditionalGetMixin, generics.ListAPIView):
         return live_publications().order_by("-published_at", "-pk")
 
     def get_queryset(self):
-        return (
-            self.base_queryset()
-            .select_related("article")
-            .only(
-                "title", "summary", "tags", "published_at", "reviewed_at", "evidence_summary",
-                "api_item_json",
-                "article__slug",
-            )
+        return self.base_queryset().only(
+            "slug", "title", "summary", "tags", "published_at", "reviewed_at",
+            "evidence_summary", "api_item_json",
         )
 
     @extend_schema(
@@ -276,9 +292,11 @@ class PublicArticleDetailView(PublicAPIView):
         tags=["public"],
     )
     def get(self, request, slug):
-        publication = get_object_or_404(
-            live_publications().only("api_detail_json", "published_at"), article__slug=slug
+        publication = (
+            live_publications().only("api_detail_json", "published_at").filter(slug=slug).first()
         )
+        if publication is None:
+            return moved_or_not_found(request, "api:article-detail", slug)
         self.last_modified = publication.published_at
         stored = bytes(publication.api_detail_json or b"")
         # The document as stored at publish, so that every client gets the same bytes (a
@@ -313,7 +331,7 @@ def frozen_article_detail(request, slug):
     gzip_ok = accepts_gzip(request)
     body_field = "api_detail_gzip" if gzip_ok else "api_detail_json"
     rows = prepared_rows(
-        lambda value: live_publications().filter(article__slug=value)
+        lambda value: live_publications().filter(slug=value)
         .values_list(body_field, "api_detail_etag", "published_at")[:1],
         key=("api-detail", body_field), value=slug,
     )
@@ -450,7 +468,10 @@ class EditorialPermission(IsAuthenticated):
 
 
 def editorial_articles():
-    return Article.objects.select_related("draft").defer("draft__blocks")
+    return (
+        Article.objects.select_related("draft").defer("draft__blocks")
+        .annotate(live_slug=F("live__slug"))
+    )
 
 
 def get_visible_article(request, pk):
@@ -458,7 +479,9 @@ def get_visible_article(request, pk):
     if not request.user.has_perm(VIEW_PERMISSION):
         raise exceptions.NotFound("No article with this id is visible to you.")
     try:
-        return Article.objects.select_related("draft").get(pk=pk)
+        return (
+            Article.objects.select_related("draft").annotate(live_slug=F("live__slug")).get(pk=pk)
+        )
     except Article.DoesNotExist:
         raise exceptions.NotFound("No article with this id is visible to you.")
 
@@ -528,6 +551,12 @@ def reviewer_item(assignment):
     }
 
 
+def live_slug(article):
+    """The slug the live publication of `article` is served at (annotated, else read)."""
+    slug = getattr(article, "live_slug", None)
+    return slug if slug is not None else article.live.slug
+
+
 def editorial_item(request, article, *, tag_names, assignments):
     draft = article.draft if article.draft_id else None
     return {
@@ -549,7 +578,8 @@ def editorial_item(request, article, *, tag_names, assignments):
         "url": request.build_absolute_uri(
             reverse("api:editorial-article-detail", kwargs={"pk": article.pk})
         ),
-        "public_url": public_url(article.slug) if article.live_id else None,
+        # The address the public sees: the live publication's, frozen at its publish.
+        "public_url": public_url(live_slug(article)) if article.live_id else None,
     }
 
 

@@ -21,9 +21,8 @@ class LatestArticlesFeed(Feed):
     def items(self):
         return (
             Publication.objects.live()
-            .select_related("article")
             .only("title", "summary", "evidence_summary", "published_at", "first_published_at",
-                  "article__slug")
+                  "slug")
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
 
@@ -35,7 +34,7 @@ class LatestArticlesFeed(Feed):
         return f"{item.summary}\n\n{summary}".strip()
 
     def item_link(self, item):
-        return reverse("articles:detail", kwargs={"slug": item.article.slug})
+        return reverse("articles:detail", kwargs={"slug": item.slug})
 
     def item_guid(self, item):
         return settings.SITE_URL + self.item_link(item)

@@ -211,7 +211,10 @@ class Article(models.Model):
         return self.title or self.slug
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        """The public page: at the live publication's address, which may differ from the
+        slug while an edited slug waits for its publish."""
+        slug = self.live.slug if self.live_id else self.slug
+        return reverse("articles:detail", kwargs={"slug": slug})
 
     @property
     def title(self):
@@ -309,6 +312,15 @@ class PublicationQuerySet(models.QuerySet):
         needle = json.dumps(name, ensure_ascii=connection.vendor != "postgresql")
         return self.filter(tags__icontains=needle)
 
+    def with_tag_slug(self, slug):
+        """Return the publications with a frozen tag whose address is /tags/`slug`/.
+
+        Read from `tag_slugs`, frozen with the tags, so a tag renamed or deleted in the admin
+        changes no public page until the next publish. Slugs are ASCII: the quoted slug is a
+        whole element of the JSON list on both databases.
+        """
+        return self.filter(tag_slugs__icontains=json.dumps(slug))
+
     def live(self):
         """Return only publications that are an article's current live version."""
         return self.filter(article__live=models.F("pk")).exclude(
@@ -327,9 +339,16 @@ class Publication(models.Model):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="publications")
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="publications")
     number = models.PositiveIntegerField(help_text="1 for the first publication, then 2, 3…")
+    # The address, frozen like the text: the article's slug may be edited at any time, and
+    # the public sees the new one only from the next publish (the old one then redirects).
+    slug = models.SlugField(max_length=120, editable=False)
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True)
+    tag_slugs = models.JSONField(
+        default=list, blank=True, editable=False,
+        help_text="The addresses of the tag pages (/tags/<slug>/), one per frozen tag.",
+    )
     blocks = models.JSONField(default=list)
     body_html = models.TextField(help_text="The annotated body, rendered and sanitised.")
     annotations = models.JSONField(default=list, help_text="The approved annotations, frozen.")

@@ -8,9 +8,11 @@ they are (`articles.frozen`) and its stored search vector (`articles.search`); t
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.text import slugify
 
 from articles.blocks import block_starts, block_text, plain_text, with_text
 from articles.frozen import freeze_responses, page_context
+from articles.importing.references import parse_reference
 from articles.models import Publication
 from articles.rendering import json_ld_script, render_body, structured_data
 from articles.search import store_search_vectors
@@ -31,18 +33,42 @@ def display_name(user):
     return user.get_full_name() or user.get_username()
 
 
+def _sentence(text):
+    text = " ".join(str(text or "").split())
+    return text if not text or text.endswith((".", "?", "!")) else f"{text}."
+
+
+def reference_text(source):
+    """Return the reference as readers see it: "Authors. Title. Journal. Year."
+
+    Built from the source's fields; a source with none of authors, title or journal (a bare
+    link in the imported list) falls back to the reference as the import read it, without
+    its number, link, PMID or DOI, which are shown beside it as links. "" when nothing but
+    a link is known.
+    """
+    parts = [source.authors, source.title, source.journal]
+    if any(str(part or "").strip() for part in parts):
+        parts.append(source.year or "")
+        return " ".join(_sentence(part) for part in parts if str(part or "").strip())
+    if source.citation_text:
+        return _sentence(parse_reference(source.citation_text)["title"])
+    return ""
+
+
 def source_reference(source, number):
-    """Return a numbered reference dict for a Source."""
+    """Return a numbered reference dict for a Source, as the publication freezes it."""
     return {
         "number": number,
         "id": source.pk,
         "title": source.title,
+        "authors": source.authors,
         "journal": source.journal,
         "year": source.year,
         "pmid": source.pmid,
         "doi": source.doi,
         "url": source.url,
         "design": source.design,
+        "text": reference_text(source),
     }
 
 
@@ -192,9 +218,11 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
         article=article,
         revision=revision,
         number=number,
+        slug=article.slug,
         title=revision.title,
         summary=revision.summary,
         tags=tags,
+        tag_slugs=[slugify(tag) for tag in tags],
         blocks=blocks,
         body_html=body_html,
         annotations=annotations,
@@ -217,17 +245,51 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     return publication
 
 
+def fill_missing_addresses(*, using="default"):
+    """Give publications frozen before addresses were (restored from an older export) the
+    address and tag addresses they were served at then: their article's slug and the slugs
+    of their frozen tags. Publications that have an address keep it. Returns how many."""
+    missing = Publication.objects.using(using).filter(slug="").select_related("article")
+    count = 0
+    for publication in missing.only("tags", "article__slug"):
+        publication.slug = publication.article.slug
+        publication.tag_slugs = [slugify(tag) for tag in publication.tags or ()]
+        publication.save(using=using, update_fields=["slug", "tag_slugs"])
+        count += 1
+    return count
+
+
+def moved_address(slug):
+    """Return the slug at which the article last published at `slug` is live now, when it
+    has moved; else None (never published there, taken down, or still live there).
+
+    An address stays with the article that last published at it: old links to a renamed
+    article are redirected to its current page.
+    """
+    article_id = (
+        Publication.objects.filter(slug=slug)
+        .order_by("-published_at", "-pk")
+        .values_list("article_id", flat=True)
+        .first()
+    )
+    if article_id is None:
+        return None
+    current = (
+        Publication.objects.live().filter(article_id=article_id)
+        .values_list("slug", flat=True).first()
+    )
+    return current if current and current != slug else None
+
+
 def rerender_publication(publication):
     """Render `publication` again from its own frozen content, with today's templates.
 
     Only the presentation changes (body HTML, page parts, API bytes, and the search vector,
-    with today's `KETASITE_SEARCH_CONFIG`); the text, annotations, sources and dates are the
-    ones frozen at publish, so what a reviewer approved is still exactly what is shown. Saves
-    the row and returns it.
+    with today's `KETASITE_SEARCH_CONFIG`); the text, address, tags, annotations, sources and
+    dates are the ones frozen at publish, so what a reviewer approved is still exactly what is
+    shown. Saves the row and returns it.
     """
-    url = settings.SITE_URL + reverse(
-        "articles:detail", kwargs={"slug": publication.article.slug}
-    )
+    url = settings.SITE_URL + reverse("articles:detail", kwargs={"slug": publication.slug})
     publication.body_html = render_body(
         publication.blocks, publication.annotations, publication.sources
     )

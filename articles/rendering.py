@@ -170,7 +170,11 @@ def _note_html(annotation, references_by_id):
         reference = references_by_id.get(source_id)
         if reference is None:
             continue
-        title = reference.get("title") or reference.get("doi") or reference.get("url") or ""
+        title = (
+            reference.get("title") or reference.get("text")
+            or (f"PubMed {reference['pmid']}" if reference.get("pmid") else "")
+            or reference.get("doi") or reference.get("url") or ""
+        )
         sources.append(
             f'<li><a href="#ref-{reference["number"]}">[{reference["number"]}]</a> '
             f"{esc(title)}</li>"

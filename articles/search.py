@@ -35,7 +35,8 @@ SNIPPET_CHARS = 240
 # Private-use characters mark the highlights inside PostgreSQL's headline, so the text can be
 # escaped first and the marks turned into <mark> after: no text can smuggle markup through.
 _START, _STOP = "\ue000", "\ue001"
-RESULT_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at", "article__slug")
+RESULT_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at", "article__slug",
+                 "slug")
 # Ties in rank (and the SQLite fallback) go newest first; the id makes the order total, so a
 # result never shows on two pages or on none.
 TIEBREAK = ("-published_at", "-pk")

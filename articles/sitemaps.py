@@ -23,15 +23,10 @@ class ArticleSitemap(SiteUrlSitemap):
     priority = 0.8
 
     def items(self):
-        return (
-            Publication.objects.live()
-            .select_related("article")
-            .only("published_at", "article__slug")
-            .order_by("article__slug")
-        )
+        return Publication.objects.live().only("published_at", "slug").order_by("slug")
 
     def location(self, item):
-        return reverse("articles:detail", kwargs={"slug": item.article.slug})
+        return reverse("articles:detail", kwargs={"slug": item.slug})
 
     def lastmod(self, item):
         return item.published_at

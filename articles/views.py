@@ -9,11 +9,12 @@ import math
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import http_date
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
-from taggit.models import Tag
 
 from articles.caching import cached_public_page, is_logged_in
 from articles.frozen import (
@@ -24,6 +25,7 @@ from articles.frozen import (
     prepared_rows,
 )
 from articles.models import Publication
+from articles.publishing import moved_address
 from articles.rendering import (
     CERTAINTY_ICONS,
     CERTAINTY_LABELS,
@@ -41,11 +43,10 @@ from articles.search import (
 
 PAGE_SIZE = 12
 # What a list of articles needs from each publication; the big frozen fields stay unread.
-LIST_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at", "article__slug")
+LIST_FIELDS = ("slug", "title", "summary", "tags", "evidence_summary", "published_at")
 DETAIL_FIELDS = (
-    "title", "summary", "tags", "body_html", "sources", "evidence_summary",
+    "slug", "title", "summary", "tags", "body_html", "sources", "evidence_summary",
     "changelog", "reviewed_by", "reviewed_at", "published_at", "first_published_at",
-    "article__slug",
 )
 
 # A publication never changes once frozen, so its JSON-LD is computed once per process and
@@ -73,12 +74,7 @@ def publication_structured_data(publication, url):
 
 def live_publications():
     """Return the live publications, newest first, with only what a list shows."""
-    return (
-        Publication.objects.live()
-        .select_related("article")
-        .only(*LIST_FIELDS)
-        .order_by("-published_at", "-pk")
-    )
+    return Publication.objects.live().only(*LIST_FIELDS).order_by("-published_at", "-pk")
 
 
 def _page(request, queryset):
@@ -94,14 +90,22 @@ def home(request):
 
 
 def raise_404_unless_ever_published(slug):
-    """Raise Http404 unless an article with `slug` was published once (it is then gone: 410)."""
-    if not Publication.objects.filter(article__slug=slug).exists():
+    """Raise Http404 unless an article was published at `slug` once (it is then gone: 410)."""
+    if not Publication.objects.filter(slug=slug).exists():
         raise Http404("No published article here.")
 
 
+def moved_permanently(request, viewname, slug):
+    """A 301 to the same view at the article's new address, keeping the query string."""
+    location = reverse(viewname, kwargs={"slug": slug})
+    if request.META.get("QUERY_STRING"):
+        location = f"{location}?{request.META['QUERY_STRING']}"
+    return HttpResponsePermanentRedirect(location)
+
+
 def frozen_page_query(slug):
-    """The stored page of the live publication of `slug`."""
-    return Publication.objects.live().filter(article__slug=slug).values_list(*PAGE_FIELDS)[:1]
+    """The stored page of the live publication at `slug`."""
+    return Publication.objects.live().filter(slug=slug).values_list(*PAGE_FIELDS)[:1]
 
 
 @require_safe
@@ -113,14 +117,11 @@ def article_detail(request, slug):
         rows = prepared_rows(frozen_page_query, key="article-page", value=slug)
         if rows and rows[0][PAGE_FIELDS.index("page_digest")]:
             return page_response(rows[0], gzip_ok=accepts_gzip(request))
-    publication = (
-        Publication.objects.live()
-        .select_related("article")
-        .only(*DETAIL_FIELDS)
-        .filter(article__slug=slug)
-        .first()
-    )
+    publication = Publication.objects.live().only(*DETAIL_FIELDS).filter(slug=slug).first()
     if publication is None:
+        moved_to = moved_address(slug)
+        if moved_to:
+            return moved_permanently(request, "articles:detail", moved_to)
         raise_404_unless_ever_published(slug)
         return render(request, "articles/gone.html", {"slug": slug}, status=410)
     url = settings.SITE_URL + request.path
@@ -136,14 +137,21 @@ def article_detail(request, slug):
 @require_safe
 @cached_public_page
 def tag_detail(request, slug):
-    tag = Tag.objects.filter(slug=slug).first()
-    if tag is None:
-        raise Http404("No such tag.")
-    publications = live_publications().tagged(tag.name)
-    page = _page(request, publications)
+    """The live articles under a tag, as their publications froze it (name and address)."""
+    if slugify(slug) != slug:
+        # Not an address a tag can have (upper case, say): no publication froze it.
+        raise Http404("No published article has this tag.")
+    page = _page(request, live_publications().with_tag_slug(slug))
     if not page.object_list:
         raise Http404("No published article has this tag.")
-    return render(request, "articles/tag.html", {"tag": tag, "page": page})
+    # The name as the newest publication on the page froze it.
+    name = next(
+        (tag for publication in page.object_list for tag in publication.tags
+         if slugify(tag) == slug),
+        slug,
+    )
+    return render(request, "articles/tag.html", {"tag": {"name": name, "slug": slug},
+                                                 "page": page})
 
 
 @require_safe

@@ -7,7 +7,8 @@ message names the rule. The admin, the API and the management commands call thes
 (usually through `perform`) and never repeat a rule.
 
 Approval pins `approval_fingerprint(article)`: a sha256 of the draft revision's content, its
-annotations and its citations. Any later change withdraws the approval (`content_changed`) and
+annotations and its citations, and of the article's tags and slug (the public sees those too:
+topic pages and the address). Any later change withdraws the approval (`content_changed`) and
 publishing checks the fingerprint again, so what was reviewed is exactly what gets published.
 """
 
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from articles.blocks import BlockError, clean_blocks
 from articles.caching import purge_article_on_commit
-from articles.models import Article, ReviewAssignment, Revision, WorkflowEvent
+from articles.models import Article, Publication, ReviewAssignment, Revision, WorkflowEvent
 
 State = Article.State
 
@@ -131,7 +132,12 @@ def _annotations_of(revision):
 
 
 def approval_fingerprint(article):
-    """Return the sha256 of the draft's content, its annotations and its citations."""
+    """Return the sha256 of the draft's content, its annotations and its citations, and of
+    the article's tags and slug.
+
+    Tags and slug are frozen into the publication with the text: they put the article on
+    topic pages and give its address, so a reviewer approves them with the rest.
+    """
     from evidence.annotations import annotation_fingerprint_data
 
     revision = article.draft
@@ -149,6 +155,8 @@ def approval_fingerprint(article):
         "blocks": revision.blocks,
         "annotations": annotation_fingerprint_data(_annotations_of(revision)),
         "citations": citations,
+        "tags": sorted(article.tags.names()),
+        "slug": article.slug,
     }
     encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
@@ -175,6 +183,19 @@ def submit_gate(article):
     return failures
 
 
+def live_article_at(slug, *, exclude=None):
+    """Return the other article whose live page is at /articles/`slug`/, or None.
+
+    A publication keeps the address it was published at until its article is published
+    again, so an article may hold an address its current slug no longer names.
+    """
+    publications = Publication.objects.live().filter(slug=slug).select_related("article")
+    if exclude is not None and exclude.pk:
+        publications = publications.exclude(article=exclude)
+    publication = publications.first()
+    return publication.article if publication else None
+
+
 def approve_gate(article):
     """Return every reason the draft cannot be approved (or published) yet."""
     from evidence.models import Annotation, ReviewComment
@@ -183,6 +204,12 @@ def approve_gate(article):
     revision = article.draft
     if revision is None:
         return ["the article has no content"]
+    holder = live_article_at(article.slug, exclude=article)
+    if holder is not None:
+        failures.append(
+            f"the address /articles/{article.slug}/ is still the live page of “{holder}”; "
+            "choose another slug"
+        )
     annotations = _annotations_of(revision)
     for annotation in annotations.filter(status=Annotation.Status.OPEN):
         ratings = (("certainty", annotation.certainty), ("verdict", annotation.verdict))
@@ -647,8 +674,10 @@ def save_revision(
     Never overwrites: if someone saved a newer revision in between, raises StaleRevision with
     it and saves nothing. Open annotations and citations are carried forward to the new
     revision. Returns the new revision, or the current one when only tags (or nothing)
-    changed. `actor=None` is the system (imports from the command line). A person who saves
-    a title confirms it (`title_is_provisional` False) unless told otherwise.
+    changed. Tags are part of what is approved: a change of tags alone withdraws an approval
+    like a change of text (`content_changed`). `actor=None` is the system (imports from the
+    command line). A person who saves a title confirms it (`title_is_provisional` False)
+    unless told otherwise.
     """
     if actor is not None and not _has_perm(actor, PERM_EDIT):
         raise NotAllowed("Only editors may edit an article's content.")
@@ -683,8 +712,11 @@ def save_revision(
                 "edited; compare your text with theirs and save again.",
                 current,
             )
+        tags_changed = False
         if tags is not None:
+            old_tags = sorted(locked.tags.names())
             locked.tags.set([t.strip()[:100] for t in tags])
+            tags_changed = sorted(locked.tags.names()) != old_tags
         new_title = title if title is not None else (current.title if current else "")
         new_summary = summary if summary is not None else (current.summary if current else "")
         new_blocks = blocks if blocks is not None else (current.blocks if current else [])
@@ -702,6 +734,8 @@ def save_revision(
             and new_blocks == current.blocks
             and provisional == current.title_is_provisional
         ):
+            if tags_changed:
+                content_changed(article, actor=actor, reason="tags changed")
             return current
         revision = Revision.objects.create(
             article=locked,

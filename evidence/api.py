@@ -8,7 +8,6 @@ Public endpoints read the annotations frozen in live publications; editorial one
 import re
 
 from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers, status
@@ -22,6 +21,7 @@ from articles.api import (
     PublicAnnotationSerializer,
     get_visible_article,
     live_publications,
+    moved_or_not_found,
     public_url,
 )
 from evidence import annotations as annotation_rules
@@ -161,13 +161,6 @@ class PublicArticleAnnotationsSerializer(serializers.Serializer):
     results = PublicAnnotationSerializer(many=True)
 
 
-class PublicSourceSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Source
-        fields = ["id", "title", "journal", "year", "pmid", "doi", "url", "design"]
-        ref_name = "PublicSource"
-
-
 W3C_NOTE = (
     " With `Accept: application/ld+json` or `?format=jsonld` the response is a W3C Web "
     "Annotation (JSON-LD, profile http://www.w3.org/ns/anno.jsonld)."
@@ -195,9 +188,11 @@ class PublicArticleAnnotationsView(PublicW3CView):
         tags=["public"],
     )
     def get(self, request, slug):
-        publication = get_object_or_404(
-            live_publications().only("annotations", "published_at"), article__slug=slug
+        publication = (
+            live_publications().only("annotations", "published_at").filter(slug=slug).first()
         )
+        if publication is None:
+            return moved_or_not_found(request, "api:article-annotations", slug)
         self.last_modified = publication.published_at
         items = publication.annotations
         if wants_jsonld(request):
@@ -233,8 +228,7 @@ class PublicAnnotationDetailView(PublicW3CView):
         publication = (
             live_publications()
             .filter(article__annotations__pk=pk)
-            .select_related("article")
-            .only("annotations", "published_at", "article__slug")
+            .only("annotations", "published_at", "slug")
             .first()
         )
         item = next(
@@ -243,7 +237,7 @@ class PublicAnnotationDetailView(PublicW3CView):
         if item is None:
             raise exceptions.NotFound("No published annotation has this id.")
         self.last_modified = publication.published_at
-        slug = publication.article.slug
+        slug = publication.slug
         if wants_jsonld(request):
             return Response(
                 w3c_annotation(
@@ -255,17 +249,61 @@ class PublicAnnotationDetailView(PublicW3CView):
         return Response({**item, "article": slug})
 
 
-def cited_sources():
-    """Sources in the frozen references of a live publication (its citations and the
-    sources behind its annotations, as they were when published)."""
-    ids = set()
-    for references in live_publications().values_list("sources", flat=True):
-        ids.update(ref["id"] for ref in references or () if isinstance(ref, dict))
-    return Source.objects.filter(pk__in=sorted(ids))
+PUBLIC_SOURCE_FIELDS = (
+    "id", "title", "authors", "journal", "year", "pmid", "doi", "url", "design", "text",
+)
+
+
+def public_source(reference):
+    """Return a frozen numbered reference as the public source API shows it."""
+    item = {name: reference.get(name, "") for name in PUBLIC_SOURCE_FIELDS}
+    item["year"] = reference.get("year")
+    if "text" not in reference:
+        # Frozen before the reference text was: the title is what those pages showed.
+        item["text"] = reference.get("title", "")
+    return item
+
+
+def frozen_sources():
+    """Return {source id: public dict} of the sources in live publications' references.
+
+    Each as the newest live publication citing it froze it, never the Source row: an edit
+    of a source reaches the public only with the next publish of an article citing it.
+    """
+    frozen = {}
+    references_lists = (
+        live_publications().order_by("-published_at", "-pk").values_list("sources", flat=True)
+    )
+    for references in references_lists:
+        for reference in references or ():
+            if isinstance(reference, dict) and reference.get("id") not in frozen:
+                frozen[reference.get("id")] = public_source(reference)
+    frozen.pop(None, None)
+    return frozen
+
+
+class PublicSourceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    authors = serializers.CharField(allow_blank=True)
+    journal = serializers.CharField(allow_blank=True)
+    year = serializers.IntegerField(allow_null=True)
+    pmid = serializers.CharField(allow_blank=True)
+    doi = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+    design = serializers.ChoiceField(choices=Source.Design.choices, allow_blank=True)
+    text = serializers.CharField(
+        allow_blank=True,
+        help_text="The reference as readers see it (authors, title, journal, year); blank "
+        "when only a link is known.",
+    )
+
+    class Meta:
+        ref_name = "PublicSource"
 
 
 class PublicSourceListView(ConditionalGetMixin, generics.ListAPIView):
-    """Sources cited by published articles, by title."""
+    """Sources cited by published articles, by title, as their publications froze them."""
 
     permission_classes = [AllowAny]
     serializer_class = PublicSourceSerializer
@@ -274,7 +312,7 @@ class PublicSourceListView(ConditionalGetMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Source.objects.none()
-        return cited_sources().order_by("title", "pk")
+        return sorted(frozen_sources().values(), key=lambda s: (s["title"], s["id"]))
 
     @extend_schema(
         operation_id="sources_list",
@@ -282,25 +320,32 @@ class PublicSourceListView(ConditionalGetMixin, generics.ListAPIView):
         tags=["public"],
     )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(page)
 
 
-class PublicSourceDetailView(ConditionalGetMixin, generics.RetrieveAPIView):
-    """One source cited by a published article."""
+class PublicSourceDetailView(ConditionalGetMixin, APIView):
+    """One source cited by a published article, as the newest such publication froze it."""
 
     permission_classes = [AllowAny]
-    serializer_class = PublicSourceSerializer
-
-    def get_queryset(self):
-        return cited_sources()
 
     @extend_schema(
         operation_id="sources_retrieve",
         responses={200: PublicSourceSerializer, **error_responses(*PUBLIC_ERRORS)},
         tags=["public"],
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    def get(self, request, pk):
+        # A cheap first cut (the quoted key and number in the stored JSON), then the exact
+        # match in Python: the newest live publication whose references hold source `pk`.
+        candidates = (
+            live_publications().filter(sources__icontains=f'"id": {pk},')
+            .order_by("-published_at", "-pk").values_list("sources", flat=True)
+        )
+        for references in candidates:
+            for reference in references or ():
+                if isinstance(reference, dict) and reference.get("id") == pk:
+                    return Response(public_source(reference))
+        raise exceptions.NotFound()
 
 
 public_article_annotations = public_endpoint(PublicArticleAnnotationsView)

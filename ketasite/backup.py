@@ -37,7 +37,7 @@ from articles.blocks import block_starts
 from articles.caching import purge_public_pages
 from articles.frozen import content_etag, gzip_body
 from articles.models import Article, NotificationPreference, Publication, ShareLink
-from articles.publishing import rerender_publication
+from articles.publishing import fill_missing_addresses, rerender_publication
 from evidence.models import Annotation
 from ketasite.sanitize import clean_html
 
@@ -562,6 +562,9 @@ def restore_document(document, *, trust_accounts=False, using=DEFAULT_DB_ALIAS):
             # References by natural key to rows loaded later are filled in now.
             for deserialized in deferred:
                 deserialized.save_deferred_fields(using=using)
+            # An export made before publications froze their address: give them the one
+            # they were served at (articles.publishing).
+            fill_missing_addresses(using=using)
             tables = [model._meta.db_table for model in models_in_order]
             tables += [
                 field.remote_field.through._meta.db_table

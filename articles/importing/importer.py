@@ -317,7 +317,13 @@ def _store(*, parsed, data, sha256, filename, source_url, origin_key, tags, acto
         for name, value in fields.items():
             setattr(article, name, value)
         if tags:
+            from articles.workflow import content_changed
+
+            before = set(article.tags.names())
             article.tags.add(*tags)
+            if set(article.tags.names()) != before:
+                # Tags are approved with the text (the approval fingerprint covers them).
+                content_changed(article, actor=actor, reason="tags added by an import")
         if revision is None:
             revision = article.draft
             result = ImportRecord.Result.UNCHANGED

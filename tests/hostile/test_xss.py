@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client, override_settings
+from django.utils.text import slugify
 
 from articles import workflow
 from articles.importing import import_bytes
@@ -169,11 +170,15 @@ def test_public_pages_run_no_payload_and_show_titles_escaped(db, site):
     client = Client()
     home = assert_safe_page(client.get("/"))
     for article, chunk in site["articles"]:
-        text = assert_safe_page(client.get(f"/articles/{article.slug}/"))
+        response = client.get(f"/articles/{article.slug}/")
+        text = assert_safe_page(response)
         assert squash(" ".join(chunk)) in text, article.slug
         assert squash(chunk[0]) in home
-        for tag in article.tags.all():
-            assert_safe_page(client.get(f"/tags/{tag.slug}/"))
+        # Every tag page the article links to (the address frozen at publish).
+        tag_links = set(re.findall(r'href="(/tags/[^"]+/)"', response.content.decode()))
+        assert tag_links == {f"/tags/{slugify(name)}/" for name in article.tags.names()}
+        for link in tag_links:
+            assert_safe_page(client.get(link))
     for path in ("/how-we-rate-evidence/", "/search/?q=ketamine"):
         assert_safe_page(client.get(path))
 

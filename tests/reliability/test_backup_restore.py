@@ -319,3 +319,20 @@ def test_a_restore_purges_the_public_pages_cached_before_it(
         call_command("import_site", str(path))
 
     assert "Ketamine and ADHD" in client.get("/").content.decode()
+
+
+def test_an_export_from_before_frozen_addresses_restores_them(client, db, tmp_path):
+    """Publications in an older export have no `slug` or `tag_slugs`: they get the address
+    they were served at, their article's slug, and their tags' pages."""
+    article = build_site()
+    path = write_export(tmp_path)
+    document = json.loads(path.read_text())
+    for row in document["models"]["articles.publication"]:
+        del row["fields"]["slug"], row["fields"]["tag_slugs"]
+    path.write_text(json.dumps(document))
+    flush_site()
+
+    call_command("import_site", str(path))
+
+    assert client.get(f"/articles/{article.slug}/").status_code == 200
+    assert "Ketamine and ADHD" in client.get("/tags/adhd/").content.decode()

@@ -39,7 +39,8 @@ def make_live(article):
     now = timezone.now()
     publication = Publication.objects.create(
         article=article, revision=article.draft,
-        number=(article.publications.count() + 1), title=article.draft.title,
+        number=(article.publications.count() + 1), slug=article.slug,
+        title=article.draft.title,
         summary=article.draft.summary, blocks=article.draft.blocks, body_html="<p>frozen</p>",
         published_at=now, first_published_at=now,
     )
