@@ -99,6 +99,8 @@ def pytest_runtest_setup(item):
         need_seeds()
     if "postgres" in markers and not _on_postgres():
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    if "redis" in markers and not os.environ.get("REDIS_URL"):
+        pytest.skip("needs Redis (set REDIS_URL)")
     if "sqlite" in markers and _on_postgres():
         pytest.skip("needs SQLite (runs without DATABASE_URL)")
 

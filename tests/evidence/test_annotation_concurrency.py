@@ -2,7 +2,6 @@
 
 
 import pytest
-from django.db import connection
 
 from evidence.annotations import StaleAnnotation, update_annotation
 from evidence.models import Annotation, RatingChange
@@ -11,7 +10,7 @@ from tests.evidence.helpers import annotated_article
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+    pytest.mark.postgres,  # row locks
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -1,7 +1,6 @@
 """Review threads on PostgreSQL: two reviewers resolving at once, a reply racing a resolve."""
 
 import pytest
-from django.db import connection
 
 from articles.models import WorkflowEvent
 from evidence.annotations import AnnotationNotAllowed, add_comment, resolve_comment
@@ -11,7 +10,7 @@ from tests.evidence.helpers import annotated_article
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+    pytest.mark.postgres,  # row locks
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -8,7 +8,6 @@ Run on a database of your own:
 import json
 
 import pytest
-from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -21,7 +20,7 @@ State = Article.State
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+    pytest.mark.postgres,  # row locks
     pytest.mark.django_db(transaction=True),
 ]
 

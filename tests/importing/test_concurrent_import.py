@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from articles.importing import import_bytes
@@ -13,7 +12,7 @@ from tests.importing.helpers import fixture_bytes
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL's concurrency"),
+    pytest.mark.postgres,  # PostgreSQL's concurrency
 ]
 
 

@@ -14,7 +14,6 @@ from tests.conftest import make_article, make_blocks, publish_now
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search"),
 ]
 
 PAGE_SIZE = 12  # the search page's size, as a reader sees it

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from articles import workflow
@@ -15,7 +14,7 @@ State = Article.State
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+    pytest.mark.postgres,  # row locks
     pytest.mark.django_db(transaction=True),
 ]
 
