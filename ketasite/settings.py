@@ -25,6 +25,11 @@ def env_int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def env_float(name, default):
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -135,6 +140,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_KEY_PREFIX = os.environ.get("KETASITE_CACHE_PREFIX", "ketasite")
+# Seconds django-redis waits to connect to Redis, and for each reply. A page makes a handful
+# of cache calls, and a hung Redis (it accepts, never answers) costs each one the full wait,
+# so these stay small: a healthy Redis on the same network answers in about a millisecond.
+REDIS_CONNECT_TIMEOUT = env_float("KETASITE_REDIS_CONNECT_TIMEOUT", 0.2)
+REDIS_TIMEOUT = env_float("KETASITE_REDIS_TIMEOUT", 0.2)
+if REDIS_CONNECT_TIMEOUT <= 0 or REDIS_TIMEOUT <= 0:
+    # 0 would make the sockets non-blocking and every cache call fail.
+    raise ImproperlyConfigured(
+        "KETASITE_REDIS_CONNECT_TIMEOUT and KETASITE_REDIS_TIMEOUT must be more than 0 seconds."
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -144,8 +159,8 @@ if REDIS_URL:
             "TIMEOUT": env_int("KETASITE_CACHE_SECONDS", 600),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_TIMEOUT,
                 # Redis going away must leave the site working, uncached: see the warning log.
                 "IGNORE_EXCEPTIONS": True,
             },

@@ -7,6 +7,7 @@ import json
 import logging
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from articles.importing import import_bytes
@@ -170,17 +171,32 @@ def test_admin_change_form_ignores_a_forged_state(team):
     client = signed_in(team.editor)
     draft = article.draft
     data = {
-        "title": draft.title, "summary": draft.summary, "blocks_json": json.dumps(draft.blocks),
-        "message": "", "base_number": draft.number, "slug": article.slug, "tags": "",
-        "assigned_editor": "", "review_due": "", "source_url": "", "site_name": "",
+        "title": "A title the editor may change", "summary": draft.summary,
+        "blocks_json": json.dumps(draft.blocks), "message": "Retitled",
+        "base_number": draft.number, "slug": article.slug, "tags": "",
+        "assigned_editor": "", "review_due": "", "source_url": "",
+        "site_name": "A site name the editor may set",
         "original_filename": "", "original_published_on": "",
         "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
         "events-MIN_NUM_FORMS": "0", "events-MAX_NUM_FORMS": "1000",
         "state": "published", "first_published_at": "2020-01-01 00:00:00",
         "approved_by": str(team.reviewer.pk), "live": "1",
     }
-    client.post(f"/admin/articles/article/{article.pk}/change/", data)
+    response = client.post(f"/admin/articles/article/{article.pk}/change/", data)
+    # The save went through: the admin redirects with its success message, and the fields an
+    # editor may change did change (a new revision with the new title, the new site name).
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == "/admin/articles/article/"
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert any("was changed successfully" in message for message in shown), shown
+    assert not any("not saved" in message for message in shown), shown
     article.refresh_from_db()
+    assert article.draft.number == draft.number + 1
+    assert article.draft.title == "A title the editor may change"
+    assert article.draft.message == "Retitled"
+    assert article.draft.author == team.editor
+    assert article.site_name == "A site name the editor may set"
+    # ... and the forged workflow fields did not.
     assert article.state == State.DRAFT
     assert article.first_published_at is None and article.approved_by_id is None
     assert article.live_id is None

@@ -1,5 +1,9 @@
 """The annotated body: marks, notes, citations and semantic blocks, all escaped."""
 
+import itertools
+
+import lxml.html
+
 from articles.blocks import with_text
 from articles.rendering import render_body
 
@@ -68,10 +72,107 @@ def test_faq_heading_and_quote_render_semantically():
     assert '<blockquote id="b-q"><p>A quote.</p></blockquote>' in html
 
 
+def marked_segments(html, block_id):
+    """Parse the body and return the visible text of block `block_id` and its marks in order.
+
+    Each mark is a dict: its text, its offsets in the visible text (the screen-reader labels
+    left out), the note its link points to and whether the link is marked as an overlap.
+    """
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    (block,) = root.xpath(f'//*[@id="b-{block_id}"]')
+    pieces = []
+
+    def walk(element, mark):
+        if element.text:
+            pieces.append((element.text, mark))
+        for child in element:
+            if "visually-hidden" not in child.get("class", "").split():
+                walk(child, child if child.tag == "mark" else mark)
+            if child.tail:
+                pieces.append((child.tail, mark))
+
+    walk(block, None)
+    marks, offset = [], 0
+    for text, mark in pieces:
+        if mark is not None and marks and marks[-1]["element"] is mark:
+            marks[-1]["text"] += text
+            marks[-1]["end"] += len(text)
+        elif mark is not None:
+            link = mark.getparent()
+            marks.append({
+                "element": mark, "text": text, "start": offset, "end": offset + len(text),
+                "note": link.get("href") if link.tag == "a" else None,
+                "overlap": "claim-overlap" in link.get("class", "").split(),
+            })
+        offset += len(text)
+    return block, "".join(text for text, _ in pieces), marks
+
+
+def assert_each_quote_is_marked_whole(marks, annotations, text):
+    """The marks inside each annotation's range tile it exactly and read as its quote."""
+    for item in annotations:
+        inside = [m for m in marks if item["start"] <= m["start"] and m["end"] <= item["end"]]
+        assert [m["start"] for m in inside[:1]] == [item["start"]], item["id"]
+        assert all(a["end"] == b["start"] for a, b in itertools.pairwise(inside)), item["id"]
+        assert inside[-1]["end"] == item["end"], item["id"]
+        assert "".join(m["text"] for m in inside) == text[item["start"]:item["end"]]
+
+
+def assert_links_are_flat(block):
+    """Every mark sits in a claim link directly inside the block; no link holds another."""
+    assert not block.xpath(".//a//a"), "a claim link nested inside another link"
+    for mark in block.iter("mark"):
+        link = mark.getparent()
+        assert link.tag == "a" and "claim" in link.get("class", "").split()
+        assert link.getparent() is block
+
+
 def test_overlapping_passages_each_keep_a_link():
-    blocks = [with_text({"id": "p1", "type": "paragraph", "text": "one two three four"})]
-    html = render_body(blocks, [annotation(1, "p1", 0, 13), annotation(2, "p1", 4, 18)], [])
+    text = "one two three four"
+    blocks = [with_text({"id": "p1", "type": "paragraph", "text": text})]
+    # "one two three" and "two three four" cross: "two three" belongs to both.
+    annotations = [annotation(1, "p1", 0, 13), annotation(2, "p1", 4, 18)]
+    html = render_body(blocks, annotations, [])
     assert 'id="claim-1"' in html and 'id="claim-2"' in html
+
+    block, visible, marks = marked_segments(html, "p1")
+    assert visible == text
+    # The shared words are one mark, linked to the shorter passage (1: 13 characters against
+    # 14) and flagged as an overlap; each passage's own words link to its own note.
+    assert [(m["text"], m["start"], m["end"], m["note"], m["overlap"]) for m in marks] == [
+        ("one ", 0, 4, "#note-1", False),
+        ("two three", 4, 13, "#note-1", True),
+        (" four", 13, 18, "#note-2", False),
+    ]
+    assert_each_quote_is_marked_whole(marks, annotations, text)
+    assert_links_are_flat(block)
+    # Each passage's anchor is on the first link that shows it, once.
+    assert [link.get("href") for link in block.xpath('.//a[@id="claim-1"]')] == ["#note-1"]
+    assert [link.get("href") for link in block.xpath('.//a[@id="claim-2"]')] == ["#note-2"]
+    assert block.xpath('.//a[@id="claim-1"]/mark')[0].text == "one "
+    assert block.xpath('.//a[@id="claim-2"]/mark')[0].text == " four"
+
+
+def test_a_passage_inside_another_owns_its_words():
+    text = "one two three four"
+    blocks = [with_text({"id": "p1", "type": "paragraph", "text": text})]
+    # "two three" lies inside the whole sentence: the inner passage owns its words, the outer
+    # one is shown on both sides of it.
+    annotations = [annotation(1, "p1", 0, 18), annotation(2, "p1", 4, 13)]
+    html = render_body(blocks, annotations, [])
+
+    block, visible, marks = marked_segments(html, "p1")
+    assert visible == text
+    assert [(m["text"], m["start"], m["end"], m["note"], m["overlap"]) for m in marks] == [
+        ("one ", 0, 4, "#note-1", False),
+        ("two three", 4, 13, "#note-2", True),
+        (" four", 13, 18, "#note-1", False),
+    ]
+    assert_each_quote_is_marked_whole(marks, annotations, text)
+    assert_links_are_flat(block)
+    assert block.xpath('.//a[@id="claim-1"]/mark')[0].text == "one "
+    assert block.xpath('.//a[@id="claim-2"]/mark')[0].text == "two three"
+    assert len(block.xpath('.//a[@href="#note-1"]')) == 2
 
 
 def test_an_annotation_outside_its_block_is_left_out():
