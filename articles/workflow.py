@@ -241,14 +241,23 @@ def approve_gate(article):
 # Transitions --------------------------------------------------------------------------------
 
 
+def _after_lock(locked):
+    """Do nothing. Called inside the locked section, right after the row lock is taken.
+
+    A test hook and no more: the concurrency tests replace it to hold the race window open
+    (the first caller waits here until the other is blocked on the lock or has got past it
+    too), so that a missing lock fails the test on every run instead of on an unlucky one.
+    """
+
+
 def _lock(article):
     """Lock the article row for this transaction and return a fresh copy of it."""
-    # `of=("self",)`: PostgreSQL cannot lock the nullable side of the join to the draft.
-    return (
-        Article.objects.select_for_update(of=("self",))
-        .select_related("draft")
-        .get(pk=article.pk)
-    )
+    # No select_related("draft"): a caller that waited for the lock would get the draft row
+    # joined from before the wait (PostgreSQL re-checks only the locked row), so it would
+    # not see the revision the holder saved. The draft loads on first use, after the lock.
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    _after_lock(locked)
+    return locked
 
 
 def _record(article, *, actor, action, from_state, comment="", revision=None):
@@ -847,7 +856,10 @@ def _lock_if_free(pk):
         queryset = queryset.select_for_update(skip_locked=True, of=("self",))
     else:
         queryset = queryset.select_for_update(of=("self",))
-    return queryset.filter(pk=pk).first()
+    locked = queryset.filter(pk=pk).first()
+    if locked is not None:
+        _after_lock(locked)
+    return locked
 
 
 def publish_due(*, now=None):

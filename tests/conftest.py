@@ -322,3 +322,96 @@ def run_at_once(*calls, timeout=60):
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+class LockWindow:
+    """Hold the race window open at a lock, so that a missing lock fails every run.
+
+    Install it in place of the hook a service calls right after taking its row lock
+    (`articles.workflow._after_lock`). The first caller to get past the lock waits there until
+    every other caller is blocked on a lock (the lock works: that caller waits its turn and
+    then sees the change), has got past the lock too (the lock is missing: every caller has
+    read the row before anyone writes, so the race happens for certain) or has finished.
+    Without it a missing lock is caught only when the threads happen to interleave.
+
+    `blocked` records the calls seen waiting on a lock. PostgreSQL only (it asks
+    `pg_blocking_pids`).
+    """
+
+    def __init__(self, count, *, timeout=20):
+        self.count = count
+        self.timeout = timeout
+        self.condition = threading.Condition()
+        self.pids = {}
+        self.inside = set()
+        self.finished = set()
+        self.blocked = set()
+        self.local = threading.local()
+
+    def participant(self, index, call):
+        """Return `call` wrapped to take part as caller number `index`."""
+
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            with self.condition:
+                self.pids[index] = pid
+                self.condition.notify_all()
+            self.local.index = index
+            try:
+                return call()
+            finally:
+                with self.condition:
+                    self.finished.add(index)
+                    self.condition.notify_all()
+
+        return run
+
+    def _blocked_now(self, indexes):
+        pids = [self.pids[i] for i in indexes if i in self.pids]
+        if not pids:
+            return set()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM unnest(%s::int[]) AS pid "
+                "WHERE cardinality(pg_blocking_pids(pid)) > 0",
+                [pids],
+            )
+            waiting = {row[0] for row in cursor.fetchall()}
+        return {i for i in indexes if self.pids.get(i) in waiting}
+
+    def __call__(self, *args, **kwargs):
+        index = getattr(self.local, "index", None)
+        if index is None:  # not a racing call (the test's own set-up)
+            return
+        with self.condition:
+            self.inside.add(index)
+            self.condition.notify_all()
+        deadline = time.monotonic() + self.timeout
+        while True:
+            with self.condition:
+                others = set(range(self.count)) - {index} - self.finished
+                waiting = others - self.inside
+            if not waiting:
+                return
+            blocked = self._blocked_now(waiting)
+            self.blocked |= blocked
+            if blocked == waiting:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"call {index} waited {self.timeout}s past the lock for calls "
+                    f"{sorted(waiting - blocked)}, which neither got past it nor blocked"
+                )
+            with self.condition:
+                self.condition.wait(0.01)
+
+
+def run_at_once_past_the_lock(monkeypatch, *calls, hook="articles.workflow._after_lock"):
+    """Run the calls as `run_at_once` does, holding the race window open at `hook` (see
+    LockWindow). Return the results and the window."""
+    window = LockWindow(len(calls))
+    monkeypatch.setattr(hook, window)
+    results = run_at_once(*[window.participant(i, c) for i, c in enumerate(calls)])
+    return results, window

@@ -5,15 +5,20 @@ Roles: anonymous, Editors, Reviewers, Publishers, and a signed-in staff user in 
 """
 
 import json
+from collections import Counter
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 
 from articles import workflow
 from articles.models import Article
-from evidence.annotations import add_comment, create_annotation
+from evidence.annotations import add_comment, create_annotation, resolve_comment
 from tests.conftest import make_article, make_blocks, make_user
+from tests.hostile.helpers import build_article, make_team
 from tests.hostile.snapshots import assert_unchanged, snapshot
+
+State = Article.State
 
 ROLES = ("anonymous", "Editors", "Reviewers", "Publishers", "nobody")
 
@@ -232,32 +237,196 @@ def test_preview_by_role(world, role):
     assert response.status_code == expected
 
 
+# Admin writes ---------------------------------------------------------------------------------
+# The admin answers a POST with a redirect to the change page both when it did the change and
+# when a rule refused it, so each case follows the redirect and reads the message shown, and
+# checks the article itself. Each action is tried in a state where it is possible for the
+# right role (built through the real workflow), so that only the role check stands between
+# the other roles and the change.
+
+
+class MessageList(HTMLParser):
+    """Collect the admin's messages: (level, text) from `<ul class="messagelist">`."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.messages = []
+        self._in_list = False
+        self._level = None
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "ul" and "messagelist" in (values.get("class") or "").split():
+            self._in_list = True
+        elif tag == "li" and self._in_list:
+            self._level = values.get("class") or ""
+            self.messages.append([self._level, ""])
+
+    def handle_endtag(self, tag):
+        if tag == "ul":
+            self._in_list = False
+        elif tag == "li":
+            self._level = None
+
+    def handle_data(self, data):
+        if self._level is not None:
+            self.messages[-1][1] += data
+
+
+def messages_shown(response):
+    parser = MessageList()
+    parser.feed(response.content.decode())
+    return [(level, " ".join(text.split())) for level, text in parser.messages]
+
+
+def _in_review_ready_to_approve(team):
+    built = build_article(team, "mxa", state=State.IN_REVIEW)
+    # The annotation is rated; with its thread resolved the approval gate passes.
+    resolve_comment(built.comment, actor=team.reviewer)
+    return built.article
+
+
+def _draft_with_two_revisions(team):
+    article = build_article(team, "mxr", state=State.DRAFT).article
+    workflow.save_revision(article, actor=team.editor, base_number=1,
+                           title="A second title for the matrix")
+    return article
+
+
+def _state(state):
+    return lambda team: build_article(team, "mx", state=state).article
+
+
+def _became(state, event):
+    """The transition happened: the article is in `state` with one new `event` by the user."""
+
+    def check(article, user, before):
+        assert article.state == state
+        events = article.events.filter(action=event)
+        assert events.count() == before["events"][event] + 1
+        assert events.latest("pk").actor == user
+
+    return check
+
+
+def _restored_revision_1(article, user, before):
+    assert article.revisions.count() == before["revisions"] + 1
+    assert article.draft.number == before["revisions"] + 1
+    assert article.draft.title == article.revisions.get(number=1).title
+    assert article.draft.author == user
+
+
+def _shared(article, user, before):
+    assert article.share_links.count() == before["share_links"] + 1
+
+
+def _reviewers_set(article, user, before):
+    assert sorted(a.reviewer.username for a in article.review_assignments.all()) == [
+        "matrix-second-reviewer"
+    ]
+
+
+# name → (build the state, URL suffix, form data, {role allowed: (outcome, message words)},
+#         the refusal shown to the other roles who may open the article: a message naming
+#         who may, or 403).
 ADMIN_POSTS = {
-    # action → the role whose POST succeeds; the rest change nothing
-    "approve": ("transition/", {"action": "approve"}),
-    "publish": ("transition/", {"action": "publish"}),
-    "archive": ("transition/", {"action": "archive"}),
-    "restore revision": ("revisions/1/restore/", {}),
-    "share": ("share/", {"note": "for an expert"}),
-    "reviewers": ("reviewers/", {"reviewers": ["assigned"]}),
+    "submit": (
+        _state(State.DRAFT), "transition/", {"action": "submit"},
+        {"Editors": (_became("in_review", "submit"), "now in review")}, "only editors",
+    ),
+    "request changes": (
+        _state(State.IN_REVIEW), "transition/",
+        {"action": "request_changes", "comment": "Please cite the trial."},
+        {"Reviewers": (_became("changes_requested", "request_changes"),
+                       "now changes requested")},
+        "only reviewers",
+    ),
+    "approve": (
+        _in_review_ready_to_approve, "transition/", {"action": "approve"},
+        {"Reviewers": (_became("approved", "approve"), "now approved")}, "only reviewers",
+    ),
+    "publish": (
+        _state(State.APPROVED), "transition/", {"action": "publish"},
+        {"Publishers": (_became("published", "publish"), "now published")},
+        "only publishers",
+    ),
+    "unpublish": (
+        _state(State.PUBLISHED), "transition/",
+        {"action": "unpublish", "comment": "Taken down for a check."},
+        {"Publishers": (_became("unpublished", "unpublish"), "now unpublished")},
+        "only publishers",
+    ),
+    "archive": (
+        _state(State.PUBLISHED), "transition/", {"action": "archive"},
+        {"Publishers": (_became("archived", "archive"), "now archived")}, "only publishers",
+    ),
+    "restore": (
+        _state(State.ARCHIVED), "transition/", {"action": "restore"},
+        {"Publishers": (_became("draft", "restore"), "now draft")}, "only publishers",
+    ),
+    "restore revision": (
+        _draft_with_two_revisions, "revisions/1/restore/", {},
+        {"Editors": (_restored_revision_1, "revision 1 restored as revision 3")}, 403,
+    ),
+    "share": (
+        _state(State.IN_REVIEW), "share/", {"note": "for an expert"},
+        {"Reviewers": (_shared, "share link created"),
+         "Publishers": (_shared, "share link created")},
+        "only reviewers and publishers",
+    ),
+    "reviewers": (
+        _state(State.IN_REVIEW), "reviewers/", {"reviewers": ["matrix-second-reviewer"]},
+        {"Editors": (_reviewers_set, "reviewers assigned"),
+         "Publishers": (_reviewers_set, "reviewers assigned")},
+        "only editors and publishers",
+    ),
 }
 
 
-# Publishers may share a preview and assign reviewers, so those two are not refusals for them.
-REFUSED_ADMIN_POSTS = [
-    (name, role) for name in ADMIN_POSTS for role in ("anonymous", "nobody", "Publishers")
-    if not (role == "Publishers" and name in ("share", "reviewers"))
-]
+def _counts(article):
+    return {
+        "events": Counter(article.events.values_list("action", flat=True)),
+        "revisions": article.revisions.count(),
+        "share_links": article.share_links.count(),
+    }
 
 
-@pytest.mark.parametrize(("name", "role"), REFUSED_ADMIN_POSTS)
-def test_refused_admin_posts_change_nothing(world, role, name):
-    suffix, data = ADMIN_POSTS[name]
-    client = client_for(role)
-    before = snapshot()
-    response = client.post(f"/admin/articles/article/{world['article'].pk}/{suffix}", data)
-    assert response.status_code in (302, 403), (role, name)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(ADMIN_POSTS))
+def test_admin_posts_by_role(db, role, name):
+    build, suffix, data, allowed, refusal = ADMIN_POSTS[name]
+    team = make_team()
+    make_user("Reviewers", is_staff=True, username="matrix-second-reviewer")
+    article = build(team)
+    state = Article.objects.get(pk=article.pk).state
+    client = Client()
+    user = {"Editors": team.editor, "Reviewers": team.reviewer,
+            "Publishers": team.publisher, "nobody": team.nobody}.get(role)
+    if user is not None:
+        client.force_login(user)
+    change_page = f"/admin/articles/article/{article.pk}/change/"
+    before, counts = snapshot(), _counts(article)
+
+    response = client.post(f"/admin/articles/article/{article.pk}/{suffix}", data)
+
     if role == "anonymous":
+        assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+    elif role in allowed:
+        assert response.status_code == 302 and response["Location"] == change_page
+        shown = messages_shown(client.get(change_page))
+        outcome, words = allowed[role]
+        assert [level for level, _ in shown] == ["success"], shown
+        assert words in shown[0][1].lower(), shown
+        outcome(Article.objects.get(pk=article.pk), user, counts)
+        return
+    elif role == "nobody" or refusal == 403:
+        # The admin refuses a user who may not open (or change) the article outright.
+        assert response.status_code == 403, (role, name, response.status_code)
+    else:
+        assert response.status_code == 302 and response["Location"] == change_page
+        shown = messages_shown(client.get(change_page))
+        assert [level for level, _ in shown] == ["error"], shown
+        assert refusal in shown[0][1].lower(), shown
     assert_unchanged(before, f"{role} {name}")
-    assert Article.objects.get(pk=world["article"].pk).state == Article.State.IN_REVIEW
+    assert Article.objects.get(pk=article.pk).state == state
