@@ -470,10 +470,23 @@ class TokenRateThrottle(AnonRateThrottle):
 
 
 class ApiPagination(PageNumberPagination):
+    """Pages of 20; `?page_size=N` asks for up to 100 (more gets 100, with the true `count`
+    and a `next` link), so that no request makes one huge page."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
     invalid_page_message = "There is no page {page_number}."
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Number of results per page: {self.page_size} unless given, at most "
+                    f"{self.max_page_size} (a larger number gets {self.max_page_size})."
+                )
+        return parameters
 
 
 def _throttle_refusal(request):
