@@ -143,10 +143,10 @@ class CappedPaginator(Paginator):
     the ranked queryset would rank every match first). `capped` says whether more matched.
     """
 
-    def __init__(self, object_list, per_page, *, count_queryset, cap=COUNT_CAP):
+    def __init__(self, object_list, per_page, *, count_queryset, cap=None):
         super().__init__(object_list, per_page)
         self.count_queryset = count_queryset
-        self.cap = cap
+        self.cap = COUNT_CAP if cap is None else cap
 
     @cached_property
     def _matched(self):
