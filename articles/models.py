@@ -420,6 +420,30 @@ class Publication(models.Model):
         return f"{self.title} (publication {self.number})"
 
 
+class SearchEntry(models.Model):
+    """PostgreSQL: what the search reads, one row for each live publication and no other.
+
+    A narrow copy of the live publication's vectors and date, so that a search matches,
+    counts and ranks thousands of articles without reading the wide publication rows or
+    checking, row by row, that each one is still live. The rows are written by database
+    triggers (migration 0006), in the transaction that moves `Article.live` or the article's
+    state, or that stores a publication's vectors: whatever path does it (the workflow, a
+    scheduled publish, a restore, a fixture), a take-down removes the entry before anyone
+    else can see the take-down. Empty on SQLite, which searches `Publication.search_text`.
+    """
+
+    article = models.OneToOneField(
+        Article, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    publication = models.OneToOneField(Publication, on_delete=models.CASCADE, related_name="+")
+    published_at = models.DateTimeField()
+    search_vector = SearchVectorField(null=True)
+    rank_vector = SearchVectorField(null=True)
+
+    def __str__(self):
+        return f"search entry of publication {self.publication_id}"
+
+
 class WorkflowEvent(models.Model):
     """One row per transition: the audit log. Never edited or deleted."""
 

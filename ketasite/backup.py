@@ -47,6 +47,9 @@ CONTENT_APPS = ("articles", "evidence", "taggit")
 # Rows of these are matched by natural key on restore, so an account that already exists (the
 # operator's own) is updated rather than duplicated.
 NATURAL_KEY_MODELS = (Group, User)
+# Derived rows, never exported nor read from a file: the database rebuilds them from the
+# restored articles and publications (`articles.models.SearchEntry`, kept by triggers).
+DERIVED_MODELS = ("articles.searchentry",)
 
 
 class RestoreError(Exception):
@@ -79,6 +82,7 @@ def exported_models():
             model
             for model in apps.get_app_config(app_label).get_models()
             if not model._meta.proxy and model._meta.managed
+            and model._meta.label_lower not in DERIVED_MODELS
         )
     return dependency_order(models)
 

@@ -160,7 +160,16 @@ def test_the_search_reads_the_gin_index():
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = search_publications("ketamine depression").explain()
-    assert "articles_publication_search_gin" in plan
+    assert "articles_searchentry_search_gin" in plan
+    # The search page's two queries (the count, then the page) match through it too.
+    with CaptureQueriesContext(connection) as queries:
+        search_page("ketamine depression", number=1, per_page=PAGE_SIZE)
+    assert len(queries.captured_queries) == 2
+    for query in queries.captured_queries:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {query['sql']}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "articles_searchentry_search_gin" in plan
 
 
 def test_the_search_vector_has_no_statistics_so_the_index_is_read_even_for_common_words():
@@ -169,6 +178,6 @@ def test_the_search_vector_has_no_statistics_so_the_index_is_read_even_for_commo
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT attstattarget FROM pg_attribute "
-            "WHERE attrelid = 'articles_publication'::regclass AND attname = 'search_vector'"
+            "WHERE attrelid = 'articles_searchentry'::regclass AND attname = 'search_vector'"
         )
         assert cursor.fetchone()[0] == 0
