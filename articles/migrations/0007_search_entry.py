@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
     triggers in the same transaction as the live pointer (see `SearchEntry`)."""
 
     dependencies = [
-        ('articles', '0005_search_vector'),
+        ('articles', '0006_freeze_publication_address'),
     ]
 
     operations = [
