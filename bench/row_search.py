@@ -109,7 +109,8 @@ def setup_search_content(total=ARTICLES):
             ):
                 fields = {name: getattr(t, name) for name in copied}
                 fields.update(
-                    title=revision.title, published_at=at, first_published_at=at, number=1,
+                    title=revision.title, slug=article.slug, tag_slugs=t.tag_slugs,
+                    published_at=at, first_published_at=at, number=1,
                     search_text=f"{t.search_text}\n\nBench copy {n} of this article.",
                 )
                 publications.append(Publication(article=article, revision=revision, **fields))

@@ -35,7 +35,7 @@ def publish_copies(count, *, word):
     publications = Publication.objects.bulk_create([
         Publication(
             article=article, revision=revision, number=1, title=revision.title,
-            search_text=template.search_text, published_at=template.published_at,
+            slug=article.slug, search_text=template.search_text, published_at=template.published_at,
             first_published_at=template.published_at,
         )
         for article, revision in zip(articles, revisions, strict=True)
