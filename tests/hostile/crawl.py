@@ -140,10 +140,12 @@ class Crawler:
             self.refusals.append((where, response.status_code))
         body = b"".join(response) if response.streaming else response.content
         text = body.decode("utf-8", "replace").lower()
-        # A search page or a `next` link repeats the query; the query itself is not a leak.
-        for _, value in parse_qsl(urlsplit(path).query):
-            if value:
-                text = text.replace(value.lower(), "")
+        # A search page or a `next` link repeats the query, a 404 page may name the slug
+        # asked for: what the visitor typed is not a leak.
+        parts = urlsplit(path)
+        typed = [value for _, value in parse_qsl(parts.query)] + parts.path.split("/")
+        for value in sorted(filter(None, typed), key=len, reverse=True):
+            text = text.replace(value.lower(), "")
         leaked = sorted(word for word in self.secrets if word in text)
         if leaked:
             self.leaks.append((where, response.status_code, leaked))

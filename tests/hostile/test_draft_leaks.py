@@ -140,7 +140,8 @@ def secret_words():
             secrets.add(words["comment"])
             secrets.update(markers(f"{code}new").values())
         else:
-            secrets.update(words.values())
+            # The slug too: a sitemap or feed naming it tells that the article exists.
+            secrets.update((*words.values(), f"{code}-slug"))
         secrets.update(f"{code}{word}" for word in EVENT_WORDS)
     secrets.add(f"{SHARED}orphan")
     return secrets
