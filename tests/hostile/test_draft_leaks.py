@@ -391,7 +391,8 @@ def test_share_link_shows_the_draft_but_no_internal_comment_nor_orphaned_note(db
         assert shown in body, shown
     assert route_of(f"/shared/{world['token']}/") == "shared/<str:token>/"
     hidden = [words["comment"], f"{SHARED}request", f"{SHARED}orphan"]
-    assert not [word for word in hidden if word in body], "the share link shows internal text"
+    shown = [word for word in hidden if word in body]
+    assert not shown, f"the share link shows internal text: {shown}"
     assert response["Cache-Control"] == "private, no-store"
 
 
