@@ -8,7 +8,10 @@ every state after that is reached through the real workflow and evidence functio
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
+
+from django.utils import timezone
 
 from articles import workflow
 from articles.blocks import with_text
@@ -84,25 +87,28 @@ def _annotate(article, *, team, words, number):
     return annotation, comment, source
 
 
-def build_article(team, code, *, state, number=0):
+def build_article(team, code, *, state, number=0, tags=()):
     """Create an article whose marker words start with `code` and take it to `state`.
 
-    `state` is an Article.State, or "live_with_draft": published, then edited (the draft's
-    words use the code "<code>new"). Returns a Built.
+    `state` is an Article.State, or one of the states a single field cannot name:
+    "scheduled" (approved, its publication set for next week), "restored" (published, then
+    archived and restored: a draft again), and "live_with_draft", "live_in_review",
+    "live_approved" (published, then edited, and the new revision left as a draft, submitted,
+    or approved; the new revision's words use the code "<code>new"). `tags` go with the
+    marker tag. Returns a Built.
     """
     words = markers(code)
     article = make_article(
         title=f"Title {words['title']}", summary=f"Summary {words['summary']}.",
         blocks=content_blocks(f"Ketamine {words['block']} may help some adults."),
-        author=team.editor, tags=(words["tag"],), slug=f"{code}-slug",
+        author=team.editor, tags=(words["tag"], *tags), slug=f"{code}-slug",
     )
     workflow.assign_reviewers(article, actor=team.editor, reviewers=[team.reviewer])
     annotation, comment, source = _annotate(article, team=team, words=words, number=number)
     built = Built(article, code, annotation, comment, source, words)
     if state == State.DRAFT:
         return built
-    if state in (State.APPROVED, State.PUBLISHED, State.UNPUBLISHED, State.ARCHIVED,
-                 "live_with_draft"):
+    if state not in (State.IN_REVIEW, State.CHANGES_REQUESTED):
         resolve_comment(comment, actor=team.reviewer)
     workflow.submit(article, actor=team.editor)
     if state == State.IN_REVIEW:
@@ -113,26 +119,48 @@ def build_article(team, code, *, state, number=0):
     workflow.approve(article, actor=team.reviewer)
     if state == State.APPROVED:
         return built
+    if state == "scheduled":
+        next_week = timezone.now() + timedelta(days=7)
+        workflow.publish(article, actor=team.publisher, publish_at=next_week)
+        article.refresh_from_db()
+        return built
     workflow.publish(article, actor=team.publisher, comment="First publication.")
     if state == State.UNPUBLISHED:
         workflow.unpublish(article, actor=team.publisher, comment=f"Down {code}down.")
     elif state == State.ARCHIVED:
         workflow.archive(article, actor=team.publisher, comment="Archived.")
-    elif state == "live_with_draft":
-        new = markers(f"{code}new")
-        workflow.save_revision(
-            article, actor=team.editor, base_number=article.draft.number,
-            title=f"Title {new['title']}", summary=f"Summary {new['summary']}.",
-            blocks=content_blocks(f"Ketamine {new['block']} may help some adults."),
-            tags=[words["tag"], new["tag"]],
-        )
-        article.refresh_from_db()
-        _annotate_new(article, team=team, words=new, number=number)
+    elif state == "restored":
+        workflow.archive(article, actor=team.publisher, comment="Archived.")
+        workflow.restore(article, actor=team.publisher, comment=f"Back {code}back.")
+    elif state in ("live_with_draft", "live_in_review", "live_approved"):
+        _edit_live(article, team=team, code=code, state=state, number=number)
     article.refresh_from_db()
     return built
 
 
+def _edit_live(article, *, team, code, state, number):
+    """Save a new revision of a live article, annotate it, and take it to review or approval."""
+    words, new = markers(code), markers(f"{code}new")
+    workflow.save_revision(
+        article, actor=team.editor, base_number=article.draft.number,
+        title=f"Title {new['title']}", summary=f"Summary {new['summary']}.",
+        blocks=content_blocks(f"Ketamine {new['block']} may help some adults."),
+        tags=[words["tag"], new["tag"]],
+    )
+    article.refresh_from_db()
+    comment = _annotate_new(article, team=team, words=new, number=number)
+    if state == "live_with_draft":
+        return
+    if state == "live_approved":
+        resolve_comment(comment, actor=team.reviewer)
+    workflow.submit(article, actor=team.editor, comment=f"Again {code}again.")
+    if state == "live_approved":
+        workflow.approve(article, actor=team.reviewer, comment=f"Fine {code}fine.")
+
+
 def _annotate_new(article, *, team, words, number):
+    """Rate "may" in the new draft's p1, comment on it and cite a new source; return the
+    comment."""
     text = next(b for b in article.draft.blocks if b["id"] == "p1")["text"]
     start = text.index("may")
     source, _ = get_or_create_source(
@@ -142,9 +170,10 @@ def _annotate_new(article, *, team, words, number):
     cite_source(revision=article.draft, source=source)
     annotation = create_annotation(
         article=article, actor=team.reviewer, block_id="p1", start=start, end=start + 3,
-        note=f"Note {words['note']} here.",
+        certainty="moderate", verdict="mixed", note=f"Note {words['note']} here.",
+        sources=[source.pk],
     )
-    add_comment(annotation, actor=team.reviewer, body=f"Ask {words['comment']}.")
+    return add_comment(annotation, actor=team.reviewer, body=f"Ask {words['comment']}.")
 
 
 # HTML checks ---------------------------------------------------------------------------------
