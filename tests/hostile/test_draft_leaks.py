@@ -12,15 +12,10 @@ every public route the URLconf declares, so a new route cannot escape it.
 from datetime import timedelta
 
 import pytest
-<<<<<<< HEAD
-from django.conf import settings
-from django.test import Client, override_settings
-=======
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from taggit.models import Tag
->>>>>>> i11-leaks
 
 from articles import workflow
 from articles.models import Article, Publication, Revision
@@ -183,6 +178,12 @@ def client_for(world, visitor):
     return client
 
 
+@pytest.fixture(autouse=True)
+def no_search_limit(settings):
+    # Many searches from one client: the anonymous search rate is not what this tests.
+    settings.KETASITE_THROTTLE_SEARCH = ""
+
+
 @pytest.fixture(scope="module")
 def crawls():
     """The finished crawl of each visitor, shared by the tests that read it."""
@@ -262,11 +263,6 @@ def test_crawl_reaches_every_public_route_of_the_urlconf(crawl_as, visitor):
     )
 
 
-<<<<<<< HEAD
-# Many searches from one client: the anonymous search rate is not what this tests.
-@override_settings(KETASITE_THROTTLE_SEARCH="")
-def test_searching_for_each_marker_finds_only_published_text(db, world):
-=======
 def test_crawl_turns_to_the_second_page_of_every_list(crawl_as):
     crawler = crawl_as("anonymous")
     second_pages = {
@@ -328,7 +324,6 @@ def test_every_public_route_with_every_key_in_the_database_shows_no_draft(
 
 @pytest.mark.parametrize("path", ["/search/", "/api/v1/articles/"])
 def test_searching_for_each_marker_finds_only_published_text(db, world, path):
->>>>>>> i11-leaks
     client = Client()
     secrets = secret_words()
     for word in sorted(secrets):
