@@ -134,7 +134,11 @@ class _Edits:
 @st.composite
 def edited_article(draw, words=FILLER, max_edits=5):
     """Draw a Case: an annotated article and a random sequence of edits (see module doc)."""
-    vocabulary = draw(st.sampled_from(["claim", "filler", "mixed"]))
+    # "edits": any edits; "typo": a character edited inside the quote, blocks moved about;
+    # "rewrite": a quote without copies is deleted or rewritten, blocks moved about.
+    scenario = draw(st.sampled_from(["edits", "edits", "typo", "rewrite"]))
+    copies = scenario != "rewrite"
+    vocabulary = "claim" if not copies else draw(st.sampled_from(["claim", "filler", "mixed"]))
     quote_words = {"claim": CLAIM, "filler": words, "mixed": CLAIM + words}[vocabulary]
     quote = draw(_words(quote_words, 1, 8))
     # Sometimes a quote that starts or ends inside a word.
@@ -148,12 +152,12 @@ def edited_article(draw, words=FILLER, max_edits=5):
 
     # The quote's block: filler, maybe a copy of the quote first, the quote, maybe another copy.
     parts = [draw(sentence)]
-    if draw(st.booleans()):
+    if copies and draw(st.booleans()):
         parts += [quote, draw(sentence)]
     target_part = len(parts)
     parts.append(quote)
     parts.append(draw(sentence))
-    if draw(st.booleans()):
+    if copies and draw(st.booleans()):
         parts += [quote, draw(sentence)]
     separator = draw(st.sampled_from([" ", "", "\n"]))
     text = ""
@@ -161,17 +165,19 @@ def edited_article(draw, words=FILLER, max_edits=5):
         if i == target_part:
             start = len(text)
         text += part + (separator if i < len(parts) - 1 else "")
-    others = draw(st.lists(st.one_of(sentence, st.just(quote), sentence.map(
-        lambda s: f"{s} {quote} {s}")), max_size=4))
+    other = st.one_of(sentence, st.just(quote), sentence.map(lambda s: f"{s} {quote} {s}"))
+    others = draw(st.lists(other if copies else sentence, max_size=4))
     index = draw(st.integers(0, len(others)))
     texts = others[:index] + [text] + others[index:]
     old_blocks = [paragraph(f"b{i}", t) for i, t in enumerate(texts)]
     anchor = anchor_at(text, f"b{index}", start, start + len(quote))
 
     state = _Edits(old_blocks, (anchor.block_id, anchor.start, anchor.end))
-    if draw(st.integers(0, 3)) == 0:
-        # A typo fixed in the quote, and nothing else but blocks moved, added or copied.
-        _edit(draw, state, anchor, words, kind="edit_quote")
+    if scenario != "edits":
+        first = "edit_quote" if scenario == "typo" else draw(
+            st.sampled_from(["replace_quote", "delete_quote"])
+        )
+        _edit(draw, state, anchor, words, kind=first)
         for _ in range(draw(st.integers(0, 2))):
             _edit(draw, state, anchor, words, kind=draw(st.sampled_from(BLOCK_EDITS)))
     else:
@@ -184,7 +190,7 @@ def edited_article(draw, words=FILLER, max_edits=5):
     return Case(old_blocks, anchor, new_blocks, target, state.log)
 
 
-EDITS = ["insert", "delete", "edit_quote", "edit_quote", "replace_quote", "move_block",
+EDITS = ["insert", "delete", "edit_quote", "replace_quote", "delete_quote", "move_block",
          "split", "merge", "cut_paste", "copy_quote", "duplicate_block", "new_block",
          "delete_block"]
 
@@ -235,6 +241,13 @@ def _edit(draw, state, anchor, words, kind=None):
         block_text_now = state.blocks[index][1]
         state.blocks[index][1] = block_text_now[:start] + replacement + block_text_now[start:]
         state.log.append(("replace_quote", replacement))
+    elif kind == "delete_quote" and target:
+        index = state.index_of(target[0])
+        length = len(state.blocks[index][1])
+        a = draw(st.integers(max(0, target[1] - 40), target[1]))
+        b = draw(st.integers(target[2], min(length, target[2] + 40)))
+        state.delete(index, a, b)
+        state.log.append(("delete_quote", target[0], a, b))
     elif kind == "move_block" and len(blocks) > 1:
         moved = blocks.pop(index)
         to = draw(st.integers(0, len(blocks)))
