@@ -150,9 +150,18 @@ def _place_exact(anchor, new, expected):
             text, local, local + len(exact), anchor
         )
         distance = abs(new.offset_of[block_id] + local - expected)
+        sides = prefix_equal + suffix_equal
+        # The recorded prefix right before and suffix right after, though one of them was the
+        # edge of the block and no longer is: near a block's edge, of two copies that each
+        # keep one side, the one that also keeps the other side's words is the annotated one.
+        kept = text[:local].endswith(anchor.prefix) + text[local + len(exact) :].startswith(
+            anchor.suffix
+        )
         scored.append(
             (
-                -(prefix_equal + suffix_equal),
+                -min(sides, 1),
+                -kept,
+                -sides,
                 block_id != anchor.block_id,
                 -similarity,
                 distance,
@@ -162,8 +171,8 @@ def _place_exact(anchor, new, expected):
         )
     scored.sort()
     best = scored[0]
-    sides, other_block, similarity = -best[0], best[1], -best[2]
-    block_id, local = best[4], best[5]
+    sides, other_block, similarity = -best[2], best[3], -best[4]
+    block_id, local = best[6], best[7]
     text = new.texts[block_id]
     if sides:
         return _placement(block_id, text, local, local + len(exact), "quote_context")

@@ -135,8 +135,9 @@ class _Edits:
 def edited_article(draw, words=FILLER, max_edits=5):
     """Draw a Case: an annotated article and a random sequence of edits (see module doc)."""
     # "edits": any edits; "typo": a character edited inside the quote, blocks moved about;
-    # "rewrite": a quote without copies is deleted or rewritten, blocks moved about.
-    scenario = draw(st.sampled_from(["edits", "edits", "typo", "rewrite"]))
+    # "reword": several characters of the quote edited (anywhere from plainly the same
+    # passage to plainly another); "rewrite": a quote without copies is deleted or rewritten.
+    scenario = draw(st.sampled_from(["edits", "edits", "typo", "reword", "rewrite"]))
     copies = scenario != "rewrite"
     vocabulary = "claim" if not copies else draw(st.sampled_from(["claim", "filler", "mixed"]))
     quote_words = {"claim": CLAIM, "filler": words, "mixed": CLAIM + words}[vocabulary]
@@ -173,7 +174,10 @@ def edited_article(draw, words=FILLER, max_edits=5):
     anchor = anchor_at(text, f"b{index}", start, start + len(quote))
 
     state = _Edits(old_blocks, (anchor.block_id, anchor.start, anchor.end))
-    if scenario != "edits":
+    if scenario == "reword":
+        for _ in range(draw(st.integers(2, max(2, len(quote) // 2)))):
+            _edit(draw, state, anchor, words, kind="edit_quote")
+    elif scenario != "edits":
         first = "edit_quote" if scenario == "typo" else draw(
             st.sampled_from(["replace_quote", "delete_quote"])
         )

@@ -88,7 +88,7 @@ HOSTILE_WORDS = [
     *COMBINING, *EMOJI, *DIRECTION, "é", "e\u0301", "ß", "ﬁ", "İ", "عربي", "עברית", "中文",
     "\u00a0", "\u200b", "dose", "mood", "ketamine",
 ]
-ANCHOR_SETTINGS = settings(max_examples=120, deadline=None)
+ANCHOR_SETTINGS = settings(max_examples=80, deadline=None)
 HOSTILE_ARTICLES = edited_article(words=HOSTILE_WORDS)
 
 
