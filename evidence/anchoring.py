@@ -7,7 +7,8 @@ exact quote with up to 32 characters of context either side) and a TextPositionS
 1. the same place: the quote at its old offset in the same block, with its context intact;
 2. the quote with its prefix or suffix anywhere (same block first, then nearest position);
 3. the quote alone when it occurs once in its old block and is long or keeps some context;
-4. an approximate match (a typo fixed inside the quote) that is very close to the quote.
+4. an approximate match (a typo fixed inside the quote) that is very close to the quote;
+   where several are, the one that kept the quote's context.
 
 Whatever cannot be placed this way is orphaned: it keeps its old revision and anchor and is
 shown to editors. An annotation is never moved onto different words.
@@ -34,6 +35,8 @@ SHORT_QUOTE_CONTEXT = 0.6
 UNIQUE_QUOTE_MIN = 12
 MAX_OCCURRENCES = 200
 FUZZY_MAX_SHIFT = 12
+# Ranges an approximate match tries where the quote's context recurs, at most.
+MAX_CONTEXT_CANDIDATES = 8
 
 
 @dataclass(frozen=True)
@@ -147,9 +150,18 @@ def _place_exact(anchor, new, expected):
             text, local, local + len(exact), anchor
         )
         distance = abs(new.offset_of[block_id] + local - expected)
+        sides = prefix_equal + suffix_equal
+        # The recorded prefix right before and suffix right after, though one of them was the
+        # edge of the block and no longer is: near a block's edge, of two copies that each
+        # keep one side, the one that also keeps the other side's words is the annotated one.
+        kept = text[:local].endswith(anchor.prefix) + text[local + len(exact) :].startswith(
+            anchor.suffix
+        )
         scored.append(
             (
-                -(prefix_equal + suffix_equal),
+                -min(sides, 1),
+                -kept,
+                -sides,
                 block_id != anchor.block_id,
                 -similarity,
                 distance,
@@ -159,8 +171,8 @@ def _place_exact(anchor, new, expected):
         )
     scored.sort()
     best = scored[0]
-    sides, other_block, similarity = -best[0], best[1], -best[2]
-    block_id, local = best[4], best[5]
+    sides, other_block, similarity = -best[2], best[3], -best[4]
+    block_id, local = best[6], best[7]
     text = new.texts[block_id]
     if sides:
         return _placement(block_id, text, local, local + len(exact), "quote_context")
@@ -191,22 +203,60 @@ def _refine(text, exact, start, end):
     return best
 
 
+def _context_ranges(anchor, text):
+    """Yield the ranges of `text` where the quote's recorded context says it is now.
+
+    Right after the prefix, and right before the suffix. A prefix (suffix) shorter than the
+    context window means the quote began (ended) its block, so only the block's start (end)
+    can hold it.
+    """
+    length = len(anchor.exact)
+    if len(anchor.prefix) == CONTEXT_CHARS:
+        for position in _occurrences(text, anchor.prefix, MAX_CONTEXT_CANDIDATES):
+            yield position + CONTEXT_CHARS, position + CONTEXT_CHARS + length
+    elif text.startswith(anchor.prefix):
+        yield len(anchor.prefix), len(anchor.prefix) + length
+    if len(anchor.suffix) == CONTEXT_CHARS:
+        for position in _occurrences(text, anchor.suffix, MAX_CONTEXT_CANDIDATES):
+            yield position - length, position
+    elif text.endswith(anchor.suffix):
+        end = len(text) - len(anchor.suffix)
+        yield end - length, end
+
+
 def _fuzzy_in_block(anchor, block_id, text):
+    """Return (ranking, Placement) of the best approximate match in one block, or None.
+
+    The candidates are the range most like the quote and the ranges its context points to:
+    when two passages of the block are each one typo away from the quote, the one that kept
+    the quote's context is the annotated one, however the similarity scores compare.
+    """
     exact = anchor.exact
     if not text or len(text) < len(exact) * FUZZY_THRESHOLD:
         return None
+    ranges = set()
     alignment = fuzz.partial_ratio_alignment(
         exact, text, score_cutoff=FUZZY_THRESHOLD * 100 - 5
     )
-    if alignment is None:
-        return None
-    similarity, start, end = _refine(text, exact, alignment.dest_start, alignment.dest_end)
-    if similarity < FUZZY_THRESHOLD or not text[start:end].strip():
-        return None
-    *_, context = _context_similarity(text, start, end, anchor)
-    if len(exact) < SHORT_QUOTE and context < SHORT_QUOTE_CONTEXT:
-        return None
-    return _placement(block_id, text, start, end, "fuzzy", similarity), context
+    if alignment is not None:
+        ranges.add((alignment.dest_start, alignment.dest_end))
+    ranges.update(
+        (max(0, start), min(len(text), end))
+        for start, end in _context_ranges(anchor, text)
+        if end > 0 and start < len(text)
+    )
+    best = None
+    for start, end in sorted(ranges):
+        similarity, start, end = _refine(text, exact, start, end)
+        if similarity < FUZZY_THRESHOLD or not text[start:end].strip():
+            continue
+        prefix_equal, suffix_equal, context = _context_similarity(text, start, end, anchor)
+        if len(exact) < SHORT_QUOTE and context < SHORT_QUOTE_CONTEXT:
+            continue
+        ranking = (prefix_equal + suffix_equal, similarity, context)
+        if best is None or ranking > best[0]:
+            best = (ranking, _placement(block_id, text, start, end, "fuzzy", similarity))
+    return best
 
 
 def _place_fuzzy(anchor, new):
@@ -217,14 +267,14 @@ def _place_fuzzy(anchor, new):
     if same_block_text is not None:
         found = _fuzzy_in_block(anchor, anchor.block_id, same_block_text)
         if found:
-            return found[0]
+            return found[1]
     best = None
     for block_id in new.ids:
         if block_id == anchor.block_id:
             continue
         found = _fuzzy_in_block(anchor, block_id, new.texts[block_id])
-        if found and (best is None or (found[0].similarity, found[1]) > best[0]):
-            best = ((found[0].similarity, found[1]), found[0])
+        if found and (best is None or found[0] > best[0]):
+            best = found
     return best[1] if best else None
 
 

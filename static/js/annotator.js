@@ -5,7 +5,8 @@
  * offsets, and saves annotations through the editorial API with the session and CSRF token.
  * Every rule is the server's: this script only shows the server's answer in plain language.
  *
- * Offsets count characters of the block's plain text (articles/blocks.py `block_text`): list
+ * Offsets count characters (code points, not the UTF-16 units the DOM counts: an emoji is
+ * one character) of the block's plain text (articles/blocks.py `block_text`): list
  * items are joined by one "\n", an FAQ item is question + "\n" + answer. They are computed by
  * walking the block's text nodes in document order, skipping text that is not part of the
  * block (the visually hidden rating labels), and checked against the block text the server
@@ -228,7 +229,32 @@
     if (end <= start) {
       return null;
     }
-    return { block: startBlock.id, start: start, end: end, exact: text.slice(start, end) };
+    // A boundary is never left between the two halves of an emoji (a surrogate pair).
+    if (isLowSurrogate(text, start)) {
+      start--;
+    }
+    if (isLowSurrogate(text, end)) {
+      end++;
+    }
+    return {
+      block: startBlock.id,
+      start: codePoints(text, start),
+      end: codePoints(text, end),
+      exact: text.slice(start, end)
+    };
+  }
+
+  function isLowSurrogate(text, index) {
+    var unit = text.charCodeAt(index);
+    var previous = index > 0 ? text.charCodeAt(index - 1) : 0;
+    return unit >= 0xDC00 && unit <= 0xDFFF && previous >= 0xD800 && previous <= 0xDBFF;
+  }
+
+  /* The offset in code points of `offset`, counted in UTF-16 units as the DOM counts. The
+     server, and the W3C TextPositionSelector, count code points: an emoji outside the Basic
+     Multilingual Plane is one character there but two units here. */
+  function codePoints(text, offset) {
+    return Array.from(text.slice(0, offset)).length;
   }
 
   // ---------------------------------------------------------------------------------------

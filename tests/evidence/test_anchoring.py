@@ -83,6 +83,22 @@ def test_typo_fixed_inside_the_quote_is_carried_by_a_close_match():
     assert text_at(new, placement) == CLAIM
 
 
+def test_of_two_copies_each_one_typo_away_the_note_stays_on_its_own():
+    # The claim twice; the annotated (second) copy loses a letter, and so does the first.
+    text = f"Early work: {CLAIM}. Later, a larger trial found {CLAIM}, as before."
+    old = [paragraph("p1", text)]
+    first, second = text.index(CLAIM), text.index(CLAIM, text.index(CLAIM) + 1)
+    new_text = (
+        text[:first] + CLAIM.replace("hours", "hour") + text[first + len(CLAIM) : second]
+        + CLAIM.replace("depressive", "depresive") + text[second + len(CLAIM) :]
+    )
+    new = [paragraph("p1", new_text)]
+    [placement] = reanchor(old, new, [anchor_for(old, "p1", CLAIM, occurrence=1)])
+    assert placement.method == "fuzzy"
+    assert text_at(new, placement) == CLAIM.replace("depressive", "depresive")
+    assert placement.start == new_text.index("depresive") - CLAIM.index("depressive")
+
+
 def test_a_different_sentence_is_never_taken_for_the_quote():
     old = [paragraph("p1", f"Intro. {CLAIM}. End.")]
     new = [paragraph("p1", "Intro. Ketamine did not reduce symptoms in most adults. End.")]

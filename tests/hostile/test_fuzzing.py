@@ -1,15 +1,26 @@
 """Fuzzing: random bytes and text never crash the importer, and random Unicode (combining
 marks, emoji, direction marks) never makes anchoring put a note on the wrong words."""
 
-from hypothesis import HealthCheck, assume, given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles.blocks import with_text
 from articles.importing import import_bytes
 from articles.importing.decoding import ImportFailure
 from articles.importing.parser import parse_document
-from evidence.anchoring import Anchor, quote_context, reanchor
+from evidence.anchoring import reanchor
 from tests.conftest import make_user
+from tests.evidence.anchoring_cases import (
+    check_kept_passage_is_found_where_it_is,
+    check_never_on_other_words,
+    check_plainly_different_text_orphans,
+    check_small_edit_reanchors,
+    check_unchanged_text_keeps_the_place,
+    counterexample,
+    edited_article,
+    naive_reanchor,
+    reckless_reanchor,
+)
 
 FORMATS = st.sampled_from([None, "text", "markdown", "html"])
 FILENAMES = st.sampled_from(["", "a.txt", "a.md", "a.html", "a.htm", "noext", "a.pdf"])
@@ -64,81 +75,54 @@ def test_random_imports_are_created_or_fail_readably(db, data, filename, kind):
 
 
 # Anchoring with hostile Unicode ----------------------------------------------------------------
+# The articles and edits of tests/evidence/anchoring_cases.py, written in hostile Unicode: the
+# quote and the text around it are made of combining marks, emoji sequences, direction and
+# zero-width marks and letters that change length when case-folded, so a quote recurs, and a
+# one-character edit can be half of an emoji or a lone combining mark.
 
-COMBINING = st.characters(min_codepoint=0x0300, max_codepoint=0x036F)
-EMOJI = st.sampled_from(["😀", "👩‍⚕️", "🇬🇧", "💊", "❤️", "🧪"])
-DIRECTION = st.sampled_from(["\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d",
-                             "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u061c"])
-UNICODE_BITS = st.one_of(COMBINING, EMOJI, DIRECTION, st.sampled_from(
-    ["é", "ß", "ﬁ", "İ", "ع", "ש", "中", " ", "\u00a0", "\u200b"]))
-UNICODE_TEXT = st.lists(UNICODE_BITS, min_size=0, max_size=15).map("".join)
-ANCHOR_SETTINGS = settings(max_examples=150, deadline=None)
-
-
-@st.composite
-def unicode_article(draw):
-    """Blocks of Unicode noise around a quote made of ASCII capitals and digits."""
-    quote = "Q" + draw(st.text(alphabet="ABCDEFGHJKMNPRSTUVWXYZ23456789", min_size=10,
-                               max_size=30)) + "Z"
-    before, after = draw(UNICODE_TEXT), draw(UNICODE_TEXT)
-    text = f"{before} {quote} {after}"
-    others = draw(st.lists(UNICODE_TEXT.filter(bool), max_size=3))
-    blocks = [with_text({"id": "q", "type": "paragraph", "text": text})] + [
-        with_text({"id": f"o{i}", "type": "paragraph", "text": t}) for i, t in enumerate(others)
-    ]
-    start = len(before) + 1
-    exact, prefix, suffix = quote_context(text, start, start + len(quote))
-    return blocks, Anchor("q", start, start + len(quote), exact, prefix, suffix)
-
-
-def block_text_of(blocks, block_id):
-    return next(b["text"] for b in blocks if b["id"] == block_id)
+COMBINING = [chr(c) for c in (0x0300, 0x0301, 0x0308, 0x0327, 0x036F)]
+EMOJI = ["😀", "👩\u200d⚕\ufe0f", "🇬🇧", "💊", "❤\ufe0f", "🧪", "𝔘𝔫𝔦"]
+DIRECTION = ["\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+             "\u2066", "\u2067", "\u2068", "\u2069", "\u061c"]
+HOSTILE_WORDS = [
+    *COMBINING, *EMOJI, *DIRECTION, "é", "e\u0301", "ß", "ﬁ", "İ", "عربي", "עברית", "中文",
+    "\u00a0", "\u200b", "dose", "mood", "ketamine",
+]
+ANCHOR_SETTINGS = settings(max_examples=80, deadline=None)
+HOSTILE_ARTICLES = edited_article(words=HOSTILE_WORDS)
 
 
 @ANCHOR_SETTINGS
-@given(case=unicode_article())
+@given(case=HOSTILE_ARTICLES)
 def test_unchanged_unicode_text_keeps_every_anchor_in_place(case):
-    blocks, anchor = case
-    [placement] = reanchor(blocks, blocks, [anchor])
-    assert placement is not None
-    assert (placement.block_id, placement.start, placement.end) == (
-        anchor.block_id, anchor.start, anchor.end)
+    check_unchanged_text_keeps_the_place(reanchor, case)
 
 
 @ANCHOR_SETTINGS
-@given(case=unicode_article(), noise=UNICODE_TEXT, where=st.sampled_from(
-    ["before", "after", "new_block", "prefix_only"]))
-def test_unicode_edits_never_move_a_note_onto_other_words(case, noise, where):
-    blocks, anchor = case
-    text = block_text_of(blocks, "q")
-    if where == "before":
-        text = noise + text
-    elif where == "after":
-        text = text + noise
-    elif where == "prefix_only":
-        text = text[: anchor.start] .replace(" ", noise or " ") + text[anchor.start:]
-    new_blocks = [with_text({**b, "text": text}) if b["id"] == "q" else b for b in blocks]
-    if where == "new_block":
-        new_blocks = [with_text({"id": "n", "type": "paragraph", "text": noise or "x"}),
-                      *new_blocks]
-    [placement] = reanchor(blocks, new_blocks, [anchor])
-    # The quote is still there, word for word: it must be found, and only there.
-    assert placement is not None
-    placed = block_text_of(new_blocks, placement.block_id)[placement.start:placement.end]
-    assert placed == anchor.exact == placement.exact
+@given(case=HOSTILE_ARTICLES)
+def test_unicode_passage_still_there_with_its_context_is_found_there(case):
+    check_kept_passage_is_found_where_it_is(reanchor, case)
 
 
 @ANCHOR_SETTINGS
-@given(case=unicode_article(), replacement=UNICODE_TEXT)
-def test_a_quote_replaced_by_unicode_noise_is_orphaned_not_misplaced(case, replacement):
-    blocks, anchor = case
-    text = block_text_of(blocks, "q")
-    assume(anchor.exact not in replacement)
-    text = text[: anchor.start] + replacement + text[anchor.end:]
-    new_blocks = [with_text({**b, "text": text}) if b["id"] == "q" else b for b in blocks]
-    [placement] = reanchor(blocks, new_blocks, [anchor])
-    if placement is not None:
-        placed = block_text_of(new_blocks, placement.block_id)[placement.start:placement.end]
-        assert placed == placement.exact
-        # A fuzzy match may only land on text that resembles the quote: never on the noise.
-        assert any(ch.isascii() and ch.isalnum() for ch in placed), placed
+@given(case=HOSTILE_ARTICLES)
+def test_unicode_edits_never_move_a_note_onto_other_words(case):
+    check_never_on_other_words(reanchor, case)
+    check_small_edit_reanchors(reanchor, case)
+
+
+@ANCHOR_SETTINGS
+@given(case=HOSTILE_ARTICLES)
+def test_a_quote_replaced_by_unicode_noise_is_orphaned_not_misplaced(case):
+    check_plainly_different_text_orphans(reanchor, case)
+
+
+@pytest.mark.parametrize(("twin", "check"), [
+    (naive_reanchor, check_unchanged_text_keeps_the_place),
+    (naive_reanchor, check_kept_passage_is_found_where_it_is),
+    (reckless_reanchor, check_never_on_other_words),
+], ids=["naive-unchanged", "naive-kept", "reckless-other-words"])
+def test_the_unicode_properties_catch_a_known_bad_twin(twin, check):
+    found = counterexample(check, twin, HOSTILE_ARTICLES)
+    assert found is not None, f"{check.__name__} let {twin.__name__} through"
+    check(reanchor, found)
