@@ -292,63 +292,7 @@ def test_the_audit_flags_every_raw_markup_payload():
         assert problems, payload
 
 
-# In a real browser ---------------------------------------------------------------------------
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_in_chromium_no_payload_runs_on_public_and_admin_pages(
-    chromium_path, live_server, monkeypatch
-):
-    from playwright.sync_api import sync_playwright
-
-    site = build_hostile_site(articles=2)
-    article, _chunk = site["articles"][0]
-    User.objects.create_superuser("rootb", "rootb@example.org", "pw-for-tests-only")
-    client = Client()
-    client.force_login(User.objects.get(username="rootb"))
-    session = client.cookies["sessionid"].value
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    dialogs, errors = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            anonymous = browser.new_context()
-            staff = browser.new_context()
-            host = live_server.url.split("//", 1)[1].split(":")[0]
-            staff.add_cookies([{"name": "sessionid", "value": session, "domain": host,
-                                "path": "/"}])
-            pages = [
-                (anonymous, "/"),
-                (anonymous, f"/articles/{article.slug}/"),
-                (anonymous, f"/articles/{site['articles'][1][0].slug}/"),
-                (staff, f"/admin/evidence/annotation/annotate/{article.pk}/"),
-                (staff, f"/admin/articles/article/{article.pk}/change/"),
-                (staff, f"/preview/{article.pk}/"),
-            ]
-            for context, path in pages:
-                page = context.new_page()
-                page.on("dialog", lambda dialog: (dialogs.append(dialog.message),
-                                                  dialog.dismiss()))
-                page.on("console", lambda message, path=path: errors.append(
-                    (path, message.text)) if message.type == "error" else None)
-                page.on("pageerror", lambda error, path=path: errors.append((path, str(error))))
-                page.goto(f"{live_server.url}{path}")
-                page.wait_for_load_state("networkidle")
-                # Hover and focus everything, so that handlers would fire if any were there.
-                page.mouse.move(200, 200)
-                page.keyboard.press("Tab")
-                assert page.evaluate("typeof window.__xss") == "undefined", path
-                assert page.locator("h1").count() >= 1, path
-                page.close()
-        finally:
-            browser.close()
-    assert dialogs == []
-    # A missing favicon is the browser's own request, not an error of a page's script.
-    assert [e for e in errors if "Failed to load resource" not in e[1]] == []
+# In a real browser: tests/hostile/test_xss_browser.py (its own module, see its docstring).
 
 
 def test_the_admin_import_report_runs_no_payload_from_file_names_or_text(db):
