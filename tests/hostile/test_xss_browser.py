@@ -36,7 +36,9 @@ from django.utils.text import slugify
 from articles import workflow
 from tests.hostile.test_xss import FORMATS, build_hostile_site, document
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Minutes of clicking in Chromium: run once per CI run, on SQLite (what a page escapes does not
+# depend on the database; the HTML-level tests in test_xss.py run on both).
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
