@@ -152,7 +152,8 @@ def test_every_page_renders_with_the_manifest_storage(production_static, rendere
     for client, url, expected in site_pages(team, superuser):
         load(client, url, expected)
 
-    # Pages that only a POST shows: an import's report, the reset and sign-in refusals.
+    # Pages that only a POST (or too many requests) shows: an import's report, the reset, search
+    # and sign-in refusals.
     editor = Client()
     editor.force_login(team.editor)
     upload = io.BytesIO(b"A static test import\n\nKetamine text for the import report.")
@@ -162,6 +163,10 @@ def test_every_page_renders_with_the_manifest_storage(production_static, rendere
         reset = Client()
         load(reset, "/accounts/password-reset/", 302, "post", data={"email": "a@example.org"})
         load(reset, "/accounts/password-reset/", 429, "post", data={"email": "a@example.org"})
+    with override_settings(KETASITE_THROTTLE_SEARCH="1/min"):
+        searcher = Client(REMOTE_ADDR="192.0.2.44")  # a client that has not searched yet
+        load(searcher, "/search/?q=static", 200)
+        load(searcher, "/search/?q=manifest", 429)
     login = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         load(login, "/admin/login/", 200, "post",
