@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint bench loadtest demo clean
+.PHONY: run test install lint bench loadtest mutate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,5 +36,9 @@ bench: $(STAMP)
 loadtest: $(STAMP)
 	$(BIN)/python -m bench --only load
 
+# Mutation score of the rule modules (mutmut; slow, not run in CI). MODULES=sanitize anchoring ...
+mutate: $(STAMP)
+	$(BIN)/python tools/mutate.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 bench/results
+	rm -rf $(VENV) staticfiles db.sqlite3 bench/results .mutate
