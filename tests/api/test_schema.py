@@ -335,9 +335,12 @@ def world(db, no_throttles):
 def statuses(request):
     """Record what the operation answered; afterwards, check that the run reached it."""
     recorded = Statuses()
+    failed_before = request.session.testsfailed
     yield recorded
     label = request.node.operation_label
     request.node.user_properties.append(("statuses", str(recorded)))  # in --junitxml
+    if request.session.testsfailed > failed_before:
+        return  # the test failed on a response; that failure says more than the count
     assert 429 not in recorded.counts, f"{label} was throttled: {recorded}"
     if recorded.anonymous and label not in PUBLIC_OPERATIONS:
         assert recorded.successes() == 0, f"{label} let an anonymous client in: {recorded}"
