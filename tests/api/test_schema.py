@@ -27,7 +27,7 @@ from articles.models import Article
 from evidence.models import ReviewComment, Source
 from ketasite.wsgi import application
 from tests.api.conftest import publish_article
-from tests.conftest import make_annotation, make_article, make_user
+from tests.conftest import make_annotation, make_article, make_blocks, make_user
 from tests.workflow.conftest import ready_article
 
 State = Article.State
@@ -151,6 +151,7 @@ PUBLIC_OPERATIONS = {
     "POST /api/v1/auth/token/",
 }
 
+
 @pytest.fixture(autouse=True)
 def _keep_the_test_connection():
     """Call the WSGI app the way Django's test client does.
@@ -193,20 +194,24 @@ class World:
     """
 
     def __init__(self):
-        # The people the schema's examples name: the editor who signs in, the reviewer
-        # assigned; and the draft's block p1 begins with the word the example marks.
+        # What the schema's request examples name exists: the editor who signs in, the
+        # reviewer assigned, the passage marked in the draft's block p1.
         sign_in = documented_example("/api/v1/auth/token/", "post")
+        assignment = documented_example("/api/v1/editorial/articles/{id}/reviewers/", "put")
+        mark = documented_example("/api/v1/editorial/articles/{id}/annotations/", "post")
+        text = "Ketamine may help some adults with ADHD."
+        assert (mark["block"], text[mark["start"]:mark["end"]]) == ("p1", mark["exact"])
         self.editor = make_user(username=sign_in["username"],
                                 groups=("Editors", "Reviewers", "Publishers"))
         self.editor.set_password(sign_in["password"])
         self.editor.save(update_fields=["password"])
         self.token = Token.objects.create(user=self.editor).key
         self.colleague = make_user("Editors", username="colleague")
-        self.reviewer = make_user("Reviewers", username="rhea")
+        self.reviewer = make_user("Reviewers", username=assignment["reviewers"][0])
         self.source = Source.objects.create(title="A trial of ketamine", pmid="12345",
                                             year=2020, design=Source.Design.RCT)
         self.live, _, (self.published_annotation,) = publish_article(source=self.source)
-        self.draft = make_article(author=self.editor, tags=("adhd",))
+        self.draft = make_article(author=self.editor, tags=("adhd",), blocks=make_blocks(text))
         workflow.save_revision(self.draft, actor=self.editor, base_number=1,
                                summary="A second revision, to compare with the first.")
         self.draft.refresh_from_db()
