@@ -1,7 +1,7 @@
 """POST /api/v1/auth/token/ signs in for a token; DELETE revokes the caller's token."""
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -58,6 +58,13 @@ class TokenView(APIView):
         },
         tags=["auth"],
         auth=[],
+        examples=[
+            OpenApiExample(
+                "Sign in",
+                value={"username": "editor", "password": "correct horse battery staple"},
+                request_only=True,
+            ),
+        ],
     )
     def post(self, request):
         if not isinstance(request.data, dict):
@@ -86,7 +93,7 @@ class TokenView(APIView):
         request=None,
         responses={
             204: None,
-            **error_responses(401, 403, 429),
+            **error_responses(400, 401, 403, 429),
         },
         tags=["auth"],
         description=(

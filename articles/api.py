@@ -16,6 +16,7 @@ from django.db.models import Count, F, Prefetch, Q, Window
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -1028,8 +1029,10 @@ class RevisionDiffView(APIView):
     @extend_schema(
         operation_id="editorial_revisions_diff",
         parameters=[
-            OpenApiParameter("from", int, required=True, description="Revision number."),
-            OpenApiParameter("to", int, required=True, description="Revision number."),
+            OpenApiParameter("from", int, required=True, description="Revision number.",
+                             examples=[OpenApiExample("The first revision", value=1)]),
+            OpenApiParameter("to", int, required=True, description="Revision number.",
+                             examples=[OpenApiExample("The second revision", value=2)]),
         ],
         responses={200: DiffSerializer, **error_responses(400, 401, 404, 429)},
         tags=["editorial"],
@@ -1065,6 +1068,12 @@ class ReviewersView(APIView):
     @extend_schema(
         operation_id="editorial_reviewers_update",
         request=ReviewersInputSerializer,
+        examples=[
+            OpenApiExample(
+                "Assign a reviewer", value={"reviewers": ["rhea"], "due": "2030-06-30"},
+                request_only=True,
+            ),
+        ],
         responses={
             200: inline_serializer("Reviewers", {"reviewers": ReviewerSerializer(many=True)}),
             **error_responses(*EDITORIAL_WRITE_ERRORS),

@@ -9,7 +9,12 @@ import re
 
 from django.db.models import Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -564,6 +569,16 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
     @extend_schema(
         operation_id="editorial_article_annotations_create",
         request=AnnotationCreateSerializer,
+        examples=[
+            OpenApiExample(
+                "Mark a passage",
+                description="The first word of block p1, rated, with a note.",
+                value={"block": "p1", "start": 0, "end": 8, "exact": "Ketamine",
+                       "certainty": "low", "verdict": "unsupported",
+                       "note": "No trial supports this."},
+                request_only=True,
+            ),
+        ],
         responses={
             201: EditorialAnnotationDetailSerializer,
             **error_responses(*EDITORIAL_WRITE_ERRORS),
@@ -676,7 +691,7 @@ class EditorialAnnotationDetailView(APIView):
 
     @extend_schema(
         operation_id="editorial_annotations_destroy",
-        responses={204: None, **error_responses(401, 403, 404, 409, 412, 429)},
+        responses={204: None, **error_responses(400, 401, 403, 404, 409, 412, 429)},
         tags=["editorial"],
     )
     def delete(self, request, pk):
@@ -771,7 +786,7 @@ class EditorialCommentThreadView(APIView):
         return Response(comment_item(review_comments().get(pk=comment.pk)))
 
 
-THREAD_ERRORS = (401, 403, 404, 409, 429)
+THREAD_ERRORS = (400, 401, 403, 404, 409, 429)
 
 
 class EditorialCommentResolveView(EditorialCommentThreadView):

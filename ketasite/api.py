@@ -658,7 +658,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 _ERROR_TEXT = {
-    400: "Invalid input; `errors` lists the problems by field.",
+    400: "Invalid input (a NUL in the address, too); `errors` lists the problems by field.",
     401: "Not authenticated.",
     403: "Not allowed; the detail names the rule.",
     404: "Unknown, or not visible to you.",
@@ -679,10 +679,12 @@ def error_responses(*codes):
     }
 
 
+# Every operation lists 400: an address whose query holds a NUL is refused with it before any
+# view runs (ketasite.middleware.RefuseNulCharactersMiddleware).
 PUBLIC_ERRORS = (400, 404, 429)
 EDITORIAL_READ_ERRORS = (400, 401, 403, 404, 429)
 # Reading one editorial object: unknown or invisible is 404, never 403.
-EDITORIAL_DETAIL_ERRORS = (401, 404, 429)
+EDITORIAL_DETAIL_ERRORS = (400, 401, 404, 429)
 # A POST that goes through a workflow or evidence rule.
 EDITORIAL_WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 429)
 # A PATCH guarded by If-Match (412 stale, 428 missing).
