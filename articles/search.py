@@ -48,7 +48,7 @@ COUNT_CAP = 1000
 # Snippets are built from this many characters at the start of the text (the title, the
 # summary, then the body): ts_headline's cost grows with the text it parses. A match that
 # occurs only further in gives a snippet of the article's opening lines, unmarked.
-HEADLINE_CHARS = 2000
+HEADLINE_CHARS = 1200
 # Private-use characters mark the highlights inside PostgreSQL's headline, so the text can be
 # escaped first and the marks turned into <mark> after: no text can smuggle markup through.
 _START, _STOP = "\ue000", "\ue001"
