@@ -18,9 +18,7 @@ from taggit.managers import TaggableManager
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Return the articles the public may see: those with a live publication."""
-        return self.filter(live__isnull=False).exclude(
-            state__in=[Article.State.UNPUBLISHED, Article.State.ARCHIVED]
-        )
+        return self.filter(live__isnull=False).exclude(state__in=NOT_LIVE_STATES)
 
     def in_state(self, *states):
         return self.filter(state__in=states)
