@@ -18,7 +18,9 @@ from taggit.managers import TaggableManager
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Return the articles the public may see: those with a live publication."""
-        return self.filter(live__isnull=False).exclude(state__in=NOT_LIVE_STATES)
+        return self.filter(live__isnull=False).exclude(
+            state__in=[Article.State.UNPUBLISHED, Article.State.ARCHIVED]
+        )
 
     def in_state(self, *states):
         return self.filter(state__in=states)
@@ -324,11 +326,11 @@ class PublicationQuerySet(models.QuerySet):
         """
         return self.filter(tag_slugs__icontains=json.dumps(slug))
 
-    def newest_first(self):
+    def newest_first(self) -> "PublicationQuerySet":
         """Newest publish first; the id makes the order total, so paging is stable."""
         return self.order_by("-published_at", "-pk")
 
-    def live(self):
+    def live(self) -> "PublicationQuerySet":
         """Return only publications that are an article's current live version: every
         public read starts here."""
         return self.filter(article__live=models.F("pk")).exclude(
