@@ -21,6 +21,7 @@ from articles.importing.decoding import (
     check_size,
     max_import_bytes,
 )
+from articles.hooks import revision_saved
 from articles.importing.parser import parse_document
 from articles.models import Article, ImportRecord, Revision
 
@@ -221,6 +222,7 @@ def _create_article(*, parsed, record, origin_key, filename, source_url, sha256,
     article.save(update_fields=["draft"])
     if tags:
         article.tags.add(*tags)
+    revision_saved(revision)
     return article, revision
 
 
