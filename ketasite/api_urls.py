@@ -96,6 +96,7 @@ v1 = [
         evidence_api.EditorialCommentReopenView.as_view(),
         name="editorial-comment-reopen",
     ),
+    path("", include("spotting.urls")),
 ]
 
 # Editorial answers are one person's view of unpublished work: no cache may keep them, even

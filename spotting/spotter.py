@@ -63,7 +63,7 @@ MORE_OF_THE_SAME = 0.5
 # A sentence whose subject is a drug, treatment, condition, outcome or dose ("Ketamine is…",
 # "Blood pressure is checked…") is a statement about health.
 SUBJECT = 0.30
-SUBJECT_SIGNALS = ("drug", "treatment", "condition", "outcome", "dosing")
+SUBJECT_SIGNALS = ("drug", "side_effect", "treatment", "condition", "outcome", "dosing")
 SUBJECT_WORDS = 3
 DRUG_AND_CONDITION = 0.25
 CITATION = 0.15
@@ -282,27 +282,25 @@ def is_question(text: str, role: str) -> bool:
 
 
 def _kind(found: Found) -> str:
+    """Return the claim's kind: the most specific signal wins (a legal status over a number,
+    a number over a side effect...), after Full Fact's claim types."""
     if found["regulatory"]:
         return "regulatory"
     if found["comparative"]:
         return "comparison"
     if found["statistic"]:
         return "statistic"
-    if found["dosing"] or any(
-        unit in term for term in found["quantity"] for unit in ("mg", "dose", "infusion")
-    ):
-        return "dosing"
-    if found["side_effect"]:
+    dose_quantity = any(
+        unit in term for term in found["quantity"] for unit in ("mg", "dose", "infusion", "spray")
+    )
+    if found["side_effect"] and not dose_quantity:
         return "safety"
+    if found["dosing"] or dose_quantity:
+        return "dosing"
     if found["mechanism"]:
         return "mechanism"
-    if found["causal"] and (found["drug"] or found["treatment"]
-                                or found["condition"] or found["outcome"]):
-        return "efficacy"
-    if found["quantity"]:
-        return "statistic"
-    if found["causal"]:
-        return "efficacy"
+    if found["causal"] or found["quantity"]:
+        return "efficacy" if found["causal"] else "statistic"
     return "other"
 
 
