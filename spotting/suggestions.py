@@ -153,7 +153,12 @@ def _lock_open(suggestion: Suggestion, *, actor, verb: str) -> tuple[Suggestion,
     """Lock the suggestion and its article; refuse unless it is open and on the draft."""
     if not can_decide(actor):
         raise SuggestionNotAllowed(f"Only editors and reviewers may {verb} suggested claims.")
-    locked = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    locked = Suggestion.objects.select_for_update().filter(pk=suggestion.pk).first()
+    if locked is None:
+        # Open suggestions of an older revision are dropped when a new one is spotted.
+        raise SuggestionConflict(
+            "The draft has changed since this suggestion was made; reload the suggestions."
+        )
     article = Article.objects.select_for_update().get(pk=locked.article_id)
     if locked.state != Suggestion.State.OPEN:
         raise SuggestionConflict(f"This suggestion was already {locked.state}.")
