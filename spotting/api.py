@@ -22,7 +22,7 @@ from ketasite.api import DomainError, error_responses
 from spotting import suggestions as rules
 from spotting.models import Suggestion
 
-DECISION_ERRORS = (401, 403, 404, 409, 429)
+DECISION_ERRORS = (400, 401, 403, 404, 409, 429)
 
 
 class SelectorSerializer(serializers.Serializer):
@@ -107,7 +107,8 @@ class EditorialSuggestionListView(generics.GenericAPIView):
         "claim spotter found them on import or edit: open ones only (not accepted, not "
         "dismissed for this article, not already annotated). Each has the W3C selectors an "
         "annotation of it would have, a kind, a score from 0 to 1 and the reasons in words.",
-        responses={200: SuggestionSerializer(many=True), **error_responses(401, 403, 404, 429)},
+        responses={200: SuggestionSerializer(many=True),
+                   **error_responses(400, 401, 403, 404, 429)},
         tags=["editorial"],
     )
     def get(self, request, pk):

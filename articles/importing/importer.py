@@ -15,13 +15,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
+from articles.hooks import revision_saved
 from articles.importing.decoding import (
     EXTENSION_FORMATS,
     ImportFailure,
     check_size,
     max_import_bytes,
 )
-from articles.hooks import revision_saved
 from articles.importing.parser import parse_document
 from articles.models import Article, ImportRecord, Revision
 
