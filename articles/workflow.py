@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from articles.blocks import BlockError, clean_blocks
 from articles.caching import purge_article_on_commit
-from articles.hooks import revision_saved
 from articles.models import Article, Publication, ReviewAssignment, Revision, WorkflowEvent
 
 State = Article.State
@@ -762,8 +761,6 @@ def save_revision(
         locked.save(update_fields=["draft", "updated_at"])
         if current is not None:
             _carry_forward(current, revision)
-        # After carrying forward: the claim spotter skips sentences already annotated.
-        revision_saved(revision)
         _sync(article, locked)
         content_changed(article, actor=actor, reason=f"revision {revision.number} saved")
     return revision

@@ -1,10 +1,11 @@
 """Suggested claims: sentences of a revision the claim spotter flags, and what editors decided.
 
-A Suggestion belongs to one revision and is anchored like an Annotation (block, offsets, quote
-with prefix and suffix) with the W3C TextPositionSelector over the article's plain text. A
-Dismissal belongs to the article, keyed by a hash of the normalised sentence, so a sentence an
-editor dismissed is never suggested again for that article: not after a re-import, not after
-an edit elsewhere in the text.
+Spotting is derived data: a revision is spotted once, the first time its suggestions are
+read (SpottedRevision records that it was). A Suggestion belongs to one revision and is
+anchored like an Annotation (block, offsets, quote with prefix and suffix) with the W3C
+TextPositionSelector over the article's plain text. A Dismissal belongs to the article, keyed
+by a hash of the normalised sentence, so a sentence an editor dismissed is never suggested
+again for that article: not after a re-import, not after an edit elsewhere in the text.
 """
 
 from django.conf import settings
@@ -80,6 +81,18 @@ class Suggestion(models.Model):
 
     def __str__(self):
         return f"“{self.exact[:60]}” ({self.get_kind_display()})"
+
+
+class SpottedRevision(models.Model):
+    """A revision the spotter has read: its suggestions exist (there may be none)."""
+
+    revision = models.OneToOneField(
+        "articles.Revision", on_delete=models.CASCADE, related_name="spotted"
+    )
+    spotted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"revision {self.revision_id} spotted"
 
 
 class Dismissal(models.Model):

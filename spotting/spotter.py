@@ -105,6 +105,8 @@ class Assessment:
     reasons: tuple[str, ...]
     # Why a sentence was left out, when it was ("a question", "advice to the reader"...).
     excluded_because: str = ""
+    # The drugs it names: the sentences after it in its block may be about them ("It …").
+    drugs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -424,8 +426,9 @@ def assess(text: str, *, role: str = "paragraph", context_drugs: tuple[str, ...]
         score *= NOT_ABOUT_HEALTH
         reasons.append("not about health")
     score = round(score, 2)
+    named = tuple(term for term in found["drug"] if not term.endswith("(named just before)"))
     return Assessment(is_claim=score >= THRESHOLD, kind=_kind(found), score=score,
-                      reasons=tuple(reasons))
+                      reasons=tuple(reasons), drugs=named)
 
 
 def spot_sentences(sentences: list[Sentence]) -> list[tuple[Sentence, Assessment]]:
@@ -437,10 +440,12 @@ def spot_sentences(sentences: list[Sentence]) -> list[tuple[Sentence, Assessment
             block_id, context = sentence.block_id, ()
         assessment = assess(sentence.text, role=sentence.role, context_drugs=context)
         results.append((sentence, assessment))
-        if assessment.is_claim or assessment.excluded_because == "":
-            named = _scan(sentence.text.lower())["drug"]
-            if named:
-                context = tuple(named)
+        named = assessment.drugs
+        if sentence.role == "question" and not named:
+            # A question is never a claim, but its answer is about what it names.
+            named = tuple(_scan(sentence.text.lower())["drug"])
+        if named:
+            context = named
     return results
 
 

@@ -1,10 +1,15 @@
-"""Suggestions: spotting claims in a new revision, and accepting or dismissing them.
+"""Suggestions: spotting claims in a draft revision, and accepting or dismissing them.
 
-- `refresh_suggestions_for_revision(revision=...)` runs after every new revision (the import
-  and `save_revision`, through `articles.hooks`). It suggests each claim the spotter finds,
-  except a sentence dismissed for this article (by its normalised hash) or one that an
-  annotation of the revision already covers (an accepted suggestion is an annotation now). The
-  article's older open suggestions are dropped: only the draft's are shown.
+- `ensure_spotted(revision)` spots a revision the first time its suggestions are read (the
+  annotator and the API read them through `open_suggestions`), once: every revision an import
+  or an edit makes is spotted before anyone sees its suggestions. Spotting inside the import
+  itself would add several times the import's own time (docs/claim-spotting.md), and most
+  imported revisions are superseded before anyone annotates them.
+- `refresh_suggestions_for_revision(revision=...)` does the spotting. It suggests each claim
+  the spotter finds, except a sentence dismissed for this article (by its normalised hash) or
+  one that an annotation of the revision already covers (an accepted suggestion is an
+  annotation now). The article's older open suggestions are dropped: only the draft's are
+  shown.
 - `accept_suggestion` makes an unrated annotation through `evidence.annotations.
   create_annotation`, so its permission, anchoring, audit and approval rules all apply.
 - `dismiss_suggestion` records a Dismissal for the article.
@@ -17,13 +22,13 @@ import hashlib
 import re
 import unicodedata
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Article, Revision
 from evidence.annotations import create_annotation
 from evidence.models import Annotation
-from spotting.models import Dismissal, Suggestion
+from spotting.models import Dismissal, SpottedRevision, Suggestion
 from spotting.spotter import spot_blocks
 
 PERM_ANNOTATE = "evidence.add_annotation"
@@ -85,8 +90,24 @@ def annotated_ranges(revision: Revision) -> dict[str, list[tuple[int, int]]]:
     return ranges
 
 
+def ensure_spotted(revision: Revision) -> None:
+    """Spot the revision's claims unless that was done; one query when it was.
+
+    Two first readers at once: one spots, the other's marker insert fails on the unique
+    revision and it reads what the first wrote.
+    """
+    if SpottedRevision.objects.filter(revision=revision).exists():
+        return
+    try:
+        with transaction.atomic():
+            SpottedRevision.objects.create(revision=revision)
+            refresh_suggestions_for_revision(revision=revision)
+    except IntegrityError:
+        pass  # spotted by a concurrent reader
+
+
 def refresh_suggestions_for_revision(*, revision: Revision) -> list[Suggestion]:
-    """Suggest the claims of a revision just saved; return the suggestions made.
+    """Suggest the claims of a revision; return the suggestions made.
 
     Runs inside the caller's transaction. Idempotent: a range already suggested on this
     revision is not suggested twice.
@@ -124,11 +145,13 @@ def refresh_suggestions_for_revision(*, revision: Revision) -> list[Suggestion]:
 def open_suggestions(article: Article) -> list[Suggestion]:
     """Return the suggestions to show on the article's draft, in reading order.
 
-    Open ones only, less any sentence dismissed since and any passage annotated since (an
-    editor may mark a suggested sentence by hand): three queries, however many there are.
+    Spots the draft first if nobody has read its suggestions yet. Open ones only, less any
+    sentence dismissed since and any passage annotated since (an editor may mark a suggested
+    sentence by hand): three queries, however many there are, once the draft is spotted.
     """
     if article.draft_id is None:
         return []
+    ensure_spotted(article.draft)
     dismissed = Dismissal.objects.filter(article_id=article.pk).values("sentence_hash")
     rows = list(
         Suggestion.objects.open()

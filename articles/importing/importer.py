@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
-from articles.hooks import revision_saved
 from articles.importing.decoding import (
     EXTENSION_FORMATS,
     ImportFailure,
@@ -222,7 +221,6 @@ def _create_article(*, parsed, record, origin_key, filename, source_url, sha256,
     article.save(update_fields=["draft"])
     if tags:
         article.tags.add(*tags)
-    revision_saved(revision)
     return article, revision
 
 

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from articles.importing import import_bytes
 from evidence.models import Annotation
 from spotting.models import Dismissal, Suggestion
+from spotting.suggestions import open_suggestions
 from tests.conftest import make_user
 from tests.spotting.helpers import CLAIM, SECOND_CLAIM, import_article
 
@@ -112,7 +113,7 @@ def test_another_articles_suggestion_is_404(editor):
 
 def test_who_may_see_and_decide(publisher, reviewer):
     article = import_article().article
-    sid = Suggestion.objects.filter(article=article).first().pk
+    sid = open_suggestions(article)[0].pk
     # A publisher sees articles but may not annotate them: 403, and nothing is written.
     client = client_for(publisher)
     assert client.get(list_url(article)).status_code == 403

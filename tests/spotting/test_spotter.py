@@ -99,3 +99,14 @@ def test_a_pattern_only_runs_when_one_of_its_opening_words_is_there():
     assert either.needs_words is None  # an alternative at the top: always run
     digits = spotter.Rule.compile(r"\d+%")
     assert digits.needs_digit and not digits.may_match(frozenset({"percent"}), False)
+
+
+def test_an_faq_answer_is_about_what_its_question_names():
+    from articles.blocks import with_text
+    from spotting.spotter import spot_blocks
+
+    faq = with_text({"id": "f", "type": "faq", "question": "Can ketamine be addictive?",
+                     "answer": "It can be misused."})
+    (claim,) = spot_blocks([faq])
+    assert claim.sentence.text == "It can be misused." and claim.kind == "safety"
+    assert "a drug: ketamine (named just before)" in claim.reasons

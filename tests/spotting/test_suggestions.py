@@ -5,7 +5,7 @@ import pytest
 from articles import workflow
 from evidence.annotations import AnnotationNotAllowed
 from evidence.models import Annotation
-from spotting.models import Dismissal, Suggestion
+from spotting.models import Dismissal, SpottedRevision, Suggestion
 from spotting.suggestions import (
     SuggestionConflict,
     SuggestionNotAllowed,
@@ -23,6 +23,19 @@ pytestmark = pytest.mark.django_db
 def quotes(article):
     article.refresh_from_db()
     return [s.exact for s in open_suggestions(article)]
+
+
+def test_a_revision_is_spotted_once_when_its_suggestions_are_first_read(
+    django_assert_num_queries,
+):
+    article = import_article().article
+    assert not Suggestion.objects.exists() and not SpottedRevision.objects.exists()
+    assert quotes(article) == [CLAIM, SECOND_CLAIM]
+    assert SpottedRevision.objects.get().revision_id == article.draft_id
+    article = type(article).objects.select_related("draft").get(pk=article.pk)
+    with django_assert_num_queries(3):  # spotted? suggestions less dismissals; annotations
+        assert len(open_suggestions(article)) == 2
+    assert Suggestion.objects.count() == 2
 
 
 def test_an_import_suggests_its_claims_and_not_the_rest():
@@ -156,6 +169,7 @@ def test_suggestions_are_dropped_for_older_revisions_only_while_open(editor):
     accept_suggestion(open_suggestions(article)[0], actor=editor)
     import_article(extra="Ketamine blocks NMDA receptors in the brain.")
     article.refresh_from_db()
+    open_suggestions(article)
     states = set(Suggestion.objects.exclude(revision=article.draft).values_list("state",
                                                                                flat=True))
     assert states == {"accepted"}
