@@ -92,6 +92,17 @@ def test_a_dismissal_survives_a_reimport_and_an_edit(editor):
                            blocks=blocks)
     assert SECOND_CLAIM not in " ".join(quotes(article))
     assert Dismissal.objects.filter(article=article).count() == 1
+    # Not suggested at all, rather than suggested and hidden.
+    assert not Suggestion.objects.filter(
+        revision_id=article.draft_id, exact__contains="Esketamine was approved").exists()
+
+
+def test_a_sentence_dismissed_after_it_was_spotted_is_not_shown():
+    article = import_article().article
+    suggestion = open_suggestions(article)[0]
+    Dismissal.objects.create(article=article, sentence_hash=suggestion.sentence_hash,
+                             sentence=suggestion.exact)
+    assert quotes(article) == [SECOND_CLAIM]
 
 
 def test_a_dismissal_is_per_article():
