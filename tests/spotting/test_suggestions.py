@@ -72,6 +72,8 @@ def test_an_accepted_claim_is_not_suggested_again_after_an_edit(editor):
                            blocks=blocks)
     assert quotes(article) == [SECOND_CLAIM,
                                "Ketamine lowers pain scores in nerve pain by about 30%."]
+    # Not suggested at all, rather than suggested and hidden.
+    assert not Suggestion.objects.filter(revision_id=article.draft_id, exact=CLAIM).exists()
 
 
 def test_a_dismissal_survives_a_reimport_and_an_edit(editor):
