@@ -44,13 +44,15 @@ from pagecache.generation import purge_public_pages
 
 FORMAT_NAME = "ketasite-export"
 FORMAT_VERSION = 1
-CONTENT_APPS = ("articles", "evidence", "taggit")
+CONTENT_APPS = ("articles", "evidence", "spotting", "taggit")
 # Rows of these are matched by natural key on restore, so an account that already exists (the
 # operator's own) is updated rather than duplicated.
 NATURAL_KEY_MODELS = (Group, User)
 # Derived rows, never exported nor read from a file: the database rebuilds them from the
-# restored articles and publications (`articles.models.SearchEntry`, kept by triggers).
-DERIVED_MODELS = ("articles.searchentry",)
+# restored articles and publications (`articles.models.SearchEntry`, kept by triggers), and
+# the claim spotter's suggestions (a draft is spotted again when they are first read; the
+# editors' dismissals are content and are exported).
+DERIVED_MODELS = ("articles.searchentry", "spotting.suggestion", "spotting.spottedrevision")
 
 
 class RestoreError(Exception):

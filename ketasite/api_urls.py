@@ -18,6 +18,7 @@ v1 = [
     # Editorial: authenticated, any state the user may see.
     path("", include("articles.api_urls")),
     path("", include("evidence.api_urls")),
+    path("", include("spotting.urls")),
 ]
 
 urlpatterns = [

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "evidence",
     "pagecache",
     "public",
+    "spotting",
 ]
 
 MIDDLEWARE = [
