@@ -7,7 +7,12 @@ section of its own: the one module to mutate and only the tests that cover it. m
 for each mutant, just the selected tests that execute the mutated function.
 
 The results are kept between runs (mutmut re-tests only functions whose code changed); delete
-`.mutate/` to start afresh. This is a command to run before a release, not in CI: it is slow.
+`.mutate/` to start afresh. `--survivors` re-tests only the last run's survivors, after tests
+were written to kill them. Put such tests in a file the module already selects (its
+`test_<module>_mutants.py`): a change to the selection makes mutmut start the module over.
+mutmut runs one mutant at a time unless told otherwise (`--max-children`): the machine is shared.
+This is a command to run before a release, not in CI: it is slow. docs/mutation.md keeps the
+scores and the surviving mutants that no test can kill (equivalent mutants).
 """
 
 from __future__ import annotations
@@ -25,11 +30,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutate"
 
-# What the tests need besides the mutated file; mutmut copies these into mutants/.
-PROJECT_ENTRIES = [
-    "accounts", "articles", "evidence", "ketasite", "pagecache", "templates", "static",
-    "demo", "docs", "bench", "manage.py", "package.json", "README.md",
-]
+# What the tests need besides the mutated file; mutmut copies these into mutants/. Every
+# top-level entry of the project except these, so that a new or moved app is picked up.
+NOT_PROJECT_ENTRIES = {
+    "tests", "pyproject.toml", "mutants", "node_modules", "staticfiles", "media-unused",
+    "db.sqlite3", "db.sqlite3-journal",
+}
+
+
+def project_entries() -> list[str]:
+    return sorted(
+        entry.name for entry in ROOT.iterdir()
+        if not entry.name.startswith(".") and entry.name not in NOT_PROJECT_ENTRIES
+        and not entry.name.endswith(".egg-info")
+    )
 
 
 @dataclass(frozen=True)
@@ -98,7 +112,8 @@ def prepare(module: Module) -> Path:
     """Build .mutate/<module>/: links to the project plus its own [tool.mutmut] settings."""
     work = WORK / module.name
     work.mkdir(parents=True, exist_ok=True)
-    for entry in PROJECT_ENTRIES:
+    entries = project_entries()
+    for entry in entries:
         link = work / entry
         if (ROOT / entry).exists() and not link.is_symlink():
             link.symlink_to(ROOT / entry)
@@ -110,7 +125,7 @@ def prepare(module: Module) -> Path:
     shutil.rmtree(work / "tests", ignore_errors=True)
     shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     base = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    also_copy = [e for e in PROJECT_ENTRIES if (ROOT / e).exists()]
+    also_copy = entries
     section = f"""
 [tool.mutmut]
 source_paths = {_toml_list([module.path])}
@@ -169,14 +184,22 @@ def drop_test_database(url: str) -> None:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
-def run(module: Module, max_children: int) -> float:
+def run(module: Module, max_children: int, *, survivors_only: bool = False) -> float:
+    """Run mutmut over `module`; with `survivors_only`, re-test only the mutants that survived
+    the last run (mutmut keeps every other verdict, and would not re-test a survivor against
+    tests added since: it re-tests a function only when its code changes)."""
+    mutants = module.only or ()
+    if survivors_only:
+        mutants = tuple(tally(module, WORK / module.name)[1])
+        if not mutants:
+            return 0.0
     work = prepare(module)
     url = database_url(module)
     drop_test_database(url)
     # PostgreSQL, not SQLite: workers share one test database, each test in its own transaction.
     env = dict(os.environ, KETASITE_TESTING="true", DATABASE_URL=url, **dict(module.env))
     mutmut = Path(sys.executable).with_name("mutmut")
-    command = [str(mutmut), "run", "--max-children", str(max_children), *(module.only or ())]
+    command = [str(mutmut), "run", "--max-children", str(max_children), *mutants]
     started = time.monotonic()
     subprocess.run(command, cwd=work, env=env, check=False)
     return time.monotonic() - started
@@ -210,8 +233,17 @@ def table(names):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"any of {', '.join(MODULES)} (default: all)")
-    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    # One worker by default: the machine is shared, and a worker per core starves the others.
+    parser.add_argument(
+        "--max-children", type=int,
+        default=int(os.environ.get("KETASITE_MUTATE_CHILDREN", "1")),
+        help="mutants tested at once (default 1, or $KETASITE_MUTATE_CHILDREN)",
+    )
     parser.add_argument("--report", action="store_true", help="print the table, run nothing")
+    parser.add_argument(
+        "--survivors", action="store_true",
+        help="re-test only the last run's survivors (after adding tests that should kill them)",
+    )
     args = parser.parse_args(argv)
     names = args.modules or list(MODULES)
     unknown = sorted(set(names) - set(MODULES))
@@ -219,7 +251,7 @@ def main(argv=None):
         parser.error(f"unknown module {', '.join(unknown)}; choose from {', '.join(MODULES)}")
     if not args.report:
         for name in names:
-            seconds = run(MODULES[name], args.max_children)
+            seconds = run(MODULES[name], args.max_children, survivors_only=args.survivors)
             print(f"{name}: {seconds:.0f}s")
     table(names)
 
