@@ -1,0 +1,50 @@
+"""The public page cache, in the cases `make mutate` found the rest of the suite did not check.
+
+Each test states what an anonymous reader (or a proxy in front of the site) must get, through
+plain HTTP requests, so it holds wherever the cache code lives.
+"""
+
+import gzip
+
+import pytest
+
+from tests.public.helpers import published_article
+
+pytestmark = pytest.mark.django_db
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+def test_each_query_string_is_a_page_of_its_own(client):
+    # Two searches must never share a cache entry: the second reader would get the first
+    # reader's results.
+    published_article(title="Ketamine and ADHD", tags=("adhd",))
+    published_article(title="Ketamine and sleep", tags=("sleep",), slug="ketamine-and-sleep")
+
+    adhd = client.get("/search/", {"q": "ADHD"})
+    sleep = client.get("/search/", {"q": "sleep"})
+
+    assert adhd.status_code == sleep.status_code == 200
+    assert sleep["X-Cache"] == "miss"
+    assert "Ketamine and sleep" in sleep.content.decode()
+    assert "Ketamine and ADHD" not in sleep.content.decode()
+    again = client.get("/search/", {"q": "ADHD"})
+    assert again["X-Cache"] == "hit"
+    assert again.content == adhd.content
+
+
+def test_a_client_without_gzip_never_gets_the_gzip_form_a_gzip_client_filled(client):
+    # The home page is large enough to be worth compressing.
+    published_article()
+    first = client.get("/", headers=GZIP)
+    compressed = client.get("/", headers=GZIP)
+    plain = client.get("/")
+
+    assert compressed["X-Cache"] == plain["X-Cache"] == "hit"
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert not plain.has_header("Content-Encoding")
+    assert plain.content.lower().startswith(b"<!doctype html>")
+    # The two forms are different bytes, so they must not share a validator.
+    assert compressed["ETag"] != plain["ETag"]
+    assert first.status_code == 200
