@@ -87,3 +87,26 @@ def test_a_refused_api_client_is_told_how_long_until_the_minute_ends(
 
     assert codes == [200, 200, 429]
     assert api.get(PUBLIC)["Retry-After"] == "50"
+
+
+def test_a_counted_request_costs_one_cache_increment_after_the_windows_first(monkeypatch):
+    # Every API request is counted, so the counter must stay one round trip to the cache
+    # (the module's promise: "one atomic cache increment per request").
+    cache.clear()
+    count_request("client", limit=100, seconds=60, now=MINUTE_START)
+    calls = []
+
+    def counted(name, original):
+        def call(*args, **kwargs):
+            calls.append(name)
+            return original(*args, **kwargs)
+
+        return call
+
+    for name in ("incr", "add", "get", "set"):
+        monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
+
+    for _ in range(5):
+        assert count_request("client", limit=100, seconds=60, now=MINUTE_START + 1).allowed
+
+    assert calls == ["incr"] * 5
