@@ -110,3 +110,17 @@ def test_a_counted_request_costs_one_cache_increment_after_the_windows_first(mon
         assert count_request("client", limit=100, seconds=60, now=MINUTE_START + 1).allowed
 
     assert calls == ["incr"] * 5
+
+
+def test_with_the_cache_keeping_no_counter_every_request_is_allowed(monkeypatch):
+    # A cache that is down (django-redis swallows its errors) or drops the counter as soon as
+    # it is made: nothing can be counted, so the site serves rather than refuses everyone.
+    def lost(*args, **kwargs):
+        raise ValueError("Key not found")
+
+    monkeypatch.setattr(cache, "incr", lost)
+    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: False)
+
+    windows = [count_request("client", limit=1, seconds=60, now=MINUTE_START) for _ in range(3)]
+
+    assert [window.allowed for window in windows] == [True, True, True]
