@@ -8,7 +8,7 @@ import pytest
 
 from articles.blocks import with_text
 from articles.models import Revision
-from evidence.anchoring import carry_forward_annotations
+from evidence.anchoring import Anchor, carry_forward_annotations, quote_context, reanchor
 from evidence.models import Annotation
 from tests.conftest import make_article
 
@@ -194,3 +194,43 @@ def test_more_than_five_hundred_annotations_all_reach_the_new_revision():
     assert len(result.carried) == 1001
     assert not Annotation.objects.filter(revision=article.draft).exists()
     assert Annotation.objects.filter(revision=new).count() == 1001
+
+
+def placed_text(old_text, quote, new_text):
+    """Mark `quote` in a paragraph, replace the paragraph's text; return the marked text."""
+    start = old_text.index(quote)
+    anchor = Anchor("p1", start, start + len(quote), *quote_context(old_text, start,
+                                                                     start + len(quote)))
+    new_blocks = [paragraph("p1", new_text)]
+    [placement] = reanchor([paragraph("p1", old_text)], new_blocks, [anchor])
+    assert placement is not None, "a one-letter edit must not orphan the note"
+    return new_text[placement.start : placement.end]
+
+
+# A one-letter edit inside the quote leaves the same passage (tests/evidence/
+# test_anchoring_properties.py); the note must then cover exactly that passage, edited letter
+# included, no more and no less: not ending mid-word, not taking in the space or comma next
+# to it. These three are the edges the approximate match found wrong under mutation.
+
+
+def test_a_letter_added_inside_a_quote_that_opens_its_paragraph_is_inside_the_note():
+    old = "Ketamine helps placebo groups too, said the authors of the trial in adults."
+    new = "Ketamine helps placebo bgroups too, said the authors of the trial in adults."
+
+    assert placed_text(old, "Ketamine helps placebo groups too", new) == (
+        "Ketamine helps placebo bgroups too"
+    )
+
+
+def test_a_changed_last_letter_of_a_quote_is_inside_the_note():
+    old = "Doses helped adults within a week in the trial."
+    new = "Doses helped adults within y week in the trial."
+
+    assert placed_text(old, "Doses helped adults within a", new) == "Doses helped adults within y"
+
+
+def test_a_letter_dropped_at_the_end_of_a_shifted_quote_leaves_the_comma_out():
+    old = "Dose of 0.5 mg/kg given to adults twice a week, then the sleep study."
+    new = "Extra dose of 0.5 mg/kg given to adults twice a wee, then the sleep study."
+
+    assert placed_text(old, "adults twice a week", new) == "adults twice a wee"
