@@ -86,7 +86,11 @@ def test_a_refused_api_client_is_told_how_long_until_the_minute_ends(
     codes = [api.get(PUBLIC).status_code for _ in range(3)]
 
     assert codes == [200, 200, 429]
-    assert api.get(PUBLIC)["Retry-After"] == "50"
+    refused = api.get(PUBLIC)
+    assert refused["Retry-After"] == "50"
+    # The error body says it too, for clients that show the message rather than the header.
+    assert refused.json()["code"] == "throttled"
+    assert "50 seconds" in refused.json()["detail"]
 
 
 def test_a_counted_request_costs_one_cache_increment_after_the_windows_first(monkeypatch):
