@@ -66,3 +66,19 @@ def test_a_purge_works_when_the_generation_row_is_gone(client):
     assert page["X-Cache"] == "miss"
     assert "Ketamine and sleep" in page.content.decode()
     assert client.get("/")["X-Cache"] == "hit"
+
+
+def test_an_article_page_filled_by_a_gzip_client_reaches_a_plain_client_uncompressed(client):
+    # Anonymous article pages are frozen at publish and sent gzipped to gzip clients; the
+    # cache keeps the plain form too, and it must not claim to be gzip.
+    article = published_article()
+    url = f"/articles/{article.slug}/"
+    compressed = client.get(url, headers=GZIP)
+    assert compressed["Content-Encoding"] == "gzip"
+
+    plain = client.get(url)
+
+    assert plain["X-Cache"] == "hit"
+    assert not plain.has_header("Content-Encoding")
+    assert plain.content == gzip.decompress(compressed.content)
+    assert article.title in plain.content.decode()
