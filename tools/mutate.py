@@ -235,6 +235,7 @@ def checked_mutants(module: Module) -> set[str]:
 
 def run(
     module: Module, max_children: int, *, survivors_only: bool = False, sample: int = 0,
+    named: tuple[str, ...] = (),
 ) -> float:
     """Run mutmut over `module`.
 
@@ -242,15 +243,21 @@ def run(
     every other verdict, and would not re-test a survivor against tests added since: it
     re-tests a function only when its code changes). With `sample`, test that many mutants
     not yet tested, drawn at random (seeded by the module's name, so a rerun draws the same
-    ones): a score estimated from a sample when the whole module would take hours.
+    ones): a score estimated from a sample when the whole module would take hours. `named`
+    (mutant names or patterns) re-tests just those mutants of the module.
     """
     mutants = module.only or ()
-    if survivors_only:
+    if named:
+        prefix = module.path.removesuffix(".py").replace("/", ".") + "."
+        mutants = tuple(name for name in named if name.startswith(prefix))
+        if not mutants:
+            return 0.0
+    elif survivors_only:
         mutants = tuple(tally(module, WORK / module.name)[1])
         if not mutants:
             return 0.0
     work = prepare(module)
-    if sample and not survivors_only:
+    if sample and not survivors_only and not named:
         untested = sorted(set(mutant_names(module, work)) - checked_mutants(module))
         mutants = tuple(random.Random(module.name).sample(untested, min(sample, len(untested))))
         if not mutants:
@@ -306,6 +313,10 @@ def main(argv=None):
         help="test N more untested mutants of each module, drawn at random, not all of them",
     )
     parser.add_argument(
+        "--mutant", action="append", default=[], metavar="NAME",
+        help="re-test this mutant (a name `--report` lists, or a pattern); repeatable",
+    )
+    parser.add_argument(
         "--survivors", action="store_true",
         help="re-test only the last run's survivors (after adding tests that should kill them)",
     )
@@ -318,7 +329,7 @@ def main(argv=None):
         for name in names:
             seconds = run(
                 MODULES[name], args.max_children, survivors_only=args.survivors,
-                sample=args.sample,
+                sample=args.sample, named=tuple(args.mutant),
             )
             print(f"{name}: {seconds:.0f}s")
     table(names)
