@@ -100,6 +100,13 @@ MODULES = {
              "tests/hostile/test_cache_safety.py", "tests/public/test_caching_mutants.py"),
         ),
         Module(
+            # The public generation behind the page cache: read, purge (split from caching).
+            "generation",
+            "pagecache/generation.py",
+            ("tests/public/test_caching.py", "tests/public/test_caching_mutants.py",
+             "tests/reliability/test_cache_across_processes.py"),
+        ),
+        Module(
             "workflow",
             "articles/workflow.py",
             ("tests/workflow",),
