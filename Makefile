@@ -37,8 +37,10 @@ loadtest: $(STAMP)
 	$(BIN)/python -m bench --only load
 
 # Mutation score of the rule modules (mutmut; slow, not run in CI). MODULES=sanitize anchoring ...
+# MUTATE_CHILDREN mutants at once (default 1: a shared machine).
+MUTATE_CHILDREN ?= 1
 mutate: $(STAMP)
-	$(BIN)/python tools/mutate.py $(MODULES)
+	$(BIN)/python tools/mutate.py --max-children $(MUTATE_CHILDREN) $(MODULES)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 bench/results .mutate
