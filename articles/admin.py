@@ -240,8 +240,25 @@ class ArticleAdmin(admin.ModelAdmin):
         return self.fieldsets
 
     def save_model(self, request, obj, form, change):
-        obj.save()
         data = form.cleaned_data
+        details = {
+            name: data[name] for name in workflow.ARTICLE_DETAIL_FIELDS
+            if name in form.changed_data and name in data
+        }
+        tags = data.get("tags") if "tags" in form.changed_data else None
+        try:
+            if change:
+                # `obj` holds the form's values; the service compares with the stored row.
+                obj.refresh_from_db()
+                workflow.update_article_details(obj, actor=request.user, tags=tags, **details)
+            else:
+                created = workflow.create_article(actor=request.user, tags=tags, **details)
+                obj.pk = created.pk
+                obj.refresh_from_db()
+        except workflow.WorkflowError as error:
+            messages.error(request, f"The article was not saved: {error.message}")
+            return
+        form.instance = obj
         blocks = data.get("blocks_json")
         try:
             workflow.save_revision(
@@ -257,20 +274,10 @@ class ArticleAdmin(admin.ModelAdmin):
             messages.error(request, f"The content was not saved: {error.message}")
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Tags (saved just now, with the form's many-to-many data) and the slug are part of
-        # what is approved and frozen at the next publish: a change withdraws an approval.
-        changed = [name for name in ("slug", "tags") if name in form.changed_data]
-        if change and changed:
-            article = form.instance
-            if "slug" in changed:
-                note = (f"the address changes to /articles/{article.slug}/ at the next "
-                        "publish")
-                if "tags" in changed:
-                    note = f"tags changed, and {note}"
-            else:
-                note = "tags changed"
-            workflow.content_changed(article, actor=request.user, reason=note)
+        """Tags were saved by `update_article_details` / `create_article` (the form's
+        many-to-many data is not saved around them); the read-only inlines save nothing."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     # Workflow views ------------------------------------------------------------------------
 
@@ -328,7 +335,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 action=action,
                 actor=request.user,
                 comment=request.POST.get("comment", "").strip(),
-                publish_at=_parse_when(request.POST.get("publish_at")),
+                when=_parse_when(request.POST.get("publish_at")),
             )
         except workflow.WorkflowError as error:
             messages.error(request, error.message)

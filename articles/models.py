@@ -224,6 +224,14 @@ class Article(models.Model):
     def has_unpublished_changes(self):
         return bool(self.live_id and self.draft_id and self.live.revision_id != self.draft_id)
 
+    def copy_saved_state(self, source):
+        """Copy the saved fields of `source` (a fresher copy of this row) onto this object,
+        so a caller holding it sees a change made through another copy. Return self."""
+        for field in Article._meta.concrete_fields:
+            setattr(self, field.attname, getattr(source, field.attname))
+        for cached in ("draft", "live", "approved_revision"):
+            self._state.fields_cache.pop(cached, None)
+        return self
 
 
 class Revision(models.Model):

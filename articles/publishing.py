@@ -12,11 +12,11 @@ from django.utils.text import slugify
 
 from articles.blocks import block_starts, block_text, plain_text, with_text
 from articles.frozen import freeze_responses, page_context
-from articles.importing.references import parse_reference
 from articles.models import Publication
 from articles.rendering import json_ld_script, render_body, structured_data
 from articles.search import store_search_vectors
 from evidence.models import Annotation, Citation
+from evidence.references import parse_reference
 from evidence.summary import evidence_summary
 
 PUBLISHED_STATUSES = (Annotation.Status.OPEN, Annotation.Status.RESOLVED)

@@ -16,13 +16,12 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles.api import (
     VIEW_PERMISSION,
-    EditorialPermission,
     PublicAnnotationSerializer,
     get_visible_article,
     live_publications,
@@ -544,7 +543,7 @@ class AnnotationPatchSerializer(AnnotationCreateSerializer):
 class EditorialArticleAnnotationsView(generics.GenericAPIView):
     """The annotations on an article's draft (and its orphaned ones); POST marks a passage."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
     queryset = Annotation.objects.none()
 
     @extend_schema(
@@ -636,7 +635,7 @@ def expected_version(request, annotation, body_version):
 class EditorialAnnotationDetailView(APIView):
     """One annotation with its review thread; PATCH changes it, DELETE removes it."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="editorial_annotations_retrieve",
@@ -719,7 +718,7 @@ class EditorialCommentView(generics.GenericAPIView):
     """The internal review thread of an annotation (never public); POST adds a comment or a
     reply."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
     queryset = ReviewComment.objects.none()
 
     @extend_schema(
@@ -774,7 +773,7 @@ def get_visible_comment(request, pk):
 class EditorialCommentThreadView(APIView):
     """Resolve or reopen the review thread a comment starts (POST, no body)."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
     change = None  # the service, set per route
 
     def post(self, request, pk):
@@ -870,7 +869,7 @@ class EditorialSourceListView(generics.GenericAPIView):
     """Find sources by title, journal, PMID or DOI (`q`); POST adds one, or returns the
     existing source for the same PMID, DOI or URL (no duplicates)."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
     serializer_class = EditorialSourceSerializer
     queryset = Source.objects.none()
 

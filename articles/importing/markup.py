@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 
 from articles.blocks import MAX_LIST_DEPTH
 from articles.importing.plaintext import DATA_URI, QUESTION, collapse_spaces, normalize_text
-from articles.importing.references import is_reference_heading
+from evidence.references import is_reference_heading
 
 TAG = re.compile(r"<[^<>]{0,2000}>")
 # Bounds the work of listing what the extraction left out of a very large page.
