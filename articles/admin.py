@@ -24,7 +24,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from articles import preview, workflow
+from articles.blocks import BlockError, clean_blocks
 from articles.diffing import diff_revisions
+from articles.importing.admin_views import import_articles_view
 from articles.models import (
     Article,
     ImportRecord,
@@ -34,6 +36,7 @@ from articles.models import (
     ShareLink,
     WorkflowEvent,
 )
+from articles.permissions import reviewers
 
 
 class ArticleContentForm(forms.ModelForm):
@@ -100,8 +103,6 @@ class ArticleContentForm(forms.ModelForm):
                 f"This is not valid JSON (line {error.lineno}, column {error.colno}): "
                 f"{error.msg}."
             )
-        from articles.blocks import BlockError, clean_blocks
-
         try:
             return clean_blocks(blocks)
         except BlockError as error:
@@ -282,8 +283,6 @@ class ArticleAdmin(admin.ModelAdmin):
     # Workflow views ------------------------------------------------------------------------
 
     def get_urls(self):
-        from articles.importing.admin_views import import_articles_view
-
         wrap = self.admin_site.admin_view
 
         def post(view):
@@ -455,8 +454,6 @@ class ArticleAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         article = self.get_object(request, object_id)
         if article is not None:
-            from django.contrib.auth import get_user_model
-
             user = request.user
             extra_context.update(
                 {
@@ -467,10 +464,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     ],
                     "assignments": article.review_assignments.select_related("reviewer"),
                     "can_assign": user.has_perm(workflow.PERM_ASSIGN),
-                    "reviewer_choices": get_user_model()
-                    .objects.filter(is_active=True, groups__name="Reviewers")
-                    .distinct()
-                    .order_by("username"),
+                    "reviewer_choices": reviewers(),
                     "can_preview": preview.can_preview(user),
                     "can_share": preview.can_share(user),
                     "share_links": ShareLink.objects.valid().filter(article=article),

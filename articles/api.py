@@ -44,6 +44,8 @@ from articles.models import (
     WorkflowEvent,
 )
 from articles.publishing import moved_address
+from articles.search import SearchQueryError, clean_query
+from articles.search import search_publications as site_search
 from evidence.models import Annotation
 from ketasite.api import (
     EDITORIAL_DETAIL_ERRORS,
@@ -186,9 +188,6 @@ def live_publications():
 
 def search_publications(queryset, query):
     """Narrow `queryset` to the publications the public site's search finds for `query`."""
-    from articles.search import SearchQueryError, clean_query
-    from articles.search import search_publications as site_search
-
     try:
         query = clean_query(query)
     except SearchQueryError as error:

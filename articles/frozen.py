@@ -27,6 +27,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import http_date
 
+from articles.rendering import VERDICT_ICONS, VERDICT_LABELS
+
 HEAD_MARK = "<!--ketasite:page-head-->"
 MAIN_MARK = "<!--ketasite:page-main-->"
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
@@ -179,8 +181,6 @@ def content_etag(content):
 def verdict_rows(summary):
     """Return the evidence summary as rows for a table (value, label, icon, count), in the
     verdicts' own order: a JSON column may not keep the order of its keys (jsonb does not)."""
-    from articles.rendering import VERDICT_ICONS, VERDICT_LABELS
-
     counts = (summary or {}).get("by_verdict", {})
     return [
         {"value": value, "label": label, "icon": VERDICT_ICONS[value], "count": counts[value]}

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from articles.blocks import BLOCK_SEPARATOR, block_starts, block_text
+from evidence.models import Annotation
 
 CONTEXT_CHARS = 32
 # An approximate match must be at least this similar to the quote (normalised Levenshtein).
@@ -344,8 +345,6 @@ def carry_forward_annotations(*, old_revision, new_revision):
     annotation whose anchor or status changed gets a new `version`, so a client holding the
     old one must re-read it. Returns an AnchoringResult(carried, orphaned).
     """
-    from evidence.models import Annotation
-
     if old_revision.pk == new_revision.pk:
         return AnchoringResult()
     with transaction.atomic():

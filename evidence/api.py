@@ -667,23 +667,10 @@ class EditorialAnnotationDetailView(APIView):
         incoming.is_valid(raise_exception=True)
         changes = dict(incoming.validated_data)
         changes.pop("version", None)
-        new_status = changes.pop("status", None)
-        if "block" in changes:
-            changes["block_id"] = changes.pop("block")
         try:
-            if changes or new_status is None:
-                annotation = annotation_rules.update_annotation(
-                    annotation, actor=request.user, expected_version=version, **changes
-                )
-                version = annotation.version
-            if new_status == Annotation.Status.RESOLVED:
-                annotation_rules.resolve_annotation(
-                    annotation, actor=request.user, expected_version=version
-                )
-            elif new_status == Annotation.Status.OPEN:
-                annotation_rules.reopen_annotation(
-                    annotation, actor=request.user, expected_version=version
-                )
+            annotation_rules.update_annotation(
+                annotation, actor=request.user, expected_version=version, **changes
+            )
         except RULE_ERRORS as error:
             raise annotation_error(error)
         return annotation_detail_response(editorial_annotations().get(pk=pk))
@@ -695,11 +682,13 @@ class EditorialAnnotationDetailView(APIView):
     )
     def delete(self, request, pk):
         annotation = get_visible_annotation(request, pk)
+        # If-Match is optional here; when sent, the service compares it under the lock.
         sent_if_match = bool(request.META.get("HTTP_IF_MATCH"))
-        if sent_if_match and expected_version(request, annotation, None) != annotation.version:
-            raise PreconditionFailed()
+        version = expected_version(request, annotation, None) if sent_if_match else None
         try:
-            annotation_rules.delete_annotation(annotation, actor=request.user)
+            annotation_rules.delete_annotation(
+                annotation, actor=request.user, expected_version=version
+            )
         except RULE_ERRORS as error:
             raise annotation_error(error)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -854,10 +843,9 @@ def source_search(query):
         return sources
     condition = Q(title__icontains=query) | Q(journal__icontains=query)
     condition |= Q(doi__icontains=query.lower()) | Q(url__icontains=query)
-    for normalize, field in ((source_ids.normalize_pmid, "pmid"),
-                             (source_ids.normalize_doi, "doi")):
+    for field in ("pmid", "doi"):
         try:
-            value = normalize(query)
+            value = getattr(source_ids.normalize_identifiers(**{field: query}), field)
         except source_ids.SourceError:
             continue
         if value:
@@ -903,19 +891,13 @@ class EditorialSourceListView(generics.GenericAPIView):
         incoming = SourceCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = {k: v for k, v in incoming.validated_data.items() if v not in (None, "")}
-        errors = {}
-        for field, normalize in (("pmid", source_ids.normalize_pmid),
-                                 ("doi", source_ids.normalize_doi),
-                                 ("url", source_ids.normalize_url)):
-            try:
-                normalize(values.get(field, ""))
-            except source_ids.SourceError as error:
-                errors[field] = [str(error)]
-        if errors:
-            raise InvalidInput(errors, detail="The source was not added: check its identifiers.")
         try:
             source, created = source_ids.get_or_create_source(**values)
         except source_ids.SourceError as error:
+            if error.errors:
+                raise InvalidInput(
+                    error.errors, detail="The source was not added: check its identifiers."
+                )
             raise InvalidInput({"non_field_errors": [str(error)]}, detail=str(error))
         return Response(
             EditorialSourceSerializer(source).data,

@@ -6,6 +6,8 @@ database backs this with conditional unique constraints on pmid, doi and url_key
 """
 
 import re
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.db import IntegrityError, transaction
@@ -15,7 +17,25 @@ from evidence.models import Citation, Source
 
 
 class SourceError(ValueError):
-    """An identifier or URL that cannot be a source's. The message says what is wrong."""
+    """An identifier or URL that cannot be a source's. The message says what is wrong.
+
+    `errors` maps each invalid field (pmid, doi, url) to its message, when the error is
+    about identifiers; it is empty for a problem with the source as a whole.
+    """
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        self.errors = errors or {}
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class SourceIdentifiers:
+    """A work's identifiers in their one normal form ("" where absent). `url` is also the
+    deduplication key (`Source.url_key`)."""
+
+    pmid: str
+    doi: str
+    url: str
 
 
 # A DOI is "10.", a registrant code of digits (possibly dotted), "/", and a suffix.
@@ -188,16 +208,31 @@ def ids_from_url(url):
     return _pmid_from_url(text), _doi_from_url(text)
 
 
-def _clean_identifiers(*, pmid="", doi="", url=""):
-    """Return normalised (pmid, doi, url, url_key), taking missing ids from the URL."""
-    pmid = normalize_pmid(pmid)
-    doi = normalize_doi(doi)
-    url = normalize_url(url)
-    if url:
-        url_pmid, url_doi = ids_from_url(url)
-        pmid = pmid or url_pmid
-        doi = doi or url_doi
-    return pmid, doi, url, url
+def normalize_identifiers(*, pmid: Any = "", doi: Any = "", url: Any = "") -> SourceIdentifiers:
+    """Return a work's identifiers normalised, a PMID or DOI missing taken from the URL.
+
+    The one place identifiers are normalised: the API, the admin form, the importer and
+    `get_or_create_source` all call it. Raises SourceError whose `errors` names every
+    invalid field at once.
+    """
+    values: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for name, normalize, raw in (("pmid", normalize_pmid, pmid), ("doi", normalize_doi, doi),
+                                 ("url", normalize_url, url)):
+        try:
+            values[name] = normalize(raw)
+        except SourceError as error:
+            errors[name] = [str(error)]
+            values[name] = ""
+    if errors:
+        raise SourceError(
+            " ".join(message for messages in errors.values() for message in messages), errors
+        )
+    if values["url"]:
+        url_pmid, url_doi = ids_from_url(values["url"])
+        values["pmid"] = values["pmid"] or url_pmid
+        values["doi"] = values["doi"] or url_doi
+    return SourceIdentifiers(**values)
 
 
 def find_duplicate(*, pmid="", doi="", url="", exclude_pk=None):
@@ -206,8 +241,8 @@ def find_duplicate(*, pmid="", doi="", url="", exclude_pk=None):
     Identifiers are normalised first (a DOI-bearing URL also matches by its DOI); invalid ones
     raise SourceError. PMID wins over DOI, DOI over URL.
     """
-    pmid, doi, url, url_key = _clean_identifiers(pmid=pmid, doi=doi, url=url)
-    return _find_by_keys(pmid=pmid, doi=doi, url_key=url_key, exclude_pk=exclude_pk)
+    ids = normalize_identifiers(pmid=pmid, doi=doi, url=url)
+    return _find_by_keys(pmid=ids.pmid, doi=ids.doi, url_key=ids.url, exclude_pk=exclude_pk)
 
 
 def _find_by_keys(*, pmid, doi, url_key, exclude_pk=None):
@@ -264,7 +299,8 @@ def get_or_create_source(*, pmid="", doi="", url="", title="", **fields):
     unknown = set(fields) - set(DESCRIPTIVE_FIELDS)
     if unknown:
         raise TypeError(f"unexpected source fields: {', '.join(sorted(unknown))}")
-    pmid, doi, url, url_key = _clean_identifiers(pmid=pmid, doi=doi, url=url)
+    ids = normalize_identifiers(pmid=pmid, doi=doi, url=url)
+    pmid, doi, url, url_key = ids.pmid, ids.doi, ids.url, ids.url
     design = fields.get("design", "")
     if design and design not in Source.Design.values:
         raise SourceError(f"{design!r} is not a study design.")

@@ -30,7 +30,7 @@ from articles.models import Article, ImportRecord, Revision
 from articles.permissions import PERM_ADD, has_permission
 from articles.workflow import NotAllowed, WorkflowError, content_changed, save_revision
 from evidence.models import Citation, Source
-from evidence.sources import SourceError, get_or_create_source, normalize_url
+from evidence.sources import SourceError, get_or_create_source, normalize_identifiers
 
 logger = logging.getLogger("ketasite.import")
 
@@ -138,7 +138,7 @@ def _known_sources(references):
         pmids.add(ref["pmid"])
         dois.add(ref["doi"])
         try:
-            ref["_url_key"] = normalize_url(ref["url"])
+            ref["_url_key"] = normalize_identifiers(url=ref["url"]).url
         except SourceError:
             ref["_url_key"] = ""
         url_keys.add(ref["_url_key"])
