@@ -695,7 +695,7 @@ def add_comment(
         )
         where = f"on annotation {annotation.pk} “{_short(annotation.exact)}”"
         _record_event(
-            article, actor=actor, action="comment_added",
+            article, actor=actor, action="review_comment_added",
             comment=f"Review comment {comment.pk} {where}"
             + (f", a reply in comment {parent.pk}'s thread." if parent else ", a new thread."),
         )

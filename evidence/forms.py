@@ -164,8 +164,10 @@ class AnnotationForm(forms.ModelForm):
         return create_annotation(actor=self.actor, **arguments)
 
     def save(self, commit=True):
-        """Save through the service (`save_through_service`); never a bare model save."""
-        self.instance = self.save_through_service()
+        """Save through the service when `commit` (never a bare model save); without it,
+        return the unsaved instance, as the admin asks before its `save_model`."""
+        if commit:
+            self.instance = self.save_through_service()
         return self.instance
 
     def save_m2m(self):
