@@ -40,7 +40,7 @@ from ketasite.api import (
     ApiJSONRenderer,
     ConditionalGetMixin,
     DomainError,
-    InvalidInput,
+    InvalidRequest,
     JSONLDRenderer,
     PreconditionFailed,
     PreconditionRequired,
@@ -374,7 +374,7 @@ def annotation_error(error):
     if isinstance(error, annotation_rules.StaleAnnotation):
         return PreconditionFailed(str(error))
     if isinstance(error, annotation_rules.AnnotationError):
-        return InvalidInput(error.errors, detail=str(error) or None)
+        return InvalidRequest(error.errors, detail=str(error) or None)
     return DomainError(
         status_code=getattr(error, "http_status", 403), detail=str(error), code=error.code
     )
@@ -895,10 +895,10 @@ class EditorialSourceListView(generics.GenericAPIView):
             source, created = source_ids.get_or_create_source(**values)
         except source_ids.SourceError as error:
             if error.errors:
-                raise InvalidInput(
+                raise InvalidRequest(
                     error.errors, detail="The source was not added: check its identifiers."
                 )
-            raise InvalidInput({"non_field_errors": [str(error)]}, detail=str(error))
+            raise InvalidRequest({"non_field_errors": [str(error)]}, detail=str(error))
         return Response(
             EditorialSourceSerializer(source).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -79,8 +79,11 @@ class LockedOut(exceptions.APIException):
     default_code = "locked_out"
 
 
-class InvalidInput(exceptions.APIException):
-    """A 400 carrying field errors, for problems found by a service rather than a serializer."""
+class InvalidRequest(exceptions.APIException):
+    """A 400 carrying field errors, for problems found by a service rather than a serializer.
+
+    The API's answer; the domain's own error for bad input is `articles.workflow.InvalidInput`
+    (its views map it through `workflow_error`)."""
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The input is not valid."
@@ -157,7 +160,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
         response.data = error_body(_first_message(errors), "invalid", errors)
-    elif isinstance(exc, InvalidInput | DomainError):
+    elif isinstance(exc, InvalidRequest | DomainError):
         response.data = error_body(exc.detail, exc.detail.code, getattr(exc, "errors", None))
     else:
         detail = exc.detail
