@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from articles.audit import record_event
 from articles.models import Article
@@ -48,7 +49,7 @@ def annotation_fingerprint_data(
     """
     if isinstance(annotations, Annotation):
         return _fingerprint_row(annotations, annotations.sources.values_list("pk", flat=True))
-    if hasattr(annotations, "prefetch_related"):
+    if isinstance(annotations, QuerySet):
         annotations = annotations.prefetch_related("sources")
     rows = [
         _fingerprint_row(annotation, [source.pk for source in annotation.sources.all()])

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
 from articles import notifications
@@ -703,7 +703,7 @@ def save_revision(
     """
     if actor is not None and not has_permission(actor, PERM_EDIT):
         raise NotAllowed("Only editors may edit an article's content.")
-    errors = {}
+    errors: dict[str, Any] = {}
     if title is not None:
         title = _clean_title(title, errors)
     if summary is not None and not isinstance(summary, str):
@@ -790,7 +790,8 @@ def restore_revision(article: Article, *, actor: Any, number: int) -> Revision:
     if old is None:
         raise InvalidInput(f"There is no revision {number} of this article.",
                            {"number": ["No such revision."]})
-    current_number = article.draft.number if article.draft_id else 0
+    draft = article.draft
+    current_number = draft.number if draft is not None else 0
     return save_revision(
         article, actor=actor, base_number=current_number, title=old.title,
         summary=old.summary, blocks=old.blocks, message=f"Restored revision {number}.",
@@ -806,9 +807,14 @@ ARTICLE_DETAIL_FIELDS = (
 )
 
 
-def _detail_value(article: Article, name: str) -> Any:
+def _column(name: str) -> str:
+    """Return the attribute holding the stored value of field `name` (`x_id` for a key)."""
     field = Article._meta.get_field(name)
-    return getattr(article, field.attname)
+    return field.attname if isinstance(field, Field) else name
+
+
+def _detail_value(article: Article, name: str) -> Any:
+    return getattr(article, _column(name))
 
 
 def _stored_value(name: str, value: Any) -> Any:
@@ -836,8 +842,7 @@ def create_article(
     with transaction.atomic():
         article = Article.objects.create(
             created_by=actor,
-            **{f"{name}_id" if Article._meta.get_field(name).is_relation else name:
-               _stored_value(name, value) for name, value in details.items()},
+            **{_column(name): _stored_value(name, value) for name, value in details.items()},
         )
         if tags:
             article.tags.set([tag.strip()[:100] for tag in tags if tag.strip()])
@@ -867,8 +872,7 @@ def update_article_details(
             if _detail_value(locked, name) != _stored_value(name, value)
         ]
         for name in changed:
-            setattr(locked, Article._meta.get_field(name).attname,
-                    _stored_value(name, details[name]))
+            setattr(locked, _column(name), _stored_value(name, details[name]))
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
         if tags is not None:
@@ -977,7 +981,7 @@ def publish_due(*, now: datetime | None = None) -> dict[str, list[Any]]:
     the lock. Returns `{"published": [...], "unpublished": [...], "failed": [(article, msg)]}`.
     """
     now = now or timezone.now()
-    report = {"published": [], "unpublished": [], "failed": []}
+    report: dict[str, list[Any]] = {"published": [], "unpublished": [], "failed": []}
     for pk in _due_ids(Article.objects.due_for_publication(now)):
         try:
             with transaction.atomic():

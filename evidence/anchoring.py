@@ -122,7 +122,7 @@ def _placement(block_id, text, start, end, method, similarity=1.0):
 
 
 def _occurrences(text, needle, limit=MAX_OCCURRENCES):
-    found = []
+    found: list[int] = []
     position = text.find(needle)
     while position != -1 and len(found) < limit:
         found.append(position)

@@ -30,7 +30,7 @@ from django.utils import timezone
 from articles.approval import content_changed
 from articles.audit import record_event
 from articles.blocks import block_text
-from articles.models import Article
+from articles.models import Article, Revision
 from articles.permissions import has_permission, is_reviewer
 from evidence.anchoring import quote_context
 from evidence.models import Annotation, RatingChange, ReviewComment, Source
@@ -275,11 +275,18 @@ def _check_new_input(
     return _NewAnnotation(certainty, verdict, note, source_ids)
 
 
+def _draft_of(article: Article) -> Revision:
+    draft = article.draft
+    if draft is None:
+        raise AnnotationNotAllowed("The article has no draft to annotate.", http_status=409)
+    return draft
+
+
 def _anchor_on_draft(
     article: Article, *, block_id: Any, start: Any, end: Any, exact: str | None,
 ) -> tuple[str, int, int, str, str, str]:
     _check_article(article)
-    return compute_anchor(article.draft.blocks, block_id=block_id, start=start, end=end,
+    return compute_anchor(_draft_of(article).blocks, block_id=block_id, start=start, end=end,
                           exact=exact)
 
 
@@ -319,7 +326,7 @@ def create_annotation(
         )
         annotation = Annotation.objects.create(
             article=locked,
-            revision=locked.draft,
+            revision=_draft_of(locked),
             block_id=block_id,
             start=start,
             end=end,
@@ -375,7 +382,9 @@ def _save_versioned(current: Annotation, expected_version: int, values: dict[str
     return expected_version + 1
 
 
-STATUS_VERBS = {Annotation.Status.RESOLVED: "resolve", Annotation.Status.OPEN: "reopen"}
+STATUS_VERBS: dict[str, str] = {
+    Annotation.Status.RESOLVED: "resolve", Annotation.Status.OPEN: "reopen",
+}
 
 
 @dataclass
@@ -448,7 +457,7 @@ def _plan_update(
         )
         if anchor_changes and anchor_differs:
             block_id, start, end, exact, prefix, suffix = compute_anchor(
-                article.draft.blocks,
+                _draft_of(article).blocks,
                 block_id=anchor_changes.get("block_id", current.block_id),
                 start=anchor_changes.get("start", current.start),
                 end=anchor_changes.get("end", current.end),
@@ -793,8 +802,8 @@ def review_threads(
     Resolved threads are included (the history stays readable); threads are oldest first,
     replies oldest first under their thread.
     """
-    threads = {}
-    by_id = {}
+    threads: dict[int, list[ReviewThread]] = {}
+    by_id: dict[int, ReviewThread] = {}
     comments = (
         ReviewComment.objects.filter(annotation_id__in=list(annotation_ids))
         .select_related("author", "resolved_by")
