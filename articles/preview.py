@@ -52,7 +52,7 @@ def can_share(user: Any) -> bool:
     )
 
 
-def token_hash(token):
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
@@ -108,7 +108,7 @@ def revoke_share_link(link: ShareLink, *, actor: Any) -> ShareLink:
     return link
 
 
-def share_url(token):
+def share_url(token: str) -> str:
     return settings.SITE_URL + reverse("articles:shared_preview", kwargs={"token": token})
 
 

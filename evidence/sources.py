@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
+from articles.models import Revision
 from evidence.models import Citation, Source
 
 
@@ -67,7 +68,7 @@ IDENTIFIER_FIELDS = ("pmid", "doi", "url")
 DESCRIPTIVE_FIELDS = ("title", "authors", "journal", "year", "design", "citation_text")
 
 
-def normalize_pmid(value):
+def normalize_pmid(value: Any) -> str:
     """Return a PubMed id as digits only ("" for blank input).
 
     Accepts `123`, `PMID: 123`, and PubMed URLs (`https://pubmed.ncbi.nlm.nih.gov/123/`,
@@ -93,7 +94,7 @@ def normalize_pmid(value):
     return digits
 
 
-def normalize_doi(value):
+def normalize_doi(value: Any) -> str:
     """Return a DOI in lower case without any resolver prefix ("" for blank input).
 
     `10.1007/S00787-…`, `doi:10.1007/s00787-…`, `https://doi.org/10.1007/s00787-…`,
@@ -111,7 +112,7 @@ def normalize_doi(value):
     return doi.lower()
 
 
-def normalize_url(value):
+def normalize_url(value: Any) -> str:
     """Return the canonical form of a web address ("" for blank input).
 
     Lower-cases the scheme and host, drops the fragment, tracking parameters (utm_*, fbclid…),
@@ -194,7 +195,7 @@ def _doi_from_url(url):
         return ""
 
 
-def ids_from_url(url):
+def ids_from_url(url: Any) -> tuple[str, str]:
     """Return (pmid, doi) found in a URL; each is "" when the URL does not carry it.
 
     PubMed article URLs give a PMID; doi.org links and publisher paths such as `/doi/10.…`,
@@ -235,7 +236,9 @@ def normalize_identifiers(*, pmid: Any = "", doi: Any = "", url: Any = "") -> So
     return SourceIdentifiers(**values)
 
 
-def find_duplicate(*, pmid="", doi="", url="", exclude_pk=None):
+def find_duplicate(
+    *, pmid: Any = "", doi: Any = "", url: Any = "", exclude_pk: int | None = None,
+) -> Source | None:
     """Return the existing source with the same PMID, DOI or normalised URL, else None.
 
     Identifiers are normalised first (a DOI-bearing URL also matches by its DOI); invalid ones
@@ -288,7 +291,9 @@ def _fill_blanks(source, *, pmid, doi, url, url_key, fields):
         source.save(update_fields=[*changed, "updated_at"])
 
 
-def get_or_create_source(*, pmid="", doi="", url="", title="", **fields):
+def get_or_create_source(
+    *, pmid: Any = "", doi: Any = "", url: Any = "", title: Any = "", **fields: Any,
+) -> tuple[Source, bool]:
     """Return (source, created) for the cited work, creating it only if it is new.
 
     The work is matched by PMID, DOI or normalised URL (a PubMed or DOI URL also matches by
@@ -342,7 +347,7 @@ def get_or_create_source(*, pmid="", doi="", url="", title="", **fields):
     return existing, False
 
 
-def cite_source(*, revision, source, actor=None):
+def cite_source(*, revision: Revision, source: Source, actor: Any = None) -> Citation:
     """Add `source` to the revision's numbered references and return the Citation.
 
     A source the revision already cites keeps its number; a new one gets the next number.
@@ -362,7 +367,7 @@ def cite_source(*, revision, source, actor=None):
     raise SourceError("Could not number the citation; please try again.")
 
 
-def copy_citations(*, old_revision, new_revision):
+def copy_citations(*, old_revision: Revision, new_revision: Revision) -> list[Citation]:
     """Give `new_revision` the same numbered references as `old_revision`.
 
     Numbers the new revision already uses are left alone. Returns the citations created.

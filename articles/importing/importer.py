@@ -6,7 +6,7 @@
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -90,12 +90,12 @@ def _clean_tags(tags):
     return cleaned
 
 
-def site_name_from_url(url):
+def site_name_from_url(url: str) -> str:
     host = (urlsplit(url).hostname or "") if url else ""
     return host.removeprefix("www.")[:200]
 
 
-def unique_slug(title, *, exclude_pk=None):
+def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     """Return an ASCII slug of `title`, unique among articles (suffix -2, -3…), ≤ 120 chars."""
     base = slugify(title)[:SLUG_MAX].strip("-") or "article"
     existing = set(
@@ -260,7 +260,10 @@ def _message(filename, source_url):
     return f"Imported from {source_url or filename or 'an upload'}"[:500]
 
 
-def add_imported_revision(article, *, parsed, record, actor, filename, source_url):
+def add_imported_revision(
+    article: Article, *, parsed: Any, record: ImportRecord, actor: Any, filename: str,
+    source_url: str,
+) -> Revision | None:
     """Add the changed import as a new draft revision; the live publication is untouched.
 
     Goes through `articles.workflow.save_revision`, which numbers the revision, carries
@@ -468,7 +471,9 @@ def import_bytes(
                          error=message, dry_run=dry_run, unsupported=unsupported)
 
 
-def importable_files(paths):
+def importable_files(
+    paths: Iterable[str | os.PathLike[str]],
+) -> Iterator[tuple[Path, str]]:
     """Yield (path, problem) for the files to import: files given, and files in directories.
 
     Directories are walked in name order; only .txt, .md, .html and .htm files are taken
