@@ -25,7 +25,9 @@ from django.db import connection, transaction
 from django.db.models import Field, QuerySet
 from django.utils import timezone
 
-from articles import notifications
+# `publishing` and `anchoring` by module, so a test replacing one of their functions (fault
+# injection) replaces it here too.
+from articles import notifications, publishing
 from articles.approval import approval_fingerprint, content_changed
 from articles.audit import record_event
 from articles.blocks import BlockError, clean_blocks
@@ -41,8 +43,7 @@ from articles.permissions import (
     has_permission,
     is_reviewer,
 )
-from articles.publishing import PUBLISHED_STATUSES, freeze_publication
-from evidence.anchoring import carry_forward_annotations
+from evidence import anchoring
 from evidence.models import Annotation, ReviewComment
 from evidence.sources import copy_citations
 
@@ -475,7 +476,7 @@ def _publish_now(locked: Article, *, actor: Any, comment: str, now: datetime) ->
     failures = approve_gate(locked)
     if failures:
         raise GateFailed("The draft cannot be published", failures)
-    publication = freeze_publication(
+    publication = publishing.freeze_publication(
         locked, actor=actor, published_at=now, change_note=comment
     )
     from_state = locked.state
@@ -496,7 +497,8 @@ def _publish_now(locked: Article, *, actor: Any, comment: str, now: datetime) ->
     )
     # Every annotation the publication shows is now public: it can be resolved, not deleted.
     Annotation.objects.filter(
-        revision=locked.draft, status__in=PUBLISHED_STATUSES, first_published_at__isnull=True
+        revision=locked.draft, status__in=publishing.PUBLISHED_STATUSES,
+        first_published_at__isnull=True,
     ).update(first_published_at=now)
     _record(locked, actor=actor, action="publish", from_state=from_state, comment=comment)
     purge_article_on_commit(locked)
@@ -780,7 +782,7 @@ def save_revision(
 
 
 def _carry_forward(old_revision: Revision, new_revision: Revision) -> None:
-    carry_forward_annotations(old_revision=old_revision, new_revision=new_revision)
+    anchoring.carry_forward_annotations(old_revision=old_revision, new_revision=new_revision)
     copy_citations(old_revision=old_revision, new_revision=new_revision)
 
 
