@@ -31,7 +31,6 @@ from articles import notifications, publishing
 from articles.approval import approval_fingerprint, content_changed
 from articles.audit import record_event
 from articles.blocks import BlockError, clean_blocks
-from articles.caching import purge_article_on_commit
 from articles.models import Article, Publication, ReviewAssignment, Revision, WorkflowEvent
 from articles.permissions import (
     PERM_ADD,
@@ -46,6 +45,7 @@ from articles.permissions import (
 from evidence import anchoring
 from evidence.models import Annotation, ReviewComment
 from evidence.sources import copy_citations
+from pagecache.generation import purge_public_pages
 
 State = Article.State
 
@@ -501,7 +501,7 @@ def _publish_now(locked: Article, *, actor: Any, comment: str, now: datetime) ->
         first_published_at__isnull=True,
     ).update(first_published_at=now)
     _record(locked, actor=actor, action="publish", from_state=from_state, comment=comment)
-    purge_article_on_commit(locked)
+    purge_public_pages()
     return publication
 
 
@@ -541,7 +541,7 @@ def _unpublish_now(
         update_fields=["live", "state", "unpublish_at", "unpublish_scheduled_by", "updated_at"]
     )
     _record(locked, actor=actor, action=action, from_state=from_state, comment=comment)
-    purge_article_on_commit(locked)
+    purge_public_pages()
 
 
 def unpublish(
@@ -590,7 +590,7 @@ def archive(article: Article, *, actor: Any, comment: str = "") -> Article:
         )
         _record(locked, actor=actor, action="archive", from_state=from_state, comment=comment)
         if had_live:
-            purge_article_on_commit(locked)
+            purge_public_pages()
     return _sync(article, locked)
 
 

@@ -1,0 +1,25 @@
+"""Who may see which article on the editorial side: shared by the articles and evidence
+editorial APIs (neither borrows from the other's module)."""
+
+from django.db.models import F
+from rest_framework import exceptions
+
+from articles.models import Article
+
+VIEW_PERMISSION = "articles.view_article"
+
+
+def get_visible_article(request, pk) -> Article:
+    """Return article `pk` if the user may see it; 404 otherwise (unknown or not visible).
+
+    Detail endpoints need only a signed-in user (IsAuthenticated) and answer 404, not 403, to
+    one who may not see articles, so that an id reveals nothing; list endpoints answer 403
+    (CanViewArticles)."""
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise exceptions.NotFound("No article with this id is visible to you.")
+    try:
+        return (
+            Article.objects.select_related("draft").annotate(live_slug=F("live__slug")).get(pk=pk)
+        )
+    except Article.DoesNotExist:
+        raise exceptions.NotFound("No article with this id is visible to you.")
