@@ -10,7 +10,11 @@ VIEW_PERMISSION = "articles.view_article"
 
 
 def get_visible_article(request, pk) -> Article:
-    """Return article `pk` if the user may see it; 404 otherwise (unknown or not visible)."""
+    """Return article `pk` if the user may see it; 404 otherwise (unknown or not visible).
+
+    Detail endpoints need only a signed-in user (IsAuthenticated) and answer 404, not 403, to
+    one who may not see articles, so that an id reveals nothing; list endpoints answer 403
+    (CanViewArticles)."""
     if not request.user.has_perm(VIEW_PERMISSION):
         raise exceptions.NotFound("No article with this id is visible to you.")
     try:

@@ -24,7 +24,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from articles import preview, workflow
+from articles.blocks import BlockError, clean_blocks
 from articles.diffing import diff_revisions
+from articles.importing.admin_views import import_articles_view
 from articles.models import (
     Article,
     ImportRecord,
@@ -34,6 +36,7 @@ from articles.models import (
     ShareLink,
     WorkflowEvent,
 )
+from articles.permissions import reviewers
 
 
 class ArticleContentForm(forms.ModelForm):
@@ -100,8 +103,6 @@ class ArticleContentForm(forms.ModelForm):
                 f"This is not valid JSON (line {error.lineno}, column {error.colno}): "
                 f"{error.msg}."
             )
-        from articles.blocks import BlockError, clean_blocks
-
         try:
             return clean_blocks(blocks)
         except BlockError as error:
@@ -240,8 +241,25 @@ class ArticleAdmin(admin.ModelAdmin):
         return self.fieldsets
 
     def save_model(self, request, obj, form, change):
-        obj.save()
         data = form.cleaned_data
+        details = {
+            name: data[name] for name in workflow.ARTICLE_DETAIL_FIELDS
+            if name in form.changed_data and name in data
+        }
+        tags = data.get("tags") if "tags" in form.changed_data else None
+        try:
+            if change:
+                # `obj` holds the form's values; the service compares with the stored row.
+                obj.refresh_from_db()
+                workflow.update_article_details(obj, actor=request.user, tags=tags, **details)
+            else:
+                created = workflow.create_article(actor=request.user, tags=tags, **details)
+                obj.pk = created.pk
+                obj.refresh_from_db()
+        except workflow.WorkflowError as error:
+            messages.error(request, f"The article was not saved: {error.message}")
+            return
+        form.instance = obj
         blocks = data.get("blocks_json")
         try:
             workflow.save_revision(
@@ -257,26 +275,14 @@ class ArticleAdmin(admin.ModelAdmin):
             messages.error(request, f"The content was not saved: {error.message}")
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Tags (saved just now, with the form's many-to-many data) and the slug are part of
-        # what is approved and frozen at the next publish: a change withdraws an approval.
-        changed = [name for name in ("slug", "tags") if name in form.changed_data]
-        if change and changed:
-            article = form.instance
-            if "slug" in changed:
-                note = (f"the address changes to /articles/{article.slug}/ at the next "
-                        "publish")
-                if "tags" in changed:
-                    note = f"tags changed, and {note}"
-            else:
-                note = "tags changed"
-            workflow.content_changed(article, actor=request.user, reason=note)
+        """Tags were saved by `update_article_details` / `create_article` (the form's
+        many-to-many data is not saved around them); the read-only inlines save nothing."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     # Workflow views ------------------------------------------------------------------------
 
     def get_urls(self):
-        from articles.importing.admin_views import import_articles_view
-
         wrap = self.admin_site.admin_view
 
         def post(view):
@@ -328,7 +334,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 action=action,
                 actor=request.user,
                 comment=request.POST.get("comment", "").strip(),
-                publish_at=_parse_when(request.POST.get("publish_at")),
+                when=_parse_when(request.POST.get("publish_at")),
             )
         except workflow.WorkflowError as error:
             messages.error(request, error.message)
@@ -448,8 +454,6 @@ class ArticleAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         article = self.get_object(request, object_id)
         if article is not None:
-            from django.contrib.auth import get_user_model
-
             user = request.user
             extra_context.update(
                 {
@@ -460,10 +464,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     ],
                     "assignments": article.review_assignments.select_related("reviewer"),
                     "can_assign": user.has_perm(workflow.PERM_ASSIGN),
-                    "reviewer_choices": get_user_model()
-                    .objects.filter(is_active=True, groups__name="Reviewers")
-                    .distinct()
-                    .order_by("username"),
+                    "reviewer_choices": reviewers(),
                     "can_preview": preview.can_preview(user),
                     "can_share": preview.can_share(user),
                     "share_links": ShareLink.objects.valid().filter(article=article),

@@ -8,10 +8,12 @@ Inside a changed block the words are compared with difflib; the result is escape
 
 import difflib
 import re
+from typing import Any
 
 from django.utils.html import escape
 
 from articles.blocks import block_text
+from articles.models import Revision
 
 WORD = re.compile(r"\s+|[^\s]+")
 
@@ -20,7 +22,7 @@ def _tokens(text):
     return WORD.findall(text or "")
 
 
-def word_diff_html(old, new):
+def word_diff_html(old: str, new: str) -> str:
     """Return escaped HTML of `new` with deletions from `old` in <del> and additions in <ins>."""
     old_tokens, new_tokens = _tokens(old), _tokens(new)
     matcher = difflib.SequenceMatcher(a=old_tokens, b=new_tokens, autojunk=False)
@@ -50,7 +52,9 @@ def diff_fields(old, new, label):
     return {"id": label, "type": label, "status": status, "html": html}
 
 
-def diff_blocks(old_blocks, new_blocks):
+def diff_blocks(
+    old_blocks: list[dict[str, Any]], new_blocks: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     """Return the per-block diff: a list of {id, type, status, html}, in the new order,
     with removed blocks placed where they were. `status` is same, changed, added or removed.
     """
@@ -92,7 +96,7 @@ def diff_blocks(old_blocks, new_blocks):
     return result
 
 
-def diff_revisions(old, new):
+def diff_revisions(old: Revision, new: Revision) -> dict[str, Any]:
     """Return {"title", "summary", "blocks", "changed"} comparing two revisions."""
     blocks = diff_blocks(old.blocks, new.blocks)
     title = diff_fields(old.title, new.title, "title")

@@ -6,6 +6,8 @@ Models hold data and invariants. Every change of state goes through the function
 
 import json
 import uuid
+from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -16,33 +18,33 @@ from taggit.managers import TaggableManager
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> "ArticleQuerySet":
         """Return the articles the public may see: those with a live publication."""
         return self.filter(live__isnull=False).exclude(
             state__in=[Article.State.UNPUBLISHED, Article.State.ARCHIVED]
         )
 
-    def in_state(self, *states):
+    def in_state(self, *states: str) -> "ArticleQuerySet":
         return self.filter(state__in=states)
 
-    def awaiting_review_by(self, user):
+    def awaiting_review_by(self, user: Any) -> "ArticleQuerySet":
         """Return the articles in review to which `user` is assigned as a reviewer."""
         return self.filter(state=Article.State.IN_REVIEW, review_assignments__reviewer=user)
 
-    def edited_by(self, user):
+    def edited_by(self, user: Any) -> "ArticleQuerySet":
         """Return the articles `user` created, wrote a revision of, or is assigned to edit."""
         ids = Revision.objects.filter(author=user).values("article_id")
         return self.filter(Q(created_by=user) | Q(assigned_editor=user) | Q(pk__in=ids))
 
-    def changes_requested_for(self, user):
+    def changes_requested_for(self, user: Any) -> "ArticleQuerySet":
         """Return the articles of `user` (author or assigned editor) sent back for changes."""
         return self.edited_by(user).filter(state=Article.State.CHANGES_REQUESTED)
 
-    def ready_to_publish(self):
+    def ready_to_publish(self) -> "ArticleQuerySet":
         """Return the approved articles that no publisher has scheduled yet."""
         return self.filter(state=Article.State.APPROVED, publish_scheduled_by__isnull=True)
 
-    def overdue(self, today=None):
+    def overdue(self, today: date | None = None) -> "ArticleQuerySet":
         """Return live articles whose review_due has passed and reviews past their due date."""
         from django.utils import timezone
 
@@ -53,7 +55,7 @@ class ArticleQuerySet(models.QuerySet):
             | Q(state=Article.State.IN_REVIEW, pk__in=late_reviews)
         )
 
-    def scheduled(self):
+    def scheduled(self) -> "ArticleQuerySet":
         """Return the articles with a confirmed publication or take-down still to come."""
         return self.filter(
             Q(state=Article.State.APPROVED, publish_scheduled_by__isnull=False,
@@ -61,14 +63,14 @@ class ArticleQuerySet(models.QuerySet):
             | Q(live__isnull=False, unpublish_at__isnull=False)
         )
 
-    def due_for_publication(self, now):
+    def due_for_publication(self, now: datetime) -> "ArticleQuerySet":
         return self.filter(
             state=Article.State.APPROVED,
             publish_scheduled_by__isnull=False,
             publish_at__lte=now,
         )
 
-    def due_for_unpublication(self, now):
+    def due_for_unpublication(self, now: datetime) -> "ArticleQuerySet":
         return self.filter(live__isnull=False, unpublish_at__lte=now)
 
 
@@ -224,6 +226,14 @@ class Article(models.Model):
     def has_unpublished_changes(self):
         return bool(self.live_id and self.draft_id and self.live.revision_id != self.draft_id)
 
+    def copy_saved_state(self, source: "Article") -> "Article":
+        """Copy the saved fields of `source` (a fresher copy of this row) onto this object,
+        so a caller holding it sees a change made through another copy. Return self."""
+        for field in Article._meta.concrete_fields:
+            setattr(self, field.attname, getattr(source, field.attname))
+        for cached in ("draft", "live", "approved_revision"):
+            self._state.fields_cache.pop(cached, None)
+        return self
 
 
 class Revision(models.Model):
@@ -307,7 +317,7 @@ NOT_LIVE_STATES = (Article.State.UNPUBLISHED.value, Article.State.ARCHIVED.value
 
 
 class PublicationQuerySet(models.QuerySet):
-    def tagged(self, name):
+    def tagged(self, name: str) -> "PublicationQuerySet":
         """Return the publications whose frozen tags include `name`.
 
         The tags a publication froze, not the article's current ones: a tag added in a draft
@@ -317,7 +327,7 @@ class PublicationQuerySet(models.QuerySet):
         needle = json.dumps(name, ensure_ascii=connection.vendor != "postgresql")
         return self.filter(tags__icontains=needle)
 
-    def with_tag_slug(self, slug):
+    def with_tag_slug(self, slug: str) -> "PublicationQuerySet":
         """Return the publications with a frozen tag whose address is /tags/`slug`/.
 
         Read from `tag_slugs`, frozen with the tags, so a tag renamed or deleted in the admin
@@ -529,7 +539,7 @@ class NotificationPreference(models.Model):
 
 
 class ShareLinkQuerySet(models.QuerySet):
-    def valid(self, now=None):
+    def valid(self, now: datetime | None = None) -> "ShareLinkQuerySet":
         """Return the links that are neither revoked nor expired."""
         from django.utils import timezone
 

@@ -7,6 +7,7 @@ actor never gets an email about their own action.
 """
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,7 +20,7 @@ from articles.models import Article
 logger = logging.getLogger("ketasite.notifications")
 
 
-def wants_email(user):
+def wants_email(user: Any) -> bool:
     """True when `user` is active, has an address and has not turned emails off."""
     if not (user.is_active and user.email):
         return False
@@ -77,7 +78,10 @@ def _comment_lines(comment):
     return ["", "Comment:", comment] if comment else []
 
 
-def notify_submitted(*, article_id, actor_id, comment="", reviewer_ids=None):
+def notify_submitted(
+    *, article_id: int, actor_id: int | None, comment: str = "",
+    reviewer_ids: list[int] | None = None,
+) -> None:
     """Tell the assigned reviewers (or only `reviewer_ids`) an article awaits their review."""
     article = Article.objects.select_related("draft").get(pk=article_id)
     reviewers = _users().filter(review_assignments__article=article)
@@ -92,7 +96,9 @@ def notify_submitted(*, article_id, actor_id, comment="", reviewer_ids=None):
     )
 
 
-def notify_changes_requested(*, article_id, actor_id, comment=""):
+def notify_changes_requested(
+    *, article_id: int, actor_id: int | None, comment: str = "",
+) -> None:
     """Tell the article's authors what the reviewer wants changed."""
     article = Article.objects.select_related("draft").get(pk=article_id)
     return _send(
@@ -104,7 +110,7 @@ def notify_changes_requested(*, article_id, actor_id, comment=""):
     )
 
 
-def notify_approved(*, article_id, actor_id, comment=""):
+def notify_approved(*, article_id: int, actor_id: int | None, comment: str = "") -> None:
     """Tell the authors their article was approved, and the publishers it is ready."""
     article = Article.objects.select_related("draft").get(pk=article_id)
     approver = _actor_name(actor_id)

@@ -6,17 +6,20 @@ they are (`articles.frozen`) and its stored search vector (`articles.search`); t
 `publish` decides when and sets `article.live`.
 """
 
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.text import slugify
 
 from articles.blocks import block_starts, block_text, plain_text, with_text
 from articles.frozen import freeze_responses, page_context
-from articles.importing.references import parse_reference
-from articles.models import Publication
+from articles.models import Article, Publication, Revision
 from articles.rendering import json_ld_script, render_body, structured_data
 from articles.search import store_search_vectors
-from evidence.models import Annotation, Citation
+from evidence.models import Annotation, Citation, Source
+from evidence.references import parse_reference
 from evidence.summary import evidence_summary
 
 PUBLISHED_STATUSES = (Annotation.Status.OPEN, Annotation.Status.RESOLVED)
@@ -26,7 +29,7 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def display_name(user):
+def display_name(user: Any) -> str:
     """Return the name readers see for a reviewer: full name, else username."""
     if user is None:
         return ""
@@ -38,7 +41,7 @@ def _sentence(text):
     return text if not text or text.endswith((".", "?", "!")) else f"{text}."
 
 
-def reference_text(source):
+def reference_text(source: Source) -> str:
     """Return the reference as readers see it: "Authors. Title. Journal. Year."
 
     Built from the source's fields; a source with none of authors, title or journal (a bare
@@ -55,7 +58,7 @@ def reference_text(source):
     return ""
 
 
-def source_reference(source, number):
+def source_reference(source: Source, number: int) -> dict[str, Any]:
     """Return a numbered reference dict for a Source, as the publication freezes it."""
     return {
         "number": number,
@@ -72,7 +75,7 @@ def source_reference(source, number):
     }
 
 
-def public_blocks(blocks):
+def public_blocks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the blocks as the public API shows them: id, type, text, level?, items?."""
     shown = []
     for block in blocks:
@@ -85,7 +88,9 @@ def public_blocks(blocks):
     return shown
 
 
-def frozen_annotations(revision, blocks):
+def frozen_annotations(
+    revision: Revision, blocks: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     """Return the revision's publishable annotations as dicts, in reading order.
 
     Open and resolved annotations are published; orphaned ones, and any whose block or
@@ -128,7 +133,9 @@ def frozen_annotations(revision, blocks):
     return frozen
 
 
-def numbered_sources(revision, annotations):
+def numbered_sources(
+    revision: Revision, annotations: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     """Return the references: the revision's citations by number, then uncited annotation
     sources with the following numbers."""
     references = []
@@ -165,7 +172,10 @@ def _freeze_page_and_api(publication, *, url):
     )
 
 
-def freeze_publication(article, *, actor, published_at, change_note="", save=True):
+def freeze_publication(
+    article: Article, *, actor: Any, published_at: datetime, change_note: str = "",
+    save: bool = True,
+) -> Publication:
     """Return a Publication of `article.draft` as it stands, saved unless `save=False`.
 
     The body is rendered with the revision's open and resolved annotations and its
@@ -250,7 +260,7 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     return publication
 
 
-def fill_missing_addresses(*, using="default"):
+def fill_missing_addresses(*, using: str = "default") -> int:
     """Give publications frozen before addresses were (restored from an older export) the
     address and tag addresses they were served at then: their article's slug and the slugs
     of their frozen tags. Publications that have an address keep it. Returns how many."""
@@ -264,7 +274,7 @@ def fill_missing_addresses(*, using="default"):
     return count
 
 
-def moved_address(slug):
+def moved_address(slug: str) -> str | None:
     """Return the slug at which the article last published at `slug` is live now, when it
     has moved; else None (never published there, taken down, or still live there).
 
@@ -286,7 +296,7 @@ def moved_address(slug):
     return current if current and current != slug else None
 
 
-def rerender_publication(publication):
+def rerender_publication(publication: Publication) -> Publication:
     """Render `publication` again from its own frozen content, with today's templates.
 
     Only the presentation changes (body HTML, page parts, API bytes, and the search vector,

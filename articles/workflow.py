@@ -6,32 +6,48 @@ the rule, locks the article row, writes one WorkflowEvent and raises a `Workflow
 message names the rule. The admin, the API and the management commands call these functions
 (usually through `perform`) and never repeat a rule.
 
-Approval pins `approval_fingerprint(article)`: a sha256 of the draft revision's content, its
-annotations and its citations, and of the article's tags and slug (the public sees those too:
-topic pages and the address). Any later change withdraws the approval (`content_changed`) and
-publishing checks the fingerprint again, so what was reviewed is exactly what gets published.
+Who may do what is asked of one `check_<action>(article, user)` per action (each raises the
+refusal) and its `can_<action>(article, user)`: the transition calls the check under the row
+lock, `allowed_actions` asks `can_<action>`, so no rule is written twice.
+
+Approval pins `approval_fingerprint(article)` (`articles/approval.py`); any later change
+withdraws the approval (`content_changed`) and publishing checks the fingerprint again, so what
+was reviewed is exactly what gets published.
 """
 
-import hashlib
-import json
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
+# `publishing` and `anchoring` by module, so a test replacing one of their functions (fault
+# injection) replaces it here too.
+from articles import notifications, publishing
+from articles.approval import approval_fingerprint, content_changed
+from articles.audit import record_event
 from articles.blocks import BlockError, clean_blocks
 from articles.models import Article, Publication, ReviewAssignment, Revision, WorkflowEvent
+from articles.permissions import (
+    PERM_ADD,
+    PERM_ASSIGN,
+    PERM_EDIT,
+    PERM_PUBLISH,
+    PERM_REVIEW,
+    PERM_SUBMIT,
+    has_permission,
+    is_reviewer,
+)
+from evidence import anchoring
+from evidence.models import Annotation, ReviewComment
+from evidence.sources import copy_citations
 from pagecache.generation import purge_public_pages
 
 State = Article.State
-
-PERM_SUBMIT = "articles.submit_article"
-PERM_REVIEW = "articles.review_article"
-PERM_PUBLISH = "articles.publish_article"
-PERM_EDIT = "articles.change_article"
-PERM_ASSIGN = "articles.add_reviewassignment"
 
 
 # Errors -------------------------------------------------------------------------------------
@@ -98,11 +114,7 @@ class InvalidInput(WorkflowError):
 # Reading helpers ----------------------------------------------------------------------------
 
 
-def _has_perm(user, perm):
-    return bool(user and user.is_active and user.has_perm(perm))
-
-
-def is_author(article, user):
+def is_author(article: Article, user: Any) -> bool:
     """True when `user` created the article, wrote any of its revisions or is its editor."""
     if user is None or not user.pk:
         return False
@@ -111,13 +123,13 @@ def is_author(article, user):
     return article.revisions.filter(author=user).exists()
 
 
-def last_published_revision_number(article):
+def last_published_revision_number(article: Article) -> int:
     """Return the revision number of the most recent publication, or 0 if never published."""
     publication = article.publications.order_by("-number").select_related("revision").first()
     return publication.revision.number if publication else 0
 
 
-def wrote_revision_under_review(article, user):
+def wrote_revision_under_review(article: Article, user: Any) -> bool:
     """True when `user` wrote any revision since the last publication (four-eyes)."""
     if user is None or not user.pk:
         return False
@@ -125,47 +137,10 @@ def wrote_revision_under_review(article, user):
     return article.revisions.filter(number__gt=since, author=user).exists()
 
 
-def _annotations_of(revision):
-    from evidence.models import Annotation
-
-    return Annotation.objects.filter(revision=revision)
-
-
-def approval_fingerprint(article):
-    """Return the sha256 of the draft's content, its annotations and its citations, and of
-    the article's tags and slug.
-
-    Tags and slug are frozen into the publication with the text: they put the article on
-    topic pages and give its address, so a reviewer approves them with the rest.
-    """
-    from evidence.annotations import annotation_fingerprint_data
-
-    revision = article.draft
-    if revision is None:
-        return ""
-    citations = [
-        [number, source_id]
-        for number, source_id in revision.citations.order_by("number").values_list(
-            "number", "source_id"
-        )
-    ]
-    data = {
-        "title": revision.title,
-        "summary": revision.summary,
-        "blocks": revision.blocks,
-        "annotations": annotation_fingerprint_data(_annotations_of(revision)),
-        "citations": citations,
-        "tags": sorted(article.tags.names()),
-        "slug": article.slug,
-    }
-    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
-    return hashlib.sha256(encoded).hexdigest()
-
-
 # Gates --------------------------------------------------------------------------------------
 
 
-def submit_gate(article):
+def submit_gate(article: Article) -> list[str]:
     """Return every reason the article cannot be submitted yet (empty: it can)."""
     failures = []
     if not article.review_assignments.exists():
@@ -183,7 +158,7 @@ def submit_gate(article):
     return failures
 
 
-def live_article_at(slug, *, exclude=None):
+def live_article_at(slug: str, *, exclude: Article | None = None) -> Article | None:
     """Return the other article whose live page is at /articles/`slug`/, or None.
 
     A publication keeps the address it was published at until its article is published
@@ -196,10 +171,8 @@ def live_article_at(slug, *, exclude=None):
     return publication.article if publication else None
 
 
-def approve_gate(article):
+def approve_gate(article: Article) -> list[str]:
     """Return every reason the draft cannot be approved (or published) yet."""
-    from evidence.models import Annotation, ReviewComment
-
     failures = []
     revision = article.draft
     if revision is None:
@@ -210,7 +183,7 @@ def approve_gate(article):
             f"the address /articles/{article.slug}/ is still the live page of “{holder}”; "
             "choose another slug"
         )
-    annotations = _annotations_of(revision)
+    annotations = Annotation.objects.filter(revision=revision)
     for annotation in annotations.filter(status=Annotation.Status.OPEN):
         ratings = (("certainty", annotation.certainty), ("verdict", annotation.verdict))
         missing = [label for label, value in ratings if not value]
@@ -241,7 +214,7 @@ def approve_gate(article):
 # Transitions --------------------------------------------------------------------------------
 
 
-def _after_lock(locked):
+def _after_lock(locked: Article) -> None:
     """Do nothing. Called inside the locked section, right after the row lock is taken.
 
     A test hook and no more: the concurrency tests replace it to hold the race window open
@@ -250,7 +223,7 @@ def _after_lock(locked):
     """
 
 
-def _lock(article):
+def _lock(article: Article) -> Article:
     """Lock the article row for this transaction and return a fresh copy of it."""
     # No select_related("draft"): a caller that waited for the lock would get the draft row
     # joined from before the wait (PostgreSQL re-checks only the locked row), so it would
@@ -260,40 +233,25 @@ def _lock(article):
     return locked
 
 
-def _record(article, *, actor, action, from_state, comment="", revision=None):
-    return WorkflowEvent.objects.create(
-        article=article,
-        actor=actor if actor is not None and actor.pk else None,
-        action=action,
-        from_state=from_state,
-        to_state=article.state,
-        revision=revision if revision is not None else article.draft,
-        comment=comment,
-    )
+def _record(
+    article: Article, *, actor: Any, action: str, from_state: str, comment: str = "",
+    revision: Revision | None = None,
+) -> WorkflowEvent:
+    return record_event(article, actor=actor, action=action, from_state=from_state,
+                        comment=comment, revision=revision)
 
 
-def record_event(article, *, actor, action, comment=""):
-    """Write one row to the article's audit log for a change that is not a transition (the
-    state stays as it is), such as a review thread resolved. Return the WorkflowEvent."""
-    return _record(article, actor=actor, action=action, from_state=article.state,
-                   comment=comment)
-
-
-def _sync(target, source):
+def _sync(target: Article, source: Article) -> Article:
     """Copy the saved state of `source` onto the caller's object so it sees the change."""
-    for field in Article._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    for cached in ("draft", "live", "approved_revision"):
-        target._state.fields_cache.pop(cached, None)
-    return target
+    return target.copy_saved_state(source)
 
 
-def _require_perm(actor, perm, what):
-    if not _has_perm(actor, perm):
+def _require_perm(actor: Any, perm: str, what: str) -> None:
+    if not has_permission(actor, perm):
         raise NotAllowed(f"Only {what} may do this.")
 
 
-def _require_state(article, allowed, action):
+def _require_state(article: Article, allowed: list[str], action: str) -> None:
     if article.state not in allowed:
         names = ", ".join(State(s).label.lower() for s in allowed)
         raise WrongState(
@@ -302,7 +260,7 @@ def _require_state(article, allowed, action):
         )
 
 
-def _require_comment(comment, action):
+def _require_comment(comment: str, action: str) -> None:
     if not (comment or "").strip():
         raise InvalidInput(
             f"A comment is required to {action.replace('_', ' ')}.",
@@ -310,35 +268,141 @@ def _require_comment(comment, action):
         )
 
 
-def _check_publish_at(publish_at):
-    if publish_at is not None and timezone.is_naive(publish_at):
+def _check_publish_at(when: datetime | None, field: str = "publish_at") -> None:
+    if when is not None and timezone.is_naive(when):
         raise InvalidInput(
-            "The publication time needs a time zone.", {"publish_at": ["Give a time zone."]}
+            "The publication time needs a time zone.", {field: ["Give a time zone."]}
         )
 
 
-def _on_commit(callback):
+def _on_commit(callback: Callable[[], Any]) -> None:
     transaction.on_commit(callback)
 
 
-def _notify(name, article, **kwargs):
-    from articles import notifications
-
+def _notify(name: str, article: Article, **kwargs: Any) -> None:
     function = getattr(notifications, name)
     article_id = article.pk
     _on_commit(lambda: function(article_id=article_id, **kwargs))
 
 
-def submit(article, *, actor, comment="", publish_at=None):
+# Permissions: one check per action ----------------------------------------------------------
+#
+# Each `check_<action>` raises the refusal the transition reports (NotAllowed for the role or a
+# personal rule, WrongState for the state), in that order. Transitions call it on the locked
+# row; `allowed_actions` asks `can_<action>`. Gates (missing ratings, no reviewer) and input
+# (a required comment) are not permission: the transition reports them.
+
+
+def check_four_eyes(article: Article, user: Any) -> None:
+    """Refuse an approval by someone who wrote a revision under review (the four-eyes rule).
+
+    A superuser is exempt only when KETASITE_ALLOW_SELF_APPROVAL is on.
+    """
+    if user.is_superuser and settings.KETASITE_ALLOW_SELF_APPROVAL:
+        return
+    if wrote_revision_under_review(article, user):
+        raise NotAllowed(
+            "Four-eyes rule: you wrote a revision under review, so another reviewer must "
+            "approve it."
+        )
+
+
+def check_submit(article: Article, user: Any) -> None:
+    """Editors who wrote the article or are its assigned editor may submit a draft."""
+    _require_perm(user, PERM_SUBMIT, "editors")
+    _require_state(article, [State.DRAFT, State.CHANGES_REQUESTED], "submit")
+    if not user.is_superuser and not is_author(article, user):
+        raise NotAllowed("Only an author of this article or its assigned editor may submit it.")
+
+
+def check_request_changes(article: Article, user: Any) -> None:
+    """Reviewers may send an article in review back to its editors."""
+    _require_perm(user, PERM_REVIEW, "reviewers")
+    _require_state(article, [State.IN_REVIEW], "request_changes")
+
+
+def check_approve(article: Article, user: Any) -> None:
+    """Reviewers may approve an article in review, within the four-eyes rule."""
+    _require_perm(user, PERM_REVIEW, "reviewers")
+    _require_state(article, [State.IN_REVIEW], "approve")
+    check_four_eyes(article, user)
+
+
+def check_publish(article: Article, user: Any) -> None:
+    """Publishers may publish an approved article."""
+    _require_perm(user, PERM_PUBLISH, "publishers")
+    _require_state(article, [State.APPROVED], "publish")
+
+
+def check_unpublish(article: Article, user: Any) -> None:
+    """Publishers may take down an article's live publication, whatever its state."""
+    _require_perm(user, PERM_PUBLISH, "publishers")
+    if article.live_id is None:
+        raise WrongState("Cannot unpublish an article that has no live publication.")
+
+
+def check_archive(article: Article, user: Any) -> None:
+    """Publishers may archive an article that is not in review or archived already."""
+    _require_perm(user, PERM_PUBLISH, "publishers")
+    if article.state == State.IN_REVIEW:
+        raise WrongState(
+            f"Cannot archive an article that is {State(article.state).label.lower()}; "
+            "finish or withdraw the review first."
+        )
+    if article.state == State.ARCHIVED:
+        raise WrongState("The article is already archived.")
+
+
+def check_restore(article: Article, user: Any) -> None:
+    """Publishers may bring an archived article back as a draft."""
+    _require_perm(user, PERM_PUBLISH, "publishers")
+    _require_state(article, [State.ARCHIVED], "restore")
+
+
+def _passes(check: Callable[[Article, Any], None], article: Article, user: Any) -> bool:
+    try:
+        check(article, user)
+    except WorkflowError:
+        return False
+    return True
+
+
+def can_submit(article: Article, user: Any) -> bool:
+    return _passes(check_submit, article, user)
+
+
+def can_request_changes(article: Article, user: Any) -> bool:
+    return _passes(check_request_changes, article, user)
+
+
+def can_approve(article: Article, user: Any) -> bool:
+    return _passes(check_approve, article, user)
+
+
+def can_publish(article: Article, user: Any) -> bool:
+    return _passes(check_publish, article, user)
+
+
+def can_unpublish(article: Article, user: Any) -> bool:
+    return _passes(check_unpublish, article, user)
+
+
+def can_archive(article: Article, user: Any) -> bool:
+    return _passes(check_archive, article, user)
+
+
+def can_restore(article: Article, user: Any) -> bool:
+    return _passes(check_restore, article, user)
+
+
+# Transitions --------------------------------------------------------------------------------
+
+
+def submit(article: Article, *, actor: Any, comment: str = "") -> Article:
     """Send the draft to review. Editors who wrote it or are its assigned editor may."""
     with transaction.atomic():
         locked = _lock(article)
-        _require_perm(actor, PERM_SUBMIT, "editors")
-        _require_state(locked, [State.DRAFT, State.CHANGES_REQUESTED], "submit")
-        if not actor.is_superuser and not is_author(locked, actor):
-            raise NotAllowed(
-                "Only an author of this article or its assigned editor may submit it."
-            )
+        check_submit(locked, actor)
         failures = submit_gate(locked)
         if failures:
             raise GateFailed("The article is not ready for review", failures)
@@ -350,12 +414,11 @@ def submit(article, *, actor, comment="", publish_at=None):
     return _sync(article, locked)
 
 
-def request_changes(article, *, actor, comment="", publish_at=None):
+def request_changes(article: Article, *, actor: Any, comment: str = "") -> Article:
     """Send the article back to its editors with a comment saying what to change."""
     with transaction.atomic():
         locked = _lock(article)
-        _require_perm(actor, PERM_REVIEW, "reviewers")
-        _require_state(locked, [State.IN_REVIEW], "request_changes")
+        check_request_changes(locked, actor)
         _require_comment(comment, "request changes")
         from_state = locked.state
         locked.state = State.CHANGES_REQUESTED
@@ -366,25 +429,15 @@ def request_changes(article, *, actor, comment="", publish_at=None):
     return _sync(article, locked)
 
 
-def _check_four_eyes(article, actor):
-    if actor.is_superuser and settings.KETASITE_ALLOW_SELF_APPROVAL:
-        return
-    if wrote_revision_under_review(article, actor):
-        raise NotAllowed(
-            "Four-eyes rule: you wrote a revision under review, so another reviewer must "
-            "approve it."
-        )
-
-
-def approve(article, *, actor, comment="", publish_at=None):
+def approve(
+    article: Article, *, actor: Any, comment: str = "", publish_at: datetime | None = None,
+) -> Article:
     """Approve the draft and pin its fingerprint. `publish_at` proposes a publication time;
     it is scheduled when the approver may also publish."""
     _check_publish_at(publish_at)
     with transaction.atomic():
         locked = _lock(article)
-        _require_perm(actor, PERM_REVIEW, "reviewers")
-        _require_state(locked, [State.IN_REVIEW], "approve")
-        _check_four_eyes(locked, actor)
+        check_approve(locked, actor)
         failures = approve_gate(locked)
         if failures:
             raise GateFailed("The draft cannot be approved yet", failures)
@@ -396,7 +449,7 @@ def approve(article, *, actor, comment="", publish_at=None):
         locked.approved_at = timezone.now()
         locked.publish_at = publish_at
         locked.publish_scheduled_by = (
-            actor if publish_at is not None and _has_perm(actor, PERM_PUBLISH) else None
+            actor if publish_at is not None and has_permission(actor, PERM_PUBLISH) else None
         )
         locked.save(
             update_fields=[
@@ -409,7 +462,7 @@ def approve(article, *, actor, comment="", publish_at=None):
     return _sync(article, locked)
 
 
-def _check_approval_holds(locked):
+def _check_approval_holds(locked: Article) -> None:
     if locked.approval_fingerprint != approval_fingerprint(locked):
         raise GateFailed(
             "The approval no longer holds",
@@ -417,16 +470,13 @@ def _check_approval_holds(locked):
         )
 
 
-def _publish_now(locked, *, actor, comment, now):
+def _publish_now(locked: Article, *, actor: Any, comment: str, now: datetime) -> Publication:
     """Freeze the approved draft into a Publication and make it live. The row is locked."""
-    from articles.publishing import PUBLISHED_STATUSES, freeze_publication
-    from evidence.models import Annotation
-
     _check_approval_holds(locked)
     failures = approve_gate(locked)
     if failures:
         raise GateFailed("The draft cannot be published", failures)
-    publication = freeze_publication(
+    publication = publishing.freeze_publication(
         locked, actor=actor, published_at=now, change_note=comment
     )
     from_state = locked.state
@@ -447,20 +497,22 @@ def _publish_now(locked, *, actor, comment, now):
     )
     # Every annotation the publication shows is now public: it can be resolved, not deleted.
     Annotation.objects.filter(
-        revision=locked.draft, status__in=PUBLISHED_STATUSES, first_published_at__isnull=True
+        revision=locked.draft, status__in=publishing.PUBLISHED_STATUSES,
+        first_published_at__isnull=True,
     ).update(first_published_at=now)
     _record(locked, actor=actor, action="publish", from_state=from_state, comment=comment)
     purge_public_pages()
     return publication
 
 
-def publish(article, *, actor, comment="", publish_at=None):
+def publish(
+    article: Article, *, actor: Any, comment: str = "", publish_at: datetime | None = None,
+) -> Article:
     """Publish the approved draft now, or schedule it when `publish_at` is in the future."""
     _check_publish_at(publish_at)
     with transaction.atomic():
         locked = _lock(article)
-        _require_perm(actor, PERM_PUBLISH, "publishers")
-        _require_state(locked, [State.APPROVED], "publish")
+        check_publish(locked, actor)
         now = timezone.now()
         if publish_at is not None and publish_at > now:
             _check_approval_holds(locked)
@@ -476,7 +528,9 @@ def publish(article, *, actor, comment="", publish_at=None):
     return _sync(article, locked)
 
 
-def _unpublish_now(locked, *, actor, comment, action="unpublish"):
+def _unpublish_now(
+    locked: Article, *, actor: Any, comment: str, action: str = "unpublish",
+) -> None:
     from_state = locked.state
     locked.live = None
     if locked.state == State.PUBLISHED:
@@ -490,25 +544,24 @@ def _unpublish_now(locked, *, actor, comment, action="unpublish"):
     purge_public_pages()
 
 
-def unpublish(article, *, actor, comment="", publish_at=None, unpublish_at=None):
+def unpublish(
+    article: Article, *, actor: Any, comment: str = "", unpublish_at: datetime | None = None,
+) -> Article:
     """Take the live publication down (the page answers 410), now or at `unpublish_at`.
 
     Allowed whenever the article has a live publication. A draft being worked on keeps its
-    state; a published article becomes unpublished. For `perform`, `publish_at` is the time.
+    state; a published article becomes unpublished.
     """
-    when = unpublish_at or publish_at
-    _check_publish_at(when)
+    _check_publish_at(unpublish_at, "unpublish_at")
     with transaction.atomic():
         locked = _lock(article)
-        _require_perm(actor, PERM_PUBLISH, "publishers")
-        if locked.live_id is None:
-            raise WrongState("Cannot unpublish an article that has no live publication.")
+        check_unpublish(locked, actor)
         _require_comment(comment, "unpublish")
-        if when is not None and when > timezone.now():
-            locked.unpublish_at = when
+        if unpublish_at is not None and unpublish_at > timezone.now():
+            locked.unpublish_at = unpublish_at
             locked.unpublish_scheduled_by = actor
             locked.save(update_fields=["unpublish_at", "unpublish_scheduled_by", "updated_at"])
-            stamp = timezone.localtime(when).strftime("%Y-%m-%d %H:%M %Z")
+            stamp = timezone.localtime(unpublish_at).strftime("%Y-%m-%d %H:%M %Z")
             _record(locked, actor=actor, action="schedule_unpublish", from_state=locked.state,
                     comment=f"Take-down scheduled for {stamp}. {comment}")
         else:
@@ -516,18 +569,11 @@ def unpublish(article, *, actor, comment="", publish_at=None, unpublish_at=None)
     return _sync(article, locked)
 
 
-def archive(article, *, actor, comment="", publish_at=None):
+def archive(article: Article, *, actor: Any, comment: str = "") -> Article:
     """Archive the article; a live publication is taken down with it."""
     with transaction.atomic():
         locked = _lock(article)
-        _require_perm(actor, PERM_PUBLISH, "publishers")
-        if locked.state in (State.IN_REVIEW, State.ARCHIVED):
-            raise WrongState(
-                f"Cannot archive an article that is {State(locked.state).label.lower()}; "
-                "finish or withdraw the review first."
-                if locked.state == State.IN_REVIEW
-                else "The article is already archived."
-            )
+        check_archive(locked, actor)
         from_state = locked.state
         had_live = locked.live_id is not None
         locked.state = State.ARCHIVED
@@ -548,12 +594,11 @@ def archive(article, *, actor, comment="", publish_at=None):
     return _sync(article, locked)
 
 
-def restore(article, *, actor, comment="", publish_at=None):
+def restore(article: Article, *, actor: Any, comment: str = "") -> Article:
     """Bring an archived article back as a draft (not public until published again)."""
     with transaction.atomic():
         locked = _lock(article)
-        _require_perm(actor, PERM_PUBLISH, "publishers")
-        _require_state(locked, [State.ARCHIVED], "restore")
+        check_restore(locked, actor)
         from_state = locked.state
         locked.state = State.DRAFT
         locked.save(update_fields=["state", "updated_at"])
@@ -561,7 +606,7 @@ def restore(article, *, actor, comment="", publish_at=None):
     return _sync(article, locked)
 
 
-ACTIONS = {
+ACTIONS: dict[str, Callable[..., Article]] = {
     "submit": submit,
     "request_changes": request_changes,
     "approve": approve,
@@ -570,6 +615,19 @@ ACTIONS = {
     "archive": archive,
     "restore": restore,
 }
+
+PERMISSION_CHECKS: dict[str, Callable[[Article, Any], bool]] = {
+    "submit": can_submit,
+    "request_changes": can_request_changes,
+    "approve": can_approve,
+    "publish": can_publish,
+    "unpublish": can_unpublish,
+    "archive": can_archive,
+    "restore": can_restore,
+}
+
+# The one time an action takes, by the name of its own argument.
+TIME_ARGUMENTS = {"approve": "publish_at", "publish": "publish_at", "unpublish": "unpublish_at"}
 
 ACTION_LABELS = {
     "submit": "Submit for review",
@@ -582,89 +640,44 @@ ACTION_LABELS = {
 }
 
 
-def perform(article, *, action, actor, comment="", publish_at=None):
-    """Run the transition called `action`; unknown names raise InvalidInput."""
+def perform(
+    article: Article, *, action: str, actor: Any, comment: str = "",
+    when: datetime | None = None,
+) -> Article:
+    """Run the transition called `action`; unknown names raise InvalidInput.
+
+    `when` is the time the action takes, passed as that action's own argument: `publish_at`
+    for approve (a proposal) and publish, `unpublish_at` for unpublish. The other actions
+    take no time and are not given one (the API's contract has always let a client send a
+    time with any action).
+    """
     function = ACTIONS.get(action)
     if function is None:
         raise InvalidInput(
             f"Unknown action {str(action)[:40]!r}; use one of {', '.join(ACTIONS)}.",
             {"action": [f"Use one of {', '.join(ACTIONS)}."]},
         )
-    return function(article, actor=actor, comment=comment, publish_at=publish_at)
+    arguments: dict[str, Any] = {"actor": actor, "comment": comment}
+    time_argument = TIME_ARGUMENTS.get(action)
+    if time_argument is not None:
+        arguments[time_argument] = when
+    return function(article, **arguments)
 
 
-def allowed_actions(article, user):
+def allowed_actions(article: Article, user: Any) -> list[str]:
     """Return the actions `user` may try on `article` now, by role, state and personal rules.
 
     Gates (missing ratings, no reviewer) are not checked here: the action reports them.
     """
     if user is None or not user.is_active:
         return []
-    state = article.state
-    actions = []
-    if (
-        state in (State.DRAFT, State.CHANGES_REQUESTED)
-        and _has_perm(user, PERM_SUBMIT)
-        and (user.is_superuser or is_author(article, user))
-    ):
-        actions.append("submit")
-    if state == State.IN_REVIEW and _has_perm(user, PERM_REVIEW):
-        actions.append("request_changes")
-        four_eyes_ok = (
-            user.is_superuser and settings.KETASITE_ALLOW_SELF_APPROVAL
-        ) or not wrote_revision_under_review(article, user)
-        if four_eyes_ok:
-            actions.append("approve")
-    if _has_perm(user, PERM_PUBLISH):
-        if state == State.APPROVED:
-            actions.append("publish")
-        if article.live_id is not None:
-            actions.append("unpublish")
-        if state not in (State.IN_REVIEW, State.ARCHIVED):
-            actions.append("archive")
-        if state == State.ARCHIVED:
-            actions.append("restore")
-    return actions
+    return [name for name, allowed in PERMISSION_CHECKS.items() if allowed(article, user)]
 
 
 # Content changes ----------------------------------------------------------------------------
 
 
-def content_changed(article, *, actor, reason):
-    """Withdraw an approval that no longer matches the content, saying why.
-
-    Call after any change to the draft's content, annotations or citations. An approved
-    article whose fingerprint changed goes back to `in_review`; a published or unpublished
-    one becomes a draft (a live publication stays up until the next publish).
-    Returns the article, updated.
-    """
-    with transaction.atomic():
-        locked = _lock(article)
-        from_state = locked.state
-        if from_state not in (State.APPROVED, State.PUBLISHED, State.UNPUBLISHED):
-            return _sync(article, locked)
-        if from_state != State.UNPUBLISHED and (
-            locked.approval_fingerprint == approval_fingerprint(locked)
-        ):
-            return _sync(article, locked)
-        fields = ["state", "updated_at"]
-        if from_state == State.APPROVED:
-            locked.state = State.IN_REVIEW
-            locked.publish_at = None
-            locked.publish_scheduled_by = None
-            fields += ["publish_at", "publish_scheduled_by"]
-            comment = f"Approval withdrawn: {reason}"
-            action = "approval_withdrawn"
-        else:
-            locked.state = State.DRAFT
-            comment = f"New draft: {reason}"
-            action = "edit"
-        locked.save(update_fields=fields)
-        _record(locked, actor=actor, action=action, from_state=from_state, comment=comment)
-    return _sync(article, locked)
-
-
-def _clean_title(title, errors):
+def _clean_title(title: Any, errors: dict[str, list[str]]) -> str:
     if not isinstance(title, str) or not title.strip():
         errors["title"] = ["A title is required."]
         return ""
@@ -675,9 +688,11 @@ def _clean_title(title, errors):
 
 
 def save_revision(
-    article, *, actor, base_number, title=None, summary=None, blocks=None, tags=None,
-    message="", title_is_provisional=None,
-):
+    article: Article, *, actor: Any, base_number: int, title: str | None = None,
+    summary: str | None = None, blocks: list[dict[str, Any]] | None = None,
+    tags: Iterable[str] | None = None, message: str = "",
+    title_is_provisional: bool | None = None,
+) -> Revision:
     """Save an edit as a new revision based on revision `base_number`.
 
     Never overwrites: if someone saved a newer revision in between, raises StaleRevision with
@@ -688,9 +703,9 @@ def save_revision(
     command line). A person who saves a title confirms it (`title_is_provisional` False)
     unless told otherwise.
     """
-    if actor is not None and not _has_perm(actor, PERM_EDIT):
+    if actor is not None and not has_permission(actor, PERM_EDIT):
         raise NotAllowed("Only editors may edit an article's content.")
-    errors = {}
+    errors: dict[str, Any] = {}
     if title is not None:
         title = _clean_title(title, errors)
     if summary is not None and not isinstance(summary, str):
@@ -766,31 +781,129 @@ def save_revision(
     return revision
 
 
-def _carry_forward(old_revision, new_revision):
-    from evidence.anchoring import carry_forward_annotations
-    from evidence.sources import copy_citations
-
-    carry_forward_annotations(old_revision=old_revision, new_revision=new_revision)
+def _carry_forward(old_revision: Revision, new_revision: Revision) -> None:
+    anchoring.carry_forward_annotations(old_revision=old_revision, new_revision=new_revision)
     copy_citations(old_revision=old_revision, new_revision=new_revision)
 
 
-def restore_revision(article, *, actor, number):
+def restore_revision(article: Article, *, actor: Any, number: int) -> Revision:
     """Save the content of revision `number` as a new draft revision."""
     old = article.revisions.filter(number=number).first()
     if old is None:
         raise InvalidInput(f"There is no revision {number} of this article.",
                            {"number": ["No such revision."]})
-    current_number = article.draft.number if article.draft_id else 0
+    draft = article.draft
+    current_number = draft.number if draft is not None else 0
     return save_revision(
         article, actor=actor, base_number=current_number, title=old.title,
         summary=old.summary, blocks=old.blocks, message=f"Restored revision {number}.",
     )
 
 
+# The article's own fields ----------------------------------------------------------------
+
+# What an editor sets on the article itself (not its content, which is revisions).
+ARTICLE_DETAIL_FIELDS = (
+    "slug", "assigned_editor", "review_due", "source_url", "site_name", "original_filename",
+    "original_published_on", "is_promotional",
+)
+
+
+def _column(name: str) -> str:
+    """Return the attribute holding the stored value of field `name` (`x_id` for a key)."""
+    field = Article._meta.get_field(name)
+    return field.attname if isinstance(field, Field) else name
+
+
+def _detail_value(article: Article, name: str) -> Any:
+    return getattr(article, _column(name))
+
+
+def _stored_value(name: str, value: Any) -> Any:
+    field = Article._meta.get_field(name)
+    return getattr(value, "pk", value) if field.is_relation else value
+
+
+def _check_details(details: dict[str, Any]) -> None:
+    unknown = sorted(set(details) - set(ARTICLE_DETAIL_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"These are not an article's details: {', '.join(unknown)}.",
+            {name: ["This field cannot be set here."] for name in unknown},
+        )
+
+
+def create_article(
+    *, actor: Any, tags: Iterable[str] | None = None, **details: Any,
+) -> Article:
+    """Create an article without content (its first revision is saved next, through
+    `save_revision`), with `actor` as its creator and a `create` event in its log."""
+    _check_details(details)
+    if not has_permission(actor, PERM_ADD):
+        raise NotAllowed("Only editors may create articles.")
+    with transaction.atomic():
+        article = Article.objects.create(
+            created_by=actor,
+            **{_column(name): _stored_value(name, value) for name, value in details.items()},
+        )
+        if tags:
+            article.tags.set([tag.strip()[:100] for tag in tags if tag.strip()])
+        record_event(article, actor=actor, action="create", from_state="",
+                     comment="Article created in the admin.")
+    return article
+
+
+def update_article_details(
+    article: Article, *, actor: Any, tags: Iterable[str] | None = None, **details: Any,
+) -> Article:
+    """Change the article's own fields (`ARTICLE_DETAIL_FIELDS`: slug, assigned editor,
+    review date, origin) and its tags, atomically; return the article, updated.
+
+    A value equal to the stored one is not a change. Any change writes one
+    `details_changed` event naming the fields. Slug and tags are approved with the text (the
+    publication freezes them), so a change of either also withdraws an approval
+    (`content_changed`). The caller validates the values themselves (a form, a serializer).
+    """
+    _check_details(details)
+    if not has_permission(actor, PERM_EDIT):
+        raise NotAllowed("Only editors may change an article's details.")
+    with transaction.atomic():
+        locked = _lock(article)
+        changed = [
+            name for name, value in details.items()
+            if _detail_value(locked, name) != _stored_value(name, value)
+        ]
+        for name in changed:
+            setattr(locked, _column(name), _stored_value(name, details[name]))
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+        if tags is not None:
+            before = sorted(locked.tags.names())
+            locked.tags.set([tag.strip()[:100] for tag in tags if tag.strip()])
+            if sorted(locked.tags.names()) != before:
+                changed.append("tags")
+        if not changed:
+            return _sync(article, locked)
+        _record(locked, actor=actor, action="details_changed", from_state=locked.state,
+                comment=f"Changed {', '.join(changed)}.")
+        if "slug" in changed:
+            reason = f"the address changes to /articles/{locked.slug}/ at the next publish"
+            if "tags" in changed:
+                reason = f"tags changed, and {reason}"
+        elif "tags" in changed:
+            reason = "tags changed"
+        else:
+            return _sync(article, locked)
+        content_changed(locked, actor=actor, reason=reason)
+    return _sync(article, locked)
+
+
 # Review management --------------------------------------------------------------------------
 
 
-def assign_reviewers(article, *, actor, reviewers, due=None):
+def assign_reviewers(
+    article: Article, *, actor: Any, reviewers: Any, due: date | None = None,
+) -> list[ReviewAssignment]:
     """Make `reviewers` (users or usernames, all Reviewers) the article's reviewers.
 
     Replaces the previous set; keeps the assignment time of those who stay. Newly assigned
@@ -807,7 +920,7 @@ def assign_reviewers(article, *, actor, reviewers, due=None):
         ).first()
         if user is None:
             errors.append(f"There is no user {str(item)[:150]!r}.")
-        elif not _has_perm(user, PERM_REVIEW):
+        elif not is_reviewer(user):
             errors.append(f"{user.get_username()} is not a reviewer.")
         elif user not in users:
             users.append(user)
@@ -845,11 +958,11 @@ def assign_reviewers(article, *, actor, reviewers, due=None):
 # Scheduling ---------------------------------------------------------------------------------
 
 
-def _due_ids(queryset):
+def _due_ids(queryset: QuerySet[Article]) -> list[int]:
     return list(queryset.order_by("pk").values_list("pk", flat=True))
 
 
-def _lock_if_free(pk):
+def _lock_if_free(pk: int) -> Article | None:
     """Lock article `pk`, skipping it if another worker holds it (PostgreSQL)."""
     queryset = Article.objects.select_related("draft")
     if connection.features.has_select_for_update_skip_locked:
@@ -862,7 +975,7 @@ def _lock_if_free(pk):
     return locked
 
 
-def publish_due(*, now=None):
+def publish_due(*, now: datetime | None = None) -> dict[str, list[Any]]:
     """Publish what is scheduled and due, and take down what is due to go.
 
     Idempotent and safe to run concurrently: each article is handled in its own transaction,
@@ -870,7 +983,7 @@ def publish_due(*, now=None):
     the lock. Returns `{"published": [...], "unpublished": [...], "failed": [(article, msg)]}`.
     """
     now = now or timezone.now()
-    report = {"published": [], "unpublished": [], "failed": []}
+    report: dict[str, list[Any]] = {"published": [], "unpublished": [], "failed": []}
     for pk in _due_ids(Article.objects.due_for_publication(now)):
         try:
             with transaction.atomic():
@@ -880,7 +993,7 @@ def publish_due(*, now=None):
                 ).exists():
                     continue
                 actor = locked.publish_scheduled_by
-                if not _has_perm(actor, PERM_PUBLISH):
+                if not has_permission(actor, PERM_PUBLISH):
                     raise NotAllowed("The publisher who scheduled it may no longer publish.")
                 _publish_now(locked, actor=actor, comment="Scheduled publication.", now=now)
                 report["published"].append(locked)

@@ -21,8 +21,14 @@ from evidence.annotations import (
     resolve_comment,
     review_threads,
 )
+from evidence.annotator import annotator_view
 from evidence.forms import AnnotationForm, SourceForm
 from evidence.models import Annotation, RatingChange, ReviewComment, Source
+
+
+class AnnotationRefused(Exception):
+    """A save the service refused after the form had passed (a change made meanwhile)."""
+
 
 # A comment refused in the admin is kept here, in the session, and put back in its form.
 COMMENT_DRAFT_KEY = "evidence-comment-draft"
@@ -102,8 +108,20 @@ class AnnotationAdmin(admin.ModelAdmin):
         return type(form.__name__, (form,), {"actor": request.user})
 
     def save_model(self, request, obj, form, change):
-        """The form saved the annotation through the service while validating."""
-        form.instance = form.saved_annotation
+        """Save through the service. The form checked the change while validating; what
+        changed in the moment since (another save) is refused here, and nothing is saved."""
+        try:
+            form.instance = form.save_through_service()
+        except (AnnotationError, AnnotationNotAllowed, StaleAnnotation) as error:
+            raise AnnotationRefused(str(error)) from error
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except AnnotationRefused as error:
+            # The admin's transaction was rolled back: tell the user, and show the form again.
+            self.message_user(request, f"Nothing was saved: {error}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_related(self, request, form, formsets, change):
         """Sources were set by the service; the read-only inlines save nothing."""
@@ -112,8 +130,6 @@ class AnnotationAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         # The annotator page (evidence/annotator.py): /admin/evidence/annotation/annotate/<id>/.
-        from evidence.annotator import annotator_view
-
         wrap = self.admin_site.admin_view
 
         def post(view):

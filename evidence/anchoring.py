@@ -18,12 +18,15 @@ shown to editors. An annotation is never moved onto different words.
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from articles.blocks import BLOCK_SEPARATOR, block_starts, block_text
+from articles.models import Revision
+from evidence.models import Annotation
 
 CONTEXT_CHARS = 32
 # An approximate match must be at least this similar to the quote (normalised Levenshtein).
@@ -73,7 +76,7 @@ class AnchoringResult:
     orphaned: list = field(default_factory=list)
 
 
-def quote_context(text, start, end):
+def quote_context(text: str, start: int, end: int) -> tuple[str, str, str]:
     """Return (exact, prefix, suffix): text[start:end] and up to 32 characters either side."""
     return (
         text[start:end],
@@ -121,7 +124,7 @@ def _placement(block_id, text, start, end, method, similarity=1.0):
 
 
 def _occurrences(text, needle, limit=MAX_OCCURRENCES):
-    found = []
+    found: list[int] = []
     position = text.find(needle)
     while position != -1 and len(found) < limit:
         found.append(position)
@@ -278,7 +281,9 @@ def _place_fuzzy(anchor, new):
     return best[1] if best else None
 
 
-def place_anchor(anchor, new, old_offsets):
+def place_anchor(
+    anchor: Anchor, new: "_IndexedText", old_offsets: dict[str, int],
+) -> Placement | None:
     """Return the Placement of one anchor in the indexed new text, or None (orphan)."""
     if not anchor.exact or anchor.end <= anchor.start:
         return None
@@ -291,7 +296,10 @@ def place_anchor(anchor, new, old_offsets):
     return _place_exact(anchor, new, expected) or _place_fuzzy(anchor, new)
 
 
-def reanchor(blocks_old, blocks_new, anchors):
+def reanchor(
+    blocks_old: list[dict[str, Any]], blocks_new: list[dict[str, Any]],
+    anchors: list[Anchor],
+) -> list[Placement | None]:
     """Place each anchor of the old blocks in the new blocks.
 
     Return a list parallel to `anchors`: a Placement, or None where the annotation must be
@@ -302,7 +310,7 @@ def reanchor(blocks_old, blocks_new, anchors):
     return [place_anchor(anchor, new, old_offsets) for anchor in anchors]
 
 
-def anchor_of(annotation):
+def anchor_of(annotation: Annotation) -> Anchor:
     return Anchor(
         block_id=annotation.block_id,
         start=annotation.start,
@@ -336,7 +344,9 @@ def _update_rows(model, annotations, fields):
         cursor.executemany(sql, rows)
 
 
-def carry_forward_annotations(*, old_revision, new_revision):
+def carry_forward_annotations(
+    *, old_revision: Revision, new_revision: Revision,
+) -> AnchoringResult:
     """Carry every open and resolved annotation of `old_revision` to `new_revision`.
 
     Each keeps its id, ratings, note and status and gets the anchor found by `reanchor`.
@@ -344,8 +354,6 @@ def carry_forward_annotations(*, old_revision, new_revision):
     annotation whose anchor or status changed gets a new `version`, so a client holding the
     old one must re-read it. Returns an AnchoringResult(carried, orphaned).
     """
-    from evidence.models import Annotation
-
     if old_revision.pk == new_revision.pk:
         return AnchoringResult()
     with transaction.atomic():

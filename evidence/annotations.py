@@ -13,17 +13,25 @@ same rules:
 - a change names the `version` it was based on; a stale one changes nothing;
 - a published annotation cannot be deleted, only resolved.
 
-Each change to a draft's annotations calls `articles.workflow.content_changed`, so an approval
-of different content is withdrawn.
+Each change to a draft's annotations calls `articles.approval.content_changed`, so an
+approval of different content is withdrawn. Review comments, resolved and reopened threads
+write to the article's audit log (`articles.audit.record_event`); rating changes keep their
+own log as well (`RatingChange`).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from articles.approval import content_changed
+from articles.audit import record_event
 from articles.blocks import block_text
+from articles.models import Article, Revision
+from articles.permissions import has_permission, is_reviewer
 from evidence.anchoring import quote_context
 from evidence.models import Annotation, RatingChange, ReviewComment, Source
 from ketasite.sanitize import render_markdown
@@ -32,7 +40,6 @@ PERM_ANNOTATE = "evidence.add_annotation"
 PERM_CHANGE = "evidence.change_annotation"
 PERM_DELETE = "evidence.delete_annotation"
 PERM_COMMENT = "evidence.add_reviewcomment"
-PERM_REVIEW = "articles.review_article"
 MAX_NOTE_CHARS = 20_000
 MAX_COMMENT_CHARS = 10_000
 RATED_FIELDS = ("certainty", "verdict", "note")
@@ -82,22 +89,21 @@ class StaleAnnotation(Exception):
 # Rules -------------------------------------------------------------------------------------
 
 
-def _has(actor, permission):
-    return bool(actor and actor.is_authenticated and actor.is_active and actor.has_perm(permission))
+def _has(actor: Any, permission: str) -> bool:
+    return has_permission(actor, permission)
 
 
-def can_review(actor):
-    return _has(actor, PERM_REVIEW)
+def can_review(actor: Any) -> bool:
+    """Return whether `actor` may set certainty and verdict (a reviewer)."""
+    return is_reviewer(actor)
 
 
-def _is_author(actor, annotation):
+def _is_author(actor: Any, annotation: Annotation | ReviewComment) -> bool:
     return bool(actor and actor.pk and annotation.author_id == actor.pk)
 
 
-def _check_article(article, annotation=None):
+def _check_article(article: Article, annotation: Annotation | None = None) -> None:
     """Refuse changes on an archived article or to an annotation off the draft revision."""
-    from articles.models import Article
-
     if article.state == Article.State.ARCHIVED:
         raise AnnotationNotAllowed(
             "The article is archived; restore it before changing its annotations.",
@@ -117,22 +123,18 @@ def _check_article(article, annotation=None):
         )
 
 
-def _lock_article(article_id):
-    from articles.models import Article
-
+def _lock_article(article_id: int) -> Article:
     return Article.objects.select_for_update().get(pk=article_id)
 
 
-def _content_changed(article, *, actor, reason):
-    from articles.workflow import content_changed
-
+def _content_changed(article: Article, *, actor: Any, reason: str) -> None:
     content_changed(article, actor=actor, reason=reason)
 
 
 # Validation --------------------------------------------------------------------------------
 
 
-def _whole_number(value, field, errors):
+def _whole_number(value: Any, field: str, errors: dict[str, list[str]]) -> int | None:
     if isinstance(value, bool):
         value = None
     if isinstance(value, str) and value.strip().isdigit():
@@ -143,7 +145,10 @@ def _whole_number(value, field, errors):
     return value
 
 
-def compute_anchor(blocks, *, block_id, start, end, exact=None):
+def compute_anchor(
+    blocks: list[dict[str, Any]], *, block_id: Any, start: Any, end: Any,
+    exact: str | None = None,
+) -> tuple[str, int, int, str, str, str]:
     """Return (block_id, start, end, exact, prefix, suffix) for a range of the given blocks.
 
     Raises AnnotationError when the block is unknown, the range is empty or outside the
@@ -180,7 +185,7 @@ def compute_anchor(blocks, *, block_id, start, end, exact=None):
     return block_id, start, end, quote, prefix, suffix
 
 
-def _clean_choice(value, choices, field, errors):
+def _clean_choice(value: Any, choices: Any, field: str, errors: dict[str, list[str]]) -> str:
     value = "" if value is None else value
     if value not in ("", *choices.values):
         errors[field] = [
@@ -189,7 +194,7 @@ def _clean_choice(value, choices, field, errors):
     return value
 
 
-def _clean_note(value, errors):
+def _clean_note(value: Any, errors: dict[str, list[str]]) -> str:
     value = "" if value is None else value
     if not isinstance(value, str):
         errors["note"] = ["The note must be text."]
@@ -199,7 +204,7 @@ def _clean_note(value, errors):
     return value.replace("\x00", "")
 
 
-def _clean_sources(values, errors):
+def _clean_sources(values: Any, errors: dict[str, list[str]]) -> list[int]:
     if values is None:
         return []
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
@@ -222,7 +227,9 @@ def _clean_sources(values, errors):
     return ids
 
 
-def _record_changes(annotation, *, actor, old, new):
+def _record_changes(
+    annotation: Annotation, *, actor: Any, old: dict[str, str], new: dict[str, str],
+) -> None:
     RatingChange.objects.bulk_create(
         [
             RatingChange(
@@ -241,19 +248,22 @@ def _record_changes(annotation, *, actor, old, new):
 # Annotations -------------------------------------------------------------------------------
 
 
-def create_annotation(
-    *, article, actor, block_id, start, end, exact=None, certainty="", verdict="", note="",
-    sources=(),
-):
-    """Mark a passage of the article's draft and return the new Annotation.
+@dataclass(frozen=True)
+class _NewAnnotation:
+    """A checked creation: the cleaned input, before the anchor is computed on the draft."""
 
-    The quote, prefix and suffix are computed from the draft's block text; `exact`, when
-    given, must match. Certainty and verdict may be set only by a reviewer. The initial
-    ratings and note are written to the rating history.
-    """
+    certainty: str
+    verdict: str
+    note: str
+    source_ids: list[int]
+
+
+def _check_new_input(
+    actor: Any, *, certainty: Any, verdict: Any, note: Any, sources: Any,
+) -> _NewAnnotation:
     if not _has(actor, PERM_ANNOTATE):
         raise AnnotationNotAllowed("Only editors and reviewers may mark passages.")
-    errors = {}
+    errors: dict[str, list[str]] = {}
     certainty = _clean_choice(certainty, Annotation.Certainty, "certainty", errors)
     verdict = _clean_choice(verdict, Annotation.Verdict, "verdict", errors)
     note = _clean_note(note, errors)
@@ -262,45 +272,90 @@ def create_annotation(
         raise AnnotationError(errors)
     if (certainty or verdict) and not can_review(actor):
         raise AnnotationNotAllowed("Only reviewers may set the certainty and the verdict.")
+    return _NewAnnotation(certainty, verdict, note, source_ids)
 
+
+def _draft_of(article: Article) -> Revision:
+    draft = article.draft
+    if draft is None:
+        raise AnnotationNotAllowed("The article has no draft to annotate.", http_status=409)
+    return draft
+
+
+def _anchor_on_draft(
+    article: Article, *, block_id: Any, start: Any, end: Any, exact: str | None,
+) -> tuple[str, int, int, str, str, str]:
+    _check_article(article)
+    return compute_anchor(_draft_of(article).blocks, block_id=block_id, start=start, end=end,
+                          exact=exact)
+
+
+def check_new_annotation(
+    *, article: Article, actor: Any, block_id: Any, start: Any, end: Any,
+    exact: str | None = None, certainty: Any = "", verdict: Any = "", note: Any = "",
+    sources: Any = (),
+) -> None:
+    """Raise what `create_annotation` would raise for this input, and write nothing.
+
+    For forms, which show a refusal next to the fields; the service checks again when it
+    saves, under the lock.
+    """
+    _check_new_input(actor, certainty=certainty, verdict=verdict, note=note, sources=sources)
+    fresh = Article.objects.select_related("draft").get(pk=article.pk)
+    _anchor_on_draft(fresh, block_id=block_id, start=start, end=end, exact=exact)
+
+
+def create_annotation(
+    *, article: Article, actor: Any, block_id: Any, start: Any, end: Any,
+    exact: str | None = None, certainty: Any = "", verdict: Any = "", note: Any = "",
+    sources: Any = (),
+) -> Annotation:
+    """Mark a passage of the article's draft and return the new Annotation.
+
+    The quote, prefix and suffix are computed from the draft's block text; `exact`, when
+    given, must match. Certainty and verdict may be set only by a reviewer. The initial
+    ratings and note are written to the rating history.
+    """
+    checked = _check_new_input(
+        actor, certainty=certainty, verdict=verdict, note=note, sources=sources
+    )
     with transaction.atomic():
         locked = _lock_article(article.pk)
-        _check_article(locked)
-        anchor = compute_anchor(
-            locked.draft.blocks, block_id=block_id, start=start, end=end, exact=exact
+        block_id, start, end, exact, prefix, suffix = _anchor_on_draft(
+            locked, block_id=block_id, start=start, end=end, exact=exact
         )
-        block_id, start, end, exact, prefix, suffix = anchor
         annotation = Annotation.objects.create(
             article=locked,
-            revision=locked.draft,
+            revision=_draft_of(locked),
             block_id=block_id,
             start=start,
             end=end,
             exact=exact,
             prefix=prefix,
             suffix=suffix,
-            certainty=certainty,
-            verdict=verdict,
-            note=note,
-            note_html=render_markdown(note),
+            certainty=checked.certainty,
+            verdict=checked.verdict,
+            note=checked.note,
+            note_html=render_markdown(checked.note),
             author=actor,
         )
-        if source_ids:
-            annotation.sources.set(source_ids)
+        if checked.source_ids:
+            annotation.sources.set(checked.source_ids)
         _record_changes(
             annotation, actor=actor, old={},
-            new={"certainty": certainty, "verdict": verdict, "note": note},
+            new={"certainty": checked.certainty, "verdict": checked.verdict,
+                 "note": checked.note},
         )
         _content_changed(locked, actor=actor, reason=f"passage “{_short(exact)}” marked")
     return annotation
 
 
-def _short(text, limit=40):
+def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _expected(expected_version):
+def _expected(expected_version: Any) -> int:
     if isinstance(expected_version, str) and expected_version.strip().isdigit():
         expected_version = int(expected_version)
     if not isinstance(expected_version, int) or isinstance(expected_version, bool):
@@ -310,14 +365,14 @@ def _expected(expected_version):
     return expected_version
 
 
-def _lock_annotation(annotation, expected_version):
+def _lock_annotation(annotation: Annotation, expected_version: int) -> Annotation:
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
     if current.version != expected_version:
         raise StaleAnnotation(current)
     return current
 
 
-def _save_versioned(current, expected_version, values):
+def _save_versioned(current: Annotation, expected_version: int, values: dict[str, Any]) -> int:
     """Write `values` only if nobody saved a newer version meanwhile; return the new version."""
     updated = Annotation.objects.filter(pk=current.pk, version=expected_version).update(
         **values, version=F("version") + 1, modified_at=timezone.now()
@@ -327,30 +382,54 @@ def _save_versioned(current, expected_version, values):
     return expected_version + 1
 
 
-def update_annotation(annotation, *, actor, expected_version, **changes):
-    """Change an annotation's anchor, ratings, note or sources and return it, refreshed.
+STATUS_VERBS: dict[str, str] = {
+    Annotation.Status.RESOLVED: "resolve", Annotation.Status.OPEN: "reopen",
+}
 
-    `changes` may hold block_id (or block), start, end, exact, certainty, verdict, note and
-    sources (ids). Fields sent with their current value are not changes. Moving the anchor
-    re-computes the quote on the draft (an orphaned annotation is re-attached this way).
-    Raises StaleAnnotation when `expected_version` is not the current version, and changes
-    nothing then.
-    """
-    if "block" in changes:
-        changes.setdefault("block_id", changes.pop("block"))
+
+@dataclass
+class _PlannedUpdate:
+    """What an update will write: column values, new source ids (None: unchanged)."""
+
+    values: dict[str, Any]
+    new_sources: list[int] | None
+
+
+def _check_update_input(changes: dict[str, Any], status: Any) -> None:
     unknown = sorted(set(changes) - CHANGEABLE_FIELDS)
     if unknown:
         raise AnnotationError({name: ["This field cannot be changed."] for name in unknown})
-    expected_version = _expected(expected_version)
-    if not (_has(actor, PERM_CHANGE) or _has(actor, PERM_ANNOTATE)):
-        raise AnnotationNotAllowed("Only editors and reviewers may change annotations.")
+    if status is not None and status not in STATUS_VERBS:
+        raise AnnotationError({"status": ["Status must be open or resolved."]})
 
-    with transaction.atomic():
-        article = _lock_article(annotation.article_id)
-        current = _lock_annotation(annotation, expected_version)
+
+def _check_status_change(
+    article: Article, current: Annotation, *, actor: Any, status: str, after: str,
+) -> None:
+    """Refuse a resolve or reopen the actor may not make; `after` is the status the other
+    changes of the same update leave."""
+    verb = STATUS_VERBS[status]
+    if not (can_review(actor) or (_is_author(actor, current) and _has(actor, PERM_ANNOTATE))):
+        raise AnnotationNotAllowed(f"Only a reviewer or the annotation's author may {verb} it.")
+    _check_article(article, current)
+    if after == Annotation.Status.ORPHANED:
+        raise AnnotationNotAllowed(
+            "This annotation is orphaned: place it on the draft's text first.",
+            http_status=409,
+        )
+
+
+def _plan_update(
+    article: Article, current: Annotation, *, actor: Any, changes: dict[str, Any],
+    status: str | None,
+) -> _PlannedUpdate:
+    """Check an update of `current` (read under the caller's locks, or fresh for a form)
+    and return what it writes. Raises the refusal; writes nothing."""
+    values: dict[str, Any] = {}
+    new_sources = None
+    if changes:
         _check_article(article, current)
-        errors = {}
-        values = {}
+        errors: dict[str, list[str]] = {}
         if "certainty" in changes:
             value = _clean_choice(changes["certainty"], Annotation.Certainty, "certainty", errors)
             if value != current.certainty:
@@ -364,7 +443,6 @@ def update_annotation(annotation, *, actor, expected_version, **changes):
             if value != current.note:
                 values["note"] = value
                 values["note_html"] = render_markdown(value)
-        new_sources = None
         if "sources" in changes:
             new_sources = _clean_sources(changes["sources"], errors)
             if new_sources == sorted(current.sources.values_list("pk", flat=True)):
@@ -379,7 +457,7 @@ def update_annotation(annotation, *, actor, expected_version, **changes):
         )
         if anchor_changes and anchor_differs:
             block_id, start, end, exact, prefix, suffix = compute_anchor(
-                article.draft.blocks,
+                _draft_of(article).blocks,
                 block_id=anchor_changes.get("block_id", current.block_id),
                 start=anchor_changes.get("start", current.start),
                 end=anchor_changes.get("end", current.end),
@@ -410,7 +488,69 @@ def update_annotation(annotation, *, actor, expected_version, **changes):
             )
         if new_sources is not None and not _has(actor, PERM_CHANGE):
             raise AnnotationNotAllowed("Only editors and reviewers may change the sources.")
+    if status is not None:
+        after = values.get("status", current.status)
+        _check_status_change(article, current, actor=actor, status=status, after=after)
+        if status != after:
+            values["status"] = status
+    return _PlannedUpdate(values, new_sources)
 
+
+def _prepare_update(
+    changes: dict[str, Any], *, actor: Any, expected_version: Any, status: Any,
+) -> int:
+    """Check what needs no database: field names, the version, the general permission."""
+    if "block" in changes:
+        changes.setdefault("block_id", changes.pop("block"))
+    _check_update_input(changes, status)
+    expected_version = _expected(expected_version)
+    if (changes or status is None) and not (_has(actor, PERM_CHANGE)
+                                            or _has(actor, PERM_ANNOTATE)):
+        raise AnnotationNotAllowed("Only editors and reviewers may change annotations.")
+    return expected_version
+
+
+def check_annotation_update(
+    annotation: Annotation, *, actor: Any, expected_version: Any, status: str | None = None,
+    **changes: Any,
+) -> None:
+    """Raise what `update_annotation` would raise for this change, and write nothing.
+
+    For forms, which show a refusal next to the fields; the service checks again when it
+    saves, under the locks.
+    """
+    expected_version = _prepare_update(
+        changes, actor=actor, expected_version=expected_version, status=status
+    )
+    article = Article.objects.select_related("draft").get(pk=annotation.article_id)
+    current = Annotation.objects.get(pk=annotation.pk)
+    if current.version != expected_version:
+        raise StaleAnnotation(current)
+    _plan_update(article, current, actor=actor, changes=changes, status=status)
+
+
+def update_annotation(
+    annotation: Annotation, *, actor: Any, expected_version: Any, status: str | None = None,
+    **changes: Any,
+) -> Annotation:
+    """Change an annotation's anchor, ratings, note, sources or status and return it,
+    refreshed. One transaction, one new version.
+
+    `changes` may hold block_id (or block), start, end, exact, certainty, verdict, note and
+    sources (ids). Fields sent with their current value are not changes. Moving the anchor
+    re-computes the quote on the draft (an orphaned annotation is re-attached this way).
+    `status` ("open" or "resolved") reopens or resolves it, after the other changes: a
+    reviewer or the annotation's author may. Raises StaleAnnotation when `expected_version`
+    is not the current version, and any refusal before anything is written.
+    """
+    expected_version = _prepare_update(
+        changes, actor=actor, expected_version=expected_version, status=status
+    )
+    with transaction.atomic():
+        article = _lock_article(annotation.article_id)
+        current = _lock_annotation(annotation, expected_version)
+        plan = _plan_update(article, current, actor=actor, changes=changes, status=status)
+        values, new_sources = plan.values, plan.new_sources
         if not values and new_sources is None:
             return current
         _save_versioned(current, expected_version, values)
@@ -423,60 +563,52 @@ def update_annotation(annotation, *, actor, expected_version, **changes):
         changed = {name for name in values if name not in INTERNAL_FIELDS}
         if new_sources is not None:
             changed.add("sources")
-        _content_changed(
-            article, actor=actor,
-            reason=f"annotation “{_short(current.exact)}” changed ({', '.join(sorted(changed))})",
-        )
+        if changed == {"status"} and status is not None and not changes:
+            reason = f"annotation “{_short(current.exact)}” {STATUS_VERBS[status]}d"
+        else:
+            reason = (f"annotation “{_short(current.exact)}” changed "
+                      f"({', '.join(sorted(changed))})")
+        _content_changed(article, actor=actor, reason=reason)
     return Annotation.objects.get(pk=current.pk)
 
 
-def _set_status(annotation, *, actor, expected_version, status, verb):
-    expected_version = _expected(expected_version)
-    with transaction.atomic():
-        article = _lock_article(annotation.article_id)
-        current = _lock_annotation(annotation, expected_version)
-        if not (can_review(actor) or (_is_author(actor, current) and _has(actor, PERM_ANNOTATE))):
-            raise AnnotationNotAllowed(f"Only a reviewer or the annotation's author may {verb} it.")
-        _check_article(article, current)
-        if current.status == Annotation.Status.ORPHANED:
-            raise AnnotationNotAllowed(
-                "This annotation is orphaned: place it on the draft's text first.",
-                http_status=409,
-            )
-        if current.status == status:
-            return current
-        _save_versioned(current, expected_version, {"status": status})
-        _content_changed(
-            article, actor=actor, reason=f"annotation “{_short(current.exact)}” {verb}d"
-        )
-    return Annotation.objects.get(pk=current.pk)
-
-
-def resolve_annotation(annotation, *, actor, expected_version):
+def resolve_annotation(
+    annotation: Annotation, *, actor: Any, expected_version: Any,
+) -> Annotation:
     """Mark an annotation resolved (a reviewer or its author) and return it."""
-    return _set_status(
+    return update_annotation(
         annotation, actor=actor, expected_version=expected_version,
-        status=Annotation.Status.RESOLVED, verb="resolve",
+        status=Annotation.Status.RESOLVED,
     )
 
 
-def reopen_annotation(annotation, *, actor, expected_version):
+def reopen_annotation(
+    annotation: Annotation, *, actor: Any, expected_version: Any,
+) -> Annotation:
     """Open a resolved annotation again (a reviewer or its author) and return it."""
-    return _set_status(
+    return update_annotation(
         annotation, actor=actor, expected_version=expected_version,
-        status=Annotation.Status.OPEN, verb="reopen",
+        status=Annotation.Status.OPEN,
     )
 
 
-def delete_annotation(annotation, *, actor):
+def delete_annotation(
+    annotation: Annotation, *, actor: Any, expected_version: Any = None,
+) -> None:
     """Delete an annotation that has never been published.
 
     Editors may delete any unpublished annotation, others only their own. A published one is
-    refused: resolve it instead, so readers' links and the record stay intact.
+    refused: resolve it instead, so readers' links and the record stay intact. With
+    `expected_version`, a newer version (someone changed it since) raises StaleAnnotation,
+    checked under the lock, and nothing is deleted.
     """
+    expected = None if expected_version is None else _expected(expected_version)
     with transaction.atomic():
         article = _lock_article(annotation.article_id)
-        current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+        current = (
+            Annotation.objects.select_for_update().get(pk=annotation.pk)
+            if expected is None else _lock_annotation(annotation, expected)
+        )
         if not (_has(actor, PERM_DELETE) or (_is_author(actor, current)
                                              and _has(actor, PERM_ANNOTATE))):
             raise AnnotationNotAllowed("Only editors or the annotation's author may delete it.")
@@ -494,12 +626,12 @@ def delete_annotation(annotation, *, actor):
 # Review comments ---------------------------------------------------------------------------
 
 
-def can_comment(actor):
+def can_comment(actor: Any) -> bool:
     """Return whether `actor` may start a review thread or reply in one."""
     return _has(actor, PERM_COMMENT)
 
 
-def can_resolve_comment(actor, comment):
+def can_resolve_comment(actor: Any, comment: ReviewComment) -> bool:
     """Return whether `actor` may resolve or reopen the thread `comment` starts.
 
     Any reviewer may, and so may the comment's author while they may still comment.
@@ -510,7 +642,7 @@ def can_resolve_comment(actor, comment):
     )
 
 
-def _clean_body(body):
+def _clean_body(body: Any) -> str:
     if not isinstance(body, str) or not body.replace("\x00", "").strip():
         raise AnnotationError({"body": ["Write a comment."]})
     if len(body) > MAX_COMMENT_CHARS:
@@ -518,16 +650,14 @@ def _clean_body(body):
     return body.replace("\x00", "").strip()
 
 
-def _check_commentable(article, verb):
-    from articles.models import Article
-
+def _check_commentable(article: Article, verb: str) -> None:
     if article.state == Article.State.ARCHIVED:
         raise AnnotationNotAllowed(
             f"The article is archived; restore it before {verb}.", http_status=409
         )
 
 
-def _thread_root(annotation, reply_to):
+def _thread_root(annotation: Annotation, reply_to: Any) -> ReviewComment:
     """Return the locked first comment of the thread `reply_to` (a comment or its id) is in."""
     reply_to_id = getattr(reply_to, "pk", reply_to)
     target = (
@@ -546,7 +676,9 @@ def _thread_root(annotation, reply_to):
     return ReviewComment.objects.select_for_update().get(pk=target.parent_id)
 
 
-def add_comment(annotation, *, actor, body, reply_to=None):
+def add_comment(
+    annotation: Annotation, *, actor: Any, body: Any, reply_to: Any = None,
+) -> ReviewComment:
     """Add an internal review comment under the annotation and return it. Never public.
 
     Without `reply_to` the comment starts a thread, which holds back approval until it is
@@ -567,12 +699,19 @@ def add_comment(annotation, *, actor, body, reply_to=None):
                     f"Comment {parent.pk}'s thread is resolved; reopen it to reply.",
                     http_status=409,
                 )
-        return ReviewComment.objects.create(
+        comment = ReviewComment.objects.create(
             annotation=annotation, parent=parent, author=actor, body=body
         )
+        where = f"on annotation {annotation.pk} “{_short(annotation.exact)}”"
+        _record_event(
+            article, actor=actor, action="review_comment_added",
+            comment=f"Review comment {comment.pk} {where}"
+            + (f", a reply in comment {parent.pk}'s thread." if parent else ", a new thread."),
+        )
+    return comment
 
 
-def _change_thread(comment, *, actor, resolve):
+def _change_thread(comment: ReviewComment, *, actor: Any, resolve: bool) -> ReviewComment:
     verb, verbing, done = (
         ("resolve", "resolving", "resolved") if resolve else ("reopen", "reopening", "reopened")
     )
@@ -612,13 +751,11 @@ def _change_thread(comment, *, actor, resolve):
     return current
 
 
-def _record_event(article, *, actor, action, comment):
-    from articles.workflow import record_event
-
+def _record_event(article: Article, *, actor: Any, action: str, comment: str) -> None:
     record_event(article, actor=actor, action=action, comment=comment)
 
 
-def resolve_comment(comment, *, actor):
+def resolve_comment(comment: ReviewComment, *, actor: Any) -> ReviewComment:
     """Resolve the thread `comment` starts and return it.
 
     A reviewer or the comment's author may; a reply is refused (its thread is resolved as a
@@ -628,7 +765,7 @@ def resolve_comment(comment, *, actor):
     return _change_thread(comment, actor=actor, resolve=True)
 
 
-def reopen_comment(comment, *, actor):
+def reopen_comment(comment: ReviewComment, *, actor: Any) -> ReviewComment:
     """Open a resolved thread again and return its first comment.
 
     The same people as for resolving may (a reviewer or the comment's author). Writes
@@ -637,7 +774,7 @@ def reopen_comment(comment, *, actor):
     return _change_thread(comment, actor=actor, resolve=False)
 
 
-def comment_html(comment):
+def comment_html(comment: ReviewComment) -> str:
     """Return a review comment's body as safe HTML (Markdown, sanitised)."""
     return render_markdown(comment.body)
 
@@ -650,21 +787,23 @@ class ReviewThread:
     comment: ReviewComment
     html: str
     can_change: bool
-    replies: list = field(default_factory=list)  # [(ReviewComment, html)]
+    replies: list[tuple[ReviewComment, str]] = field(default_factory=list)
 
     @property
-    def is_resolved(self):
+    def is_resolved(self) -> bool:
         return self.comment.resolved_at is not None
 
 
-def review_threads(annotation_ids, *, viewer):
+def review_threads(
+    annotation_ids: Iterable[int], *, viewer: Any,
+) -> dict[int, list["ReviewThread"]]:
     """Return {annotation id: [ReviewThread]} for the given annotations, in one query.
 
     Resolved threads are included (the history stays readable); threads are oldest first,
     replies oldest first under their thread.
     """
-    threads = {}
-    by_id = {}
+    threads: dict[int, list[ReviewThread]] = {}
+    by_id: dict[int, ReviewThread] = {}
     comments = (
         ReviewComment.objects.filter(annotation_id__in=list(annotation_ids))
         .select_related("author", "resolved_by")
@@ -681,40 +820,3 @@ def review_threads(annotation_ids, *, viewer):
         elif comment.parent_id in by_id:
             by_id[comment.parent_id].replies.append((comment, comment_html(comment)))
     return threads
-
-
-# Fingerprint -------------------------------------------------------------------------------
-
-
-def _fingerprint_row(annotation, source_ids):
-    return {
-        "id": annotation.pk,
-        "block_id": annotation.block_id,
-        "start": annotation.start,
-        "end": annotation.end,
-        "exact": annotation.exact,
-        "status": annotation.status,
-        "certainty": annotation.certainty,
-        "verdict": annotation.verdict,
-        "note": annotation.note,
-        "sources": sorted(source_ids),
-    }
-
-
-def annotation_fingerprint_data(annotations):
-    """Return the stable data an approval fingerprint covers.
-
-    Given one Annotation, return its dict (anchor, status, ratings, note, sorted source ids).
-    Given a queryset or iterable of annotations, return the list of those dicts in reading
-    order (block, start, id), fetching sources in one query.
-    """
-    if isinstance(annotations, Annotation):
-        return _fingerprint_row(annotations, annotations.sources.values_list("pk", flat=True))
-    if hasattr(annotations, "prefetch_related"):
-        annotations = annotations.prefetch_related("sources")
-    rows = [
-        _fingerprint_row(annotation, [source.pk for source in annotation.sources.all()])
-        for annotation in annotations
-    ]
-    rows.sort(key=lambda row: (row["block_id"], row["start"], row["id"]))
-    return rows

@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,8 +26,7 @@ from ketasite.api import (
     EDITORIAL_PATCH_ERRORS,
     EDITORIAL_WRITE_ERRORS,
     DomainError,
-    EditorialPermission,
-    InvalidInput,
+    InvalidRequest,
     PreconditionFailed,
     PreconditionRequired,
     StrictSerializer,
@@ -49,7 +49,7 @@ def annotation_error(error):
     if isinstance(error, annotation_rules.StaleAnnotation):
         return PreconditionFailed(str(error))
     if isinstance(error, annotation_rules.AnnotationError):
-        return InvalidInput(error.errors, detail=str(error) or None)
+        return InvalidRequest(error.errors, detail=str(error) or None)
     return DomainError(
         status_code=getattr(error, "http_status", 403), detail=str(error), code=error.code
     )
@@ -218,7 +218,7 @@ class AnnotationPatchSerializer(AnnotationCreateSerializer):
 class EditorialArticleAnnotationsView(generics.GenericAPIView):
     """The annotations on an article's draft (and its orphaned ones); POST marks a passage."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
     queryset = Annotation.objects.none()
 
     @extend_schema(
@@ -310,7 +310,7 @@ def expected_version(request, annotation, body_version):
 class EditorialAnnotationDetailView(APIView):
     """One annotation with its review thread; PATCH changes it, DELETE removes it."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="editorial_annotations_retrieve",
@@ -342,23 +342,10 @@ class EditorialAnnotationDetailView(APIView):
         incoming.is_valid(raise_exception=True)
         changes = dict(incoming.validated_data)
         changes.pop("version", None)
-        new_status = changes.pop("status", None)
-        if "block" in changes:
-            changes["block_id"] = changes.pop("block")
         try:
-            if changes or new_status is None:
-                annotation = annotation_rules.update_annotation(
-                    annotation, actor=request.user, expected_version=version, **changes
-                )
-                version = annotation.version
-            if new_status == Annotation.Status.RESOLVED:
-                annotation_rules.resolve_annotation(
-                    annotation, actor=request.user, expected_version=version
-                )
-            elif new_status == Annotation.Status.OPEN:
-                annotation_rules.reopen_annotation(
-                    annotation, actor=request.user, expected_version=version
-                )
+            annotation_rules.update_annotation(
+                annotation, actor=request.user, expected_version=version, **changes
+            )
         except RULE_ERRORS as error:
             raise annotation_error(error)
         return annotation_detail_response(editorial_annotations().get(pk=pk))
@@ -370,11 +357,13 @@ class EditorialAnnotationDetailView(APIView):
     )
     def delete(self, request, pk):
         annotation = get_visible_annotation(request, pk)
+        # If-Match is optional here; when sent, the service compares it under the lock.
         sent_if_match = bool(request.META.get("HTTP_IF_MATCH"))
-        if sent_if_match and expected_version(request, annotation, None) != annotation.version:
-            raise PreconditionFailed()
+        version = expected_version(request, annotation, None) if sent_if_match else None
         try:
-            annotation_rules.delete_annotation(annotation, actor=request.user)
+            annotation_rules.delete_annotation(
+                annotation, actor=request.user, expected_version=version
+            )
         except RULE_ERRORS as error:
             raise annotation_error(error)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -393,7 +382,7 @@ class EditorialCommentView(generics.GenericAPIView):
     """The internal review thread of an annotation (never public); POST adds a comment or a
     reply."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
     queryset = ReviewComment.objects.none()
 
     @extend_schema(
@@ -448,7 +437,7 @@ def get_visible_comment(request, pk):
 class EditorialCommentThreadView(APIView):
     """Resolve or reopen the review thread a comment starts (POST, no body)."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
     change = None  # the service, set per route
 
     def post(self, request, pk):
@@ -529,10 +518,9 @@ def source_search(query):
         return sources
     condition = Q(title__icontains=query) | Q(journal__icontains=query)
     condition |= Q(doi__icontains=query.lower()) | Q(url__icontains=query)
-    for normalize, field in ((source_ids.normalize_pmid, "pmid"),
-                             (source_ids.normalize_doi, "doi")):
+    for field in ("pmid", "doi"):
         try:
-            value = normalize(query)
+            value = getattr(source_ids.normalize_identifiers(**{field: query}), field)
         except source_ids.SourceError:
             continue
         if value:
@@ -544,7 +532,7 @@ class EditorialSourceListView(generics.GenericAPIView):
     """Find sources by title, journal, PMID or DOI (`q`); POST adds one, or returns the
     existing source for the same PMID, DOI or URL (no duplicates)."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
     serializer_class = EditorialSourceSerializer
     queryset = Source.objects.none()
 
@@ -578,20 +566,14 @@ class EditorialSourceListView(generics.GenericAPIView):
         incoming = SourceCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = {k: v for k, v in incoming.validated_data.items() if v not in (None, "")}
-        errors = {}
-        for field, normalize in (("pmid", source_ids.normalize_pmid),
-                                 ("doi", source_ids.normalize_doi),
-                                 ("url", source_ids.normalize_url)):
-            try:
-                normalize(values.get(field, ""))
-            except source_ids.SourceError as error:
-                errors[field] = [str(error)]
-        if errors:
-            raise InvalidInput(errors, detail="The source was not added: check its identifiers.")
         try:
             source, created = source_ids.get_or_create_source(**values)
         except source_ids.SourceError as error:
-            raise InvalidInput({"non_field_errors": [str(error)]}, detail=str(error))
+            if error.errors:
+                raise InvalidRequest(
+                    error.errors, detail="The source was not added: check its identifiers."
+                )
+            raise InvalidRequest({"non_field_errors": [str(error)]}, detail=str(error))
         return Response(
             EditorialSourceSerializer(source).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -12,18 +12,13 @@ from evidence.annotations import (
     AnnotationError,
     AnnotationNotAllowed,
     StaleAnnotation,
+    check_annotation_update,
+    check_new_annotation,
     create_annotation,
     update_annotation,
 )
 from evidence.models import Annotation, Source
-from evidence.sources import (
-    SourceError,
-    find_duplicate,
-    ids_from_url,
-    normalize_doi,
-    normalize_pmid,
-    normalize_url,
-)
+from evidence.sources import SourceError, find_duplicate, normalize_identifiers
 
 
 def duplicate_message(source):
@@ -35,6 +30,11 @@ def duplicate_message(source):
 class SourceForm(forms.ModelForm):
     """A source with normalised identifiers; a duplicate is refused with a link to the original."""
 
+    # Raw input may be longer than the stored form ("https://doi.org/…", "PMID: …"):
+    # `normalize_identifiers` shortens it, and the model's own limits apply after that.
+    pmid = forms.CharField(label="PMID", max_length=2000, required=False,
+                           help_text="PubMed id, digits only.")
+    doi = forms.CharField(label="DOI", max_length=2000, required=False)
     url = forms.CharField(
         label="URL", max_length=2000, required=False,
         help_text="Tracking parameters and fragments are removed.",
@@ -47,50 +47,39 @@ class SourceForm(forms.ModelForm):
             "citation_text",
         ]
 
-    def _normalised(self, field, normalize):
-        try:
-            return normalize(self.cleaned_data.get(field, ""))
-        except SourceError as error:
-            raise forms.ValidationError(str(error))
-
-    def clean_pmid(self):
-        return self._normalised("pmid", normalize_pmid)
-
-    def clean_doi(self):
-        return self._normalised("doi", normalize_doi)
-
-    def clean_url(self):
-        return self._normalised("url", normalize_url)
-
     def clean(self):
         cleaned = super().clean()
-        url = cleaned.get("url", "")
-        if url:
-            url_pmid, url_doi = ids_from_url(url)
-            if not cleaned.get("pmid") and "pmid" not in self.errors:
-                cleaned["pmid"] = url_pmid
-            if not cleaned.get("doi") and "doi" not in self.errors:
-                cleaned["doi"] = url_doi
         if self.errors:
             return cleaned
+        try:
+            ids = normalize_identifiers(
+                pmid=cleaned.get("pmid", ""), doi=cleaned.get("doi", ""),
+                url=cleaned.get("url", ""),
+            )
+        except SourceError as error:
+            for field, messages in error.errors.items():
+                for message in messages:
+                    self.add_error(field, message)
+            return cleaned
+        cleaned.update(pmid=ids.pmid, doi=ids.doi, url=ids.url)
         if not any(cleaned.get(f) for f in ("pmid", "doi", "url", "title", "citation_text")):
             raise forms.ValidationError("A source needs a PMID, a DOI, a URL or at least a title.")
         duplicate = find_duplicate(
-            pmid=cleaned.get("pmid", ""), doi=cleaned.get("doi", ""), url=url,
-            exclude_pk=self.instance.pk,
+            pmid=ids.pmid, doi=ids.doi, url=ids.url, exclude_pk=self.instance.pk
         )
         if duplicate is not None:
             raise forms.ValidationError(duplicate_message(duplicate), code="duplicate")
-        self.instance.url_key = url
+        self.instance.url_key = ids.url
         return cleaned
 
 
 class AnnotationForm(forms.ModelForm):
     """Add or change an annotation through `create_annotation` / `update_annotation`.
 
-    The service call happens during validation so that a refusal (a bad range, a missing
-    permission, a stale version) is shown on the form instead of failing the request; the
-    admin's view runs it inside its transaction. `actor` is set by the admin.
+    `clean` asks the services' own checks (`check_new_annotation`, `check_annotation_update`)
+    so that a refusal (a bad range, a missing permission, a stale version) is shown on the
+    form, and writes nothing. `save_through_service` saves, called by the admin's
+    `save_model`; the service checks again under its locks. `actor` is set by the admin.
     """
 
     actor = None
@@ -115,15 +104,14 @@ class AnnotationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.saved_annotation = None
         if self.instance.pk:
             self.fields.pop("article", None)
             self.fields["expected_version"].initial = self.instance.version
         if "sources" in self.fields:
             self.fields["sources"].required = False
 
-    def _service_changes(self, cleaned):
-        return {
+    def _service_arguments(self, cleaned):
+        arguments = {
             "block_id": cleaned.get("block_id"),
             "start": cleaned.get("start"),
             "end": cleaned.get("end"),
@@ -132,41 +120,58 @@ class AnnotationForm(forms.ModelForm):
             "note": cleaned.get("note") or "",
             "sources": [source.pk for source in cleaned.get("sources") or []],
         }
+        exact = cleaned.get("exact_check") or None
+        if self.instance.pk:
+            if exact is not None:
+                arguments["exact"] = exact
+            arguments["expected_version"] = cleaned.get("expected_version")
+        else:
+            arguments["article"] = cleaned["article"]
+            arguments["exact"] = exact
+        return arguments
 
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        changes = self._service_changes(cleaned)
-        exact = cleaned.get("exact_check") or None
+        arguments = self._service_arguments(cleaned)
         try:
             if self.instance.pk:
-                if exact is not None:
-                    changes["exact"] = exact
-                self.saved_annotation = update_annotation(
-                    self.instance,
-                    actor=self.actor,
-                    expected_version=cleaned.get("expected_version"),
-                    **changes,
-                )
+                check_annotation_update(self.instance, actor=self.actor, **arguments)
             else:
-                self.saved_annotation = create_annotation(
-                    article=cleaned["article"], actor=self.actor, exact=exact, **changes
-                )
-        except AnnotationError as error:
+                check_new_annotation(actor=self.actor, **arguments)
+        except RULE_ERRORS as error:
+            self.add_refusal(error)
+        return cleaned
+
+    def add_refusal(self, error):
+        """Show a service's refusal on the form, each field's message beside its field."""
+        if isinstance(error, AnnotationError):
             for field, messages in error.errors.items():
                 target = {"block": "block_id", "exact": "exact_check", "version": None}.get(
                     field, field
                 )
                 for message in messages:
                     self.add_error(target if target in self.fields else None, message)
-        except (AnnotationNotAllowed, StaleAnnotation) as error:
+        else:
             self.add_error(None, str(error))
-        return cleaned
+
+    def save_through_service(self):
+        """Save the validated form through the service and return the annotation."""
+        arguments = self._service_arguments(self.cleaned_data)
+        if self.instance.pk:
+            return update_annotation(self.instance, actor=self.actor, **arguments)
+        return create_annotation(actor=self.actor, **arguments)
 
     def save(self, commit=True):
-        """Return the annotation the service saved during validation."""
-        return self.saved_annotation
+        """Save through the service when `commit` (never a bare model save); without it,
+        return the unsaved instance, as the admin asks before its `save_model`."""
+        if commit:
+            self.instance = self.save_through_service()
+        return self.instance
 
     def save_m2m(self):
-        """Sources were saved by the service."""
+        """Sources are saved by the service."""
+
+
+RULE_ERRORS = (AnnotationError, AnnotationNotAllowed, StaleAnnotation)

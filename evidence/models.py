@@ -77,10 +77,10 @@ class Citation(models.Model):
 
 
 class AnnotationQuerySet(models.QuerySet):
-    def open(self):
+    def open(self) -> "AnnotationQuerySet":
         return self.filter(status=Annotation.Status.OPEN)
 
-    def orphaned(self):
+    def orphaned(self) -> "AnnotationQuerySet":
         return self.filter(status=Annotation.Status.ORPHANED)
 
 
@@ -185,15 +185,15 @@ class RatingChange(models.Model):
 
 
 class ReviewCommentQuerySet(models.QuerySet):
-    def threads(self):
+    def threads(self) -> "ReviewCommentQuerySet":
         """The comments that start a thread (replies are resolved with their thread)."""
         return self.filter(parent__isnull=True)
 
-    def unresolved(self):
+    def unresolved(self) -> "ReviewCommentQuerySet":
         """The threads still open: each of them holds back an approval."""
         return self.threads().filter(resolved_at__isnull=True)
 
-    def in_thread_order(self):
+    def in_thread_order(self) -> "ReviewCommentQuerySet":
         """Each thread's first comment, then its replies oldest first; threads oldest first."""
         return self.order_by(
             Coalesce("parent_id", "id"), F("parent_id").asc(nulls_first=True), "created_at", "pk"

@@ -6,16 +6,37 @@ database backs this with conditional unique constraints on pmid, doi and url_key
 """
 
 import re
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
+from articles.models import Revision
 from evidence.models import Citation, Source
 
 
 class SourceError(ValueError):
-    """An identifier or URL that cannot be a source's. The message says what is wrong."""
+    """An identifier or URL that cannot be a source's. The message says what is wrong.
+
+    `errors` maps each invalid field (pmid, doi, url) to its message, when the error is
+    about identifiers; it is empty for a problem with the source as a whole.
+    """
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        self.errors = errors or {}
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class SourceIdentifiers:
+    """A work's identifiers in their one normal form ("" where absent). `url` is also the
+    deduplication key (`Source.url_key`)."""
+
+    pmid: str
+    doi: str
+    url: str
 
 
 # A DOI is "10.", a registrant code of digits (possibly dotted), "/", and a suffix.
@@ -47,7 +68,7 @@ IDENTIFIER_FIELDS = ("pmid", "doi", "url")
 DESCRIPTIVE_FIELDS = ("title", "authors", "journal", "year", "design", "citation_text")
 
 
-def normalize_pmid(value):
+def normalize_pmid(value: Any) -> str:
     """Return a PubMed id as digits only ("" for blank input).
 
     Accepts `123`, `PMID: 123`, and PubMed URLs (`https://pubmed.ncbi.nlm.nih.gov/123/`,
@@ -73,7 +94,7 @@ def normalize_pmid(value):
     return digits
 
 
-def normalize_doi(value):
+def normalize_doi(value: Any) -> str:
     """Return a DOI in lower case without any resolver prefix ("" for blank input).
 
     `10.1007/S00787-…`, `doi:10.1007/s00787-…`, `https://doi.org/10.1007/s00787-…`,
@@ -91,7 +112,7 @@ def normalize_doi(value):
     return doi.lower()
 
 
-def normalize_url(value):
+def normalize_url(value: Any) -> str:
     """Return the canonical form of a web address ("" for blank input).
 
     Lower-cases the scheme and host, drops the fragment, tracking parameters (utm_*, fbclid…),
@@ -174,7 +195,7 @@ def _doi_from_url(url):
         return ""
 
 
-def ids_from_url(url):
+def ids_from_url(url: Any) -> tuple[str, str]:
     """Return (pmid, doi) found in a URL; each is "" when the URL does not carry it.
 
     PubMed article URLs give a PMID; doi.org links and publisher paths such as `/doi/10.…`,
@@ -188,26 +209,43 @@ def ids_from_url(url):
     return _pmid_from_url(text), _doi_from_url(text)
 
 
-def _clean_identifiers(*, pmid="", doi="", url=""):
-    """Return normalised (pmid, doi, url, url_key), taking missing ids from the URL."""
-    pmid = normalize_pmid(pmid)
-    doi = normalize_doi(doi)
-    url = normalize_url(url)
-    if url:
-        url_pmid, url_doi = ids_from_url(url)
-        pmid = pmid or url_pmid
-        doi = doi or url_doi
-    return pmid, doi, url, url
+def normalize_identifiers(*, pmid: Any = "", doi: Any = "", url: Any = "") -> SourceIdentifiers:
+    """Return a work's identifiers normalised, a PMID or DOI missing taken from the URL.
+
+    The one place identifiers are normalised: the API, the admin form, the importer and
+    `get_or_create_source` all call it. Raises SourceError whose `errors` names every
+    invalid field at once.
+    """
+    values: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for name, normalize, raw in (("pmid", normalize_pmid, pmid), ("doi", normalize_doi, doi),
+                                 ("url", normalize_url, url)):
+        try:
+            values[name] = normalize(raw)
+        except SourceError as error:
+            errors[name] = [str(error)]
+            values[name] = ""
+    if errors:
+        raise SourceError(
+            " ".join(message for messages in errors.values() for message in messages), errors
+        )
+    if values["url"]:
+        url_pmid, url_doi = ids_from_url(values["url"])
+        values["pmid"] = values["pmid"] or url_pmid
+        values["doi"] = values["doi"] or url_doi
+    return SourceIdentifiers(**values)
 
 
-def find_duplicate(*, pmid="", doi="", url="", exclude_pk=None):
+def find_duplicate(
+    *, pmid: Any = "", doi: Any = "", url: Any = "", exclude_pk: int | None = None,
+) -> Source | None:
     """Return the existing source with the same PMID, DOI or normalised URL, else None.
 
     Identifiers are normalised first (a DOI-bearing URL also matches by its DOI); invalid ones
     raise SourceError. PMID wins over DOI, DOI over URL.
     """
-    pmid, doi, url, url_key = _clean_identifiers(pmid=pmid, doi=doi, url=url)
-    return _find_by_keys(pmid=pmid, doi=doi, url_key=url_key, exclude_pk=exclude_pk)
+    ids = normalize_identifiers(pmid=pmid, doi=doi, url=url)
+    return _find_by_keys(pmid=ids.pmid, doi=ids.doi, url_key=ids.url, exclude_pk=exclude_pk)
 
 
 def _find_by_keys(*, pmid, doi, url_key, exclude_pk=None):
@@ -253,7 +291,9 @@ def _fill_blanks(source, *, pmid, doi, url, url_key, fields):
         source.save(update_fields=[*changed, "updated_at"])
 
 
-def get_or_create_source(*, pmid="", doi="", url="", title="", **fields):
+def get_or_create_source(
+    *, pmid: Any = "", doi: Any = "", url: Any = "", title: Any = "", **fields: Any,
+) -> tuple[Source, bool]:
     """Return (source, created) for the cited work, creating it only if it is new.
 
     The work is matched by PMID, DOI or normalised URL (a PubMed or DOI URL also matches by
@@ -264,7 +304,8 @@ def get_or_create_source(*, pmid="", doi="", url="", title="", **fields):
     unknown = set(fields) - set(DESCRIPTIVE_FIELDS)
     if unknown:
         raise TypeError(f"unexpected source fields: {', '.join(sorted(unknown))}")
-    pmid, doi, url, url_key = _clean_identifiers(pmid=pmid, doi=doi, url=url)
+    ids = normalize_identifiers(pmid=pmid, doi=doi, url=url)
+    pmid, doi, url, url_key = ids.pmid, ids.doi, ids.url, ids.url
     design = fields.get("design", "")
     if design and design not in Source.Design.values:
         raise SourceError(f"{design!r} is not a study design.")
@@ -306,7 +347,7 @@ def get_or_create_source(*, pmid="", doi="", url="", title="", **fields):
     return existing, False
 
 
-def cite_source(*, revision, source, actor=None):
+def cite_source(*, revision: Revision, source: Source, actor: Any = None) -> Citation:
     """Add `source` to the revision's numbered references and return the Citation.
 
     A source the revision already cites keeps its number; a new one gets the next number.
@@ -326,7 +367,7 @@ def cite_source(*, revision, source, actor=None):
     raise SourceError("Could not number the citation; please try again.")
 
 
-def copy_citations(*, old_revision, new_revision):
+def copy_citations(*, old_revision: Revision, new_revision: Revision) -> list[Citation]:
     """Give `new_revision` the same numbered references as `old_revision`.
 
     Numbers the new revision already uses are left alone. Returns the citations created.

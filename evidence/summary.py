@@ -3,6 +3,9 @@
 One function, used by the admin, the public site (frozen into each Publication) and the API.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from evidence.models import Annotation
 
 VERDICT_ORDER = [value for value, _ in Annotation.Verdict.choices]
@@ -17,7 +20,7 @@ def _field(annotation, name):
     return getattr(annotation, name) or ""
 
 
-def evidence_summary(annotations):
+def evidence_summary(annotations: Iterable[Any]) -> dict[str, Any]:
     """Summarise annotations (model instances or dicts with `verdict` and `certainty`).
 
     Return {"total", "rated", "unrated", "by_verdict", "by_certainty", "text"}; the two
@@ -46,7 +49,7 @@ def evidence_summary(annotations):
     }
 
 
-def summary_text(rated, by_verdict):
+def summary_text(rated: int, by_verdict: dict[str, int]) -> str:
     """Return e.g. "14 claims rated: 2 supported, 5 mixed, 7 unsupported"."""
     if not rated:
         return "No claims rated yet"

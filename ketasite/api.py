@@ -30,7 +30,6 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -81,8 +80,11 @@ class LockedOut(exceptions.APIException):
     default_code = "locked_out"
 
 
-class InvalidInput(exceptions.APIException):
-    """A 400 carrying field errors, for problems found by a service rather than a serializer."""
+class InvalidRequest(exceptions.APIException):
+    """A 400 carrying field errors, for problems found by a service rather than a serializer.
+
+    The API's answer; the domain's own error for bad input is `articles.workflow.InvalidInput`
+    (its views map it through `workflow_error`)."""
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The input is not valid."
@@ -159,7 +161,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
         response.data = error_body(_first_message(errors), "invalid", errors)
-    elif isinstance(exc, InvalidInput | DomainError):
+    elif isinstance(exc, InvalidRequest | DomainError):
         response.data = error_body(exc.detail, exc.detail.code, getattr(exc, "errors", None))
     else:
         detail = exc.detail
@@ -469,11 +471,6 @@ class TokenRateThrottle(AnonRateThrottle):
     """The sign-in endpoint's low rate, per client address."""
 
     scope = "token"
-
-
-class EditorialPermission(IsAuthenticated):
-    """Signed in. Detail endpoints answer 404 (not 403) to a user who may not see articles,
-    so that an id reveals nothing; list endpoints answer 403."""
 
 
 class ApiPagination(PageNumberPagination):

@@ -17,6 +17,8 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from ketasite.api import server_error as api_server_error
+
 logger = logging.getLogger("ketasite.faults")
 
 API_PREFIX = "/api/"
@@ -74,8 +76,6 @@ def server_error(request, *args, **kwargs):
     error = sys.exc_info()[1]
     if isinstance(error, OperationalError | InterfaceError):
         return _database_unavailable(request, error)
-    from ketasite.api import server_error as api_server_error
-
     return api_server_error(request, *args, **kwargs)
 
 

@@ -5,9 +5,10 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
-from articles.importing.decoding import EXTENSION_FORMATS, ImportFailure, check_size
-from articles.importing.importer import ImportOutcome, import_bytes
-from articles.models import Article, ImportRecord
+from articles.importing.decoding import EXTENSION_FORMATS
+from articles.importing.importer import can_import, import_bytes
+from articles.models import Article
+from articles.workflow import NotAllowed
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -55,31 +56,29 @@ class ImportForm(forms.Form):
         return cleaned
 
 
-def _import_upload(upload, *, tags, source_url, actor, dry_run):
-    name = upload.name or "upload"
-    try:
-        check_size(upload.size or 0)
-    except ImportFailure as error:
-        return ImportOutcome(filename=name, result=ImportRecord.Result.FAILED, error=str(error),
-                             dry_run=dry_run)
-    return import_bytes(upload.read(), filename=name, source_url=source_url, tags=tags,
-                        actor=actor, dry_run=dry_run)
-
-
 def import_articles_view(request):
-    """Import uploaded files; show one report row per file. Needs articles.add_article."""
-    if not request.user.has_perm("articles.add_article"):
+    """Import uploaded files; show one report row per file.
+
+    `import_bytes` applies the permission and the size limit to each file; the page itself
+    is shown only to those it would let import (`can_import`), so nobody fills in a form
+    that cannot work.
+    """
+    if not can_import(request.user):
         raise PermissionDenied("You may not import articles.")
     outcomes = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            outcomes = [
-                _import_upload(upload, tags=data["tags"], source_url=data["source_url"],
-                               actor=request.user, dry_run=data["dry_run"])
-                for upload in data["files"]
-            ]
+            try:
+                outcomes = [
+                    import_bytes(upload, filename=upload.name or "upload",
+                                 source_url=data["source_url"], tags=data["tags"],
+                                 actor=request.user, dry_run=data["dry_run"])
+                    for upload in data["files"]
+                ]
+            except NotAllowed as error:
+                raise PermissionDenied(error.message)
     else:
         form = ImportForm()
     context = {

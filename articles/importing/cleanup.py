@@ -10,7 +10,7 @@ import hashlib
 import re
 
 from articles.blocks import MAX_BLOCK_CHARS, block_text, flatten_items, with_text
-from articles.importing.references import (
+from evidence.references import (
     find_citation_groups,
     is_reference_heading,
     parse_reference,

@@ -51,9 +51,10 @@ class ImportFailure(ValueError):
     archive, binary data, an unknown format), as opposed to a readable file with a problem.
     """
 
-    def __init__(self, message, *, unsupported=False):
+    def __init__(self, message, *, unsupported=False, too_large=False):
         super().__init__(message)
         self.unsupported = unsupported
+        self.too_large = too_large
 
 
 def max_import_bytes():
@@ -69,12 +70,16 @@ def human_size(size):
 
 
 def check_size(size):
-    """Raise ImportFailure when `size` bytes are more than the import limit."""
+    """Raise ImportFailure when `size` bytes are more than the import limit.
+
+    The one statement of the limit: `import_bytes` calls it before reading any further.
+    """
     limit = max_import_bytes()
     if size > limit:
         raise ImportFailure(
             f"The file is {human_size(size)}; the import limit is {human_size(limit)} "
-            "(KETASITE_IMPORT_MAX_BYTES)."
+            "(KETASITE_IMPORT_MAX_BYTES).",
+            too_large=True,
         )
 
 
@@ -93,7 +98,6 @@ def decode_bytes(data):
     """
     if not data or not data.strip():
         raise ImportFailure("The file is empty.")
-    check_size(len(data))
     for signature, kind in BINARY_SIGNATURES:
         if data.startswith(signature):
             raise ImportFailure(

@@ -4,9 +4,12 @@
 """
 
 import hashlib
+import logging
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -15,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
+from articles.audit import record_event
 from articles.importing.decoding import (
     EXTENSION_FORMATS,
     ImportFailure,
@@ -23,6 +27,12 @@ from articles.importing.decoding import (
 )
 from articles.importing.parser import parse_document
 from articles.models import Article, ImportRecord, Revision
+from articles.permissions import PERM_ADD, has_permission
+from articles.workflow import NotAllowed, WorkflowError, content_changed, save_revision
+from evidence.models import Citation, Source
+from evidence.sources import SourceError, get_or_create_source, normalize_identifiers
+
+logger = logging.getLogger("ketasite.import")
 
 SLUG_MAX = 120
 TAG_MAX = 100
@@ -45,6 +55,7 @@ class ImportOutcome:
     error: str = ""
     dry_run: bool = False
     unsupported: bool = False
+    too_large: bool = False
 
     @property
     def failed(self):
@@ -79,12 +90,12 @@ def _clean_tags(tags):
     return cleaned
 
 
-def site_name_from_url(url):
+def site_name_from_url(url: str) -> str:
     host = (urlsplit(url).hostname or "") if url else ""
     return host.removeprefix("www.")[:200]
 
 
-def unique_slug(title, *, exclude_pk=None):
+def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     """Return an ASCII slug of `title`, unique among articles (suffix -2, -3…), ≤ 120 chars."""
     base = slugify(title)[:SLUG_MAX].strip("-") or "article"
     existing = set(
@@ -122,15 +133,12 @@ def _known_sources(references):
     Only a speed-up: anything not found here goes through `get_or_create_source`, which owns
     the deduplication rules.
     """
-    from evidence.models import Source
-    from evidence.sources import SourceError, normalize_url
-
     pmids, dois, url_keys = set(), set(), set()
     for ref in references:
         pmids.add(ref["pmid"])
         dois.add(ref["doi"])
         try:
-            ref["_url_key"] = normalize_url(ref["url"])
+            ref["_url_key"] = normalize_identifiers(url=ref["url"]).url
         except SourceError:
             ref["_url_key"] = ""
         url_keys.add(ref["_url_key"])
@@ -169,9 +177,6 @@ def _source_for(ref, known):
 
 def _cite_references(revision, references, warnings):
     """Create (or reuse) the Sources of the reference list and number them on `revision`."""
-    from evidence.models import Citation
-    from evidence.sources import SourceError, get_or_create_source
-
     references = [dict(ref) for ref in references]
     known = _known_sources(references)
     citations = []
@@ -221,6 +226,10 @@ def _create_article(*, parsed, record, origin_key, filename, source_url, sha256,
     article.save(update_fields=["draft"])
     if tags:
         article.tags.add(*tags)
+    record_event(
+        article, actor=actor, action="import", from_state="",
+        comment=f"{_message(filename, source_url)}: created as a draft.",
+    )
     return article, revision
 
 
@@ -251,14 +260,15 @@ def _message(filename, source_url):
     return f"Imported from {source_url or filename or 'an upload'}"[:500]
 
 
-def add_imported_revision(article, *, parsed, record, actor, filename, source_url):
+def add_imported_revision(
+    article: Article, *, parsed: Any, record: ImportRecord, actor: Any, filename: str,
+    source_url: str,
+) -> Revision | None:
     """Add the changed import as a new draft revision; the live publication is untouched.
 
     Goes through `articles.workflow.save_revision`, which numbers the revision, carries
     annotations and citations forward and withdraws a stale approval.
     """
-    from articles.workflow import save_revision
-
     current_number = article.draft.number if article.draft_id else 0
     revision = save_revision(
         article, actor=actor, base_number=current_number, title=parsed.title,
@@ -317,8 +327,6 @@ def _store(*, parsed, data, sha256, filename, source_url, origin_key, tags, acto
         for name, value in fields.items():
             setattr(article, name, value)
         if tags:
-            from articles.workflow import content_changed
-
             before = set(article.tags.names())
             article.tags.add(*tags)
             if set(article.tags.names()) != before:
@@ -370,18 +378,59 @@ def _record_failure(*, data, sha256, filename, source_url, error, actor, encodin
     )
 
 
-def import_bytes(data, *, filename="", source_url="", tags=(), actor=None, dry_run=False,
-                 format=None):  # noqa: A002 - the contract's name
+def can_import(user: Any) -> bool:
+    """Return whether `user` may import articles. `None` is the system (the command line)."""
+    return user is None or has_permission(user, PERM_ADD)
+
+
+def _read_within_limit(data: bytes | BinaryIO | None) -> bytes:
+    """Return the bytes to import, refusing more than the import limit (ImportFailure).
+
+    A file object (an upload, an open file) is read no further than one byte past the limit;
+    its declared size, when it has one, is checked before reading anything.
+    """
+    if data is None or isinstance(data, bytes | bytearray | memoryview):
+        content = bytes(data or b"")
+        check_size(len(content))
+        return content
+    size = getattr(data, "size", None)
+    if size is None and hasattr(data, "fileno"):
+        try:
+            size = os.fstat(data.fileno()).st_size
+        except (OSError, ValueError):
+            size = None
+    if isinstance(size, int):
+        check_size(size)
+    content = data.read(max_import_bytes() + 1)
+    check_size(len(content))
+    return content
+
+
+def import_bytes(
+    data: bytes | BinaryIO | None, *, filename: str = "", source_url: str = "",
+    tags: Iterable[str] = (), actor: Any = None, dry_run: bool = False,
+    format: str | None = None,  # noqa: A002 - the contract's name
+) -> ImportOutcome:
     """Import one file's bytes as an article, atomically; return an ImportOutcome.
 
-    The same bytes again give "unchanged" and write nothing. Changed bytes from the same
-    origin (source URL, else file name) add a new draft revision. A file that cannot be
-    imported gives "failed" with one readable line in `error`; none of its article,
-    revision or source rows are written (a failed ImportRecord keeps the bytes, unless
-    `dry_run`). With `dry_run` nothing is written at all.
+    `data` is the file's bytes, or a binary file object (an upload), which is read no further
+    than the import limit. The same bytes again give "unchanged" and write nothing. Changed
+    bytes from the same origin (source URL, else file name) add a new draft revision. A file
+    that cannot be imported gives "failed" with one readable line in `error`; none of its
+    article, revision or source rows are written (a failed ImportRecord keeps the bytes,
+    unless `dry_run`). A file over the limit (`too_large`) is refused before it is read
+    further or parsed, and writes nothing. Raises NotAllowed when `actor` may not import
+    (`can_import`); `actor=None` is the system. A new article's audit log starts with an
+    `import` event.
     """
+    if not can_import(actor):
+        raise NotAllowed("Only editors may import articles.")
     filename = os.path.basename(str(filename or ""))
-    data = bytes(data or b"")
+    try:
+        data = _read_within_limit(data)
+    except ImportFailure as error:
+        return ImportOutcome(filename=filename, result=ImportRecord.Result.FAILED,
+                             error=str(error), dry_run=dry_run, too_large=True)
     sha256 = hashlib.sha256(data).hexdigest()
     try:
         source_url = _clean_source_url(source_url)
@@ -406,12 +455,8 @@ def import_bytes(data, *, filename="", source_url="", tags=(), actor=None, dry_r
         message = str(error)
         unsupported = error.unsupported
     except Exception as error:  # noqa: BLE001 - one bad file must not stop the others
-        from articles.workflow import WorkflowError
-
         if not isinstance(error, WorkflowError):
-            import logging
-
-            logging.getLogger("ketasite.import").exception("import of %r failed", filename)
+            logger.exception("import of %r failed", filename)
             message = f"The file could not be imported ({type(error).__name__}); see the log."
         else:
             message = str(error)
@@ -426,7 +471,9 @@ def import_bytes(data, *, filename="", source_url="", tags=(), actor=None, dry_r
                          error=message, dry_run=dry_run, unsupported=unsupported)
 
 
-def importable_files(paths):
+def importable_files(
+    paths: Iterable[str | os.PathLike[str]],
+) -> Iterator[tuple[Path, str]]:
     """Yield (path, problem) for the files to import: files given, and files in directories.
 
     Directories are walked in name order; only .txt, .md, .html and .htm files are taken
@@ -453,7 +500,11 @@ def importable_files(paths):
             yield path, f"{raw}: no such file or directory."
 
 
-def import_paths(paths, *, tags=(), source_url="", actor=None, dry_run=False, progress=None):
+def import_paths(
+    paths: Iterable[str | os.PathLike[str]], *, tags: Iterable[str] = (), source_url: str = "",
+    actor: Any = None, dry_run: bool = False,
+    progress: Callable[[int, int, ImportOutcome], None] | None = None,
+) -> list[ImportOutcome]:
     """Import files and directories; return one ImportOutcome per file, in order.
 
     A file that fails does not stop the others. `progress(done, total, outcome)` is called
@@ -480,14 +531,10 @@ def import_paths(paths, *, tags=(), source_url="", actor=None, dry_run=False, pr
 
 def _import_file(path, *, tags, source_url, actor, dry_run):
     try:
-        check_size(path.stat().st_size)
-        data = path.read_bytes()
-    except ImportFailure as error:
-        return ImportOutcome(filename=path.name, result=ImportRecord.Result.FAILED,
-                             error=str(error), dry_run=dry_run)
+        with path.open("rb") as handle:
+            return import_bytes(handle, filename=path.name, source_url=source_url, tags=tags,
+                                actor=actor, dry_run=dry_run)
     except OSError as error:
         return ImportOutcome(filename=path.name, result=ImportRecord.Result.FAILED,
                              error=f"{path}: cannot be read ({error.strerror}).",
                              dry_run=dry_run)
-    return import_bytes(data, filename=path.name, source_url=source_url, tags=tags,
-                        actor=actor, dry_run=dry_run)

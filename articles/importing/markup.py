@@ -11,9 +11,10 @@ import re
 
 from markdown_it import MarkdownIt
 
-from articles.blocks import MAX_LIST_DEPTH
+from articles.blocks import MAX_LIST_DEPTH, flatten_items
+from articles.importing.cleanup import parse_date
 from articles.importing.plaintext import DATA_URI, QUESTION, collapse_spaces, normalize_text
-from articles.importing.references import is_reference_heading
+from evidence.references import is_reference_heading
 
 TAG = re.compile(r"<[^<>]{0,2000}>")
 # Bounds the work of listing what the extraction left out of a very large page.
@@ -244,8 +245,6 @@ def _html_reference_list(tree):
 
 
 def _html_date(tree):
-    from articles.importing.cleanup import parse_date
-
     for xpath in HTML_DATE_XPATHS:
         for value in tree.xpath(xpath)[:3]:
             value = str(value).strip()[:10]
@@ -317,8 +316,6 @@ def parse_html(text):
 
 
 def _item_texts(blocks):
-    from articles.blocks import flatten_items
-
     for block in blocks:
         if block["type"] == "list":
             for _, text in flatten_items(block["items"]):

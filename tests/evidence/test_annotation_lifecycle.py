@@ -1,12 +1,11 @@
 import pytest
 from django.utils import timezone
 
+from articles.approval import annotation_fingerprint_data, approval_fingerprint
 from articles.models import Revision
-from articles.workflow import approval_fingerprint
 from evidence.anchoring import carry_forward_annotations
 from evidence.annotations import (
     AnnotationNotAllowed,
-    annotation_fingerprint_data,
     delete_annotation,
     reopen_annotation,
     resolve_annotation,
