@@ -93,6 +93,11 @@ def _has(actor: Any, permission: str) -> bool:
     return has_permission(actor, permission)
 
 
+def can_annotate(actor: Any) -> bool:
+    """Return whether `actor` may mark passages (and so decide on suggested ones)."""
+    return _has(actor, PERM_ANNOTATE)
+
+
 def can_review(actor: Any) -> bool:
     """Return whether `actor` may set certainty and verdict (a reviewer)."""
     return is_reviewer(actor)
@@ -261,7 +266,7 @@ class _NewAnnotation:
 def _check_new_input(
     actor: Any, *, certainty: Any, verdict: Any, note: Any, sources: Any,
 ) -> _NewAnnotation:
-    if not _has(actor, PERM_ANNOTATE):
+    if not can_annotate(actor):
         raise AnnotationNotAllowed("Only editors and reviewers may mark passages.")
     errors: dict[str, list[str]] = {}
     certainty = _clean_choice(certainty, Annotation.Certainty, "certainty", errors)

@@ -26,12 +26,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Article, Revision
-from evidence.annotations import create_annotation
+from evidence.annotations import can_annotate, create_annotation
 from evidence.models import Annotation
 from spotting.models import Dismissal, SpottedRevision, Suggestion
 from spotting.spotter import spot_blocks
 
-PERM_ANNOTATE = "evidence.add_annotation"
 CITATION_GROUP = re.compile(r"[\(\[]\s*\d+(?:\s*[,\-–]\s*\d+)*\s*[\)\]]")
 NOT_WORD = re.compile(r"[^\w]+")
 COVERING_STATES = (Annotation.Status.OPEN, Annotation.Status.RESOLVED)
@@ -72,8 +71,7 @@ def sentence_hash(text: str) -> str:
 
 def can_decide(actor) -> bool:
     """Whoever may annotate an article may accept or dismiss its suggestions."""
-    return bool(actor and actor.is_authenticated and actor.is_active
-                and actor.has_perm(PERM_ANNOTATE))
+    return can_annotate(actor)
 
 
 def _covered(ranges: dict[str, list[tuple[int, int]]], block_id: str, start: int, end: int
