@@ -7,10 +7,11 @@ the article get 403, anyone else 404. The views only translate: every rule is in
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.api import EditorialPermission, get_visible_article
+from articles.access import get_visible_article
 from evidence.api import (
     RULE_ERRORS,
     EditorialAnnotationDetailSerializer,
@@ -97,7 +98,7 @@ def _suggestion_of(article, sid) -> Suggestion:
 class EditorialSuggestionListView(generics.GenericAPIView):
     """The claims the spotter suggests on the article's draft, in reading order."""
 
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
     queryset = Suggestion.objects.none()
     serializer_class = SuggestionSerializer
 
@@ -118,7 +119,7 @@ class EditorialSuggestionListView(generics.GenericAPIView):
 
 
 class EditorialSuggestionAcceptView(APIView):
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="editorial_article_suggestions_accept",
@@ -145,7 +146,7 @@ class EditorialSuggestionAcceptView(APIView):
 
 
 class EditorialSuggestionDismissView(APIView):
-    permission_classes = [EditorialPermission]
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="editorial_article_suggestions_dismiss",
