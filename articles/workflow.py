@@ -324,9 +324,8 @@ def _on_commit(callback):
 def _notify(name, article, **kwargs):
     from articles import notifications
 
-    function = getattr(notifications, name)
-    article_id = article.pk
-    _on_commit(lambda: function(article_id=article_id, **kwargs))
+    # A job row now, in this transaction; a worker sends the mail after the commit.
+    notifications.send_later(name, article_id=article.pk, **kwargs)
 
 
 def submit(article, *, actor, comment="", publish_at=None):
