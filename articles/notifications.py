@@ -3,8 +3,8 @@
 `articles/workflow.py` calls `send_later`, which starts a background job (jobs app) in the
 change's transaction: the mail goes from a worker after the commit, never inside the request,
 and nothing is sent for a change that was rolled back. Each function takes ids (not rows) and
-reads what it needs when the job runs. A user who turned notifications off (NotificationPreference) gets nothing; the
-actor never gets an email about their own action.
+reads what it needs when the job runs. A user who turned notifications off
+(NotificationPreference) gets nothing; the actor never gets an email about their own action.
 """
 
 import logging
