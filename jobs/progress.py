@@ -14,7 +14,8 @@ def progress_bar(stream, label):
     console = Console(file=stream, highlight=False, soft_wrap=False,
                       width=None if stream.isatty() else 140)
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), console=console, transient=not stream.isatty()) as bar:
+                  TextColumn("{task.description}"), console=console,
+                  transient=not stream.isatty()) as bar:
         task = bar.add_task("", total=None)
 
         def advance(job: Job):
