@@ -38,7 +38,9 @@ class Command(BaseCommand):
             call_command("db_worker", batch=batch, interval=interval, reload=False,
                          startup_delay=False, verbosity=options["verbosity"])
         else:
-            call_command("rqworker", "default", burst=batch, verbosity=options["verbosity"])
+            # RQ must build its jobs with django-tasks-rq's class, which calls the Task.
+            call_command("rqworker", "default", burst=batch, job_class="django_tasks_rq.Job",
+                         verbosity=options["verbosity"])
 
     def _recover(self):
         for line in recover_jobs():
