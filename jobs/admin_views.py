@@ -66,16 +66,15 @@ def job_status(job, *, with_failures=False) -> dict:
 
 @require_GET
 def progress_view(request):
-    """JSON progress of the jobs named in ?ids=1,2,3 that the user may see."""
+    """JSON progress of the jobs named in ?ids=1,2,3 that the user may see; with
+    &failures=1 and one id, also that job's failed and refused units (the job's page)."""
     if not can_view_own_jobs(request.user):
         raise PermissionDenied
     ids = [part for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()]
     jobs = visible_jobs(request.user).filter(pk__in=[int(part) for part in ids[:100]])
-    with_failures = len(ids) == 1
-    return JsonResponse(
-        {"jobs": [job_status(job, with_failures=with_failures) for job in jobs]},
-        headers={"Cache-Control": "no-store"},
-    )
+    with_failures = request.GET.get("failures") == "1" and len(ids) == 1
+    # admin_view already marks it never to be cached (no-store, private).
+    return JsonResponse({"jobs": [job_status(job, with_failures=with_failures) for job in jobs]})
 
 
 class ImportJobForm(forms.Form):

@@ -53,8 +53,12 @@
   function poll() {
     var ids = unfinishedIds();
     if (!ids.length) { return; }
-    var url = liveNodes()[0].getAttribute("data-job-progress-url");
-    fetch(url + "?ids=" + encodeURIComponent(ids.join(",")), {
+    var url = liveNodes()[0].getAttribute("data-job-progress-url") +
+      "?ids=" + encodeURIComponent(ids.join(","));
+    if (ids.length === 1 && document.querySelector("[data-job-failures]")) {
+      url += "&failures=1";  // the job's own page also lists its failures
+    }
+    fetch(url, {
       credentials: "same-origin",
       headers: { "Accept": "application/json" },
     })
