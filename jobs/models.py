@@ -74,7 +74,10 @@ class Job(models.Model):
 
     @property
     def progress_text(self):
-        text = f"{self.done} of {self.total}" if self.total else "not started"
+        if self.total or self.is_finished:
+            text = f"{self.done} of {self.total}"
+        else:
+            text = "not started"
         if self.failed:
             text += f", {self.failed} failed"
         return text
