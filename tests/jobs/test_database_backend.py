@@ -238,3 +238,19 @@ def test_a_job_never_handed_to_the_backend_is_enqueued_by_recovery():
     run_worker()
     job.refresh_from_db()
     assert job.state == Job.State.SUCCEEDED
+
+
+def test_prune_jobs_deletes_only_finished_jobs_older_than_the_limit():
+    old_done, recent_done, old_running = (start_import(members=files(n), actor=None)
+                                          for n in (1, 2, 3))
+    long_ago = timezone.now() - timedelta(days=40)
+    Job.objects.filter(pk=old_done.pk).update(state=Job.State.SUCCEEDED, finished_at=long_ago)
+    Job.objects.filter(pk=recent_done.pk).update(state=Job.State.SUCCEEDED,
+                                                 finished_at=timezone.now())
+    Job.objects.filter(pk=old_running.pk).update(state=Job.State.RUNNING,
+                                                 created_at=long_ago)
+    out = StringIO()
+    call_command("prune_jobs", "--days", "30", stdout=out)
+    assert "Deleted 1 finished job(s)" in out.getvalue()
+    assert sorted(Job.objects.values_list("pk", flat=True)) == [recent_done.pk, old_running.pk]
+    assert not JobUnit.objects.filter(job_id=old_done.pk).exists()
