@@ -10,7 +10,7 @@ from pathlib import Path
 from django.db import transaction
 
 from articles import notifications
-from articles.caching import purge_public_pages
+from articles.backup import dump_document, export_document
 from articles.importing import import_bytes
 from articles.models import Publication
 from articles.publishing import rerender_publication
@@ -19,7 +19,7 @@ from jobs.models import Job, JobUnit
 from jobs.registry import register_job_kind
 from jobs.runner import JobRun, UnitResult
 from jobs.services import start_job
-from ketasite.backup import dump_document, export_document
+from pagecache.generation import purge_public_pages
 
 # --- importing files ---------------------------------------------------------------------
 

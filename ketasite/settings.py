@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "evidence",
     "pagecache",
     "public",
+    "spotting",
     "django_tasks",
     "django_tasks_db",
     "jobs",

@@ -4,8 +4,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.backup import dump_document, export_document
 from jobs.kinds import start_export
-from ketasite.backup import dump_document, export_document
 
 
 class Command(BaseCommand):
