@@ -12,7 +12,7 @@ from django.db import transaction
 from articles import notifications
 from articles.backup import dump_document, export_document
 from articles.importing import import_bytes
-from articles.models import Publication
+from articles.models import Article, Publication
 from articles.publishing import rerender_publication
 from jobs.archives import Member
 from jobs.models import Job, JobUnit
@@ -20,6 +20,8 @@ from jobs.registry import register_job_kind
 from jobs.runner import JobRun, UnitResult
 from jobs.services import start_job
 from pagecache.generation import purge_public_pages
+from spotting.models import SpottedRevision
+from spotting.suggestions import refresh_suggestions_for_revision
 
 # --- importing files ---------------------------------------------------------------------
 
@@ -157,7 +159,38 @@ def run_notification(job_run: JobRun) -> None:
     )
 
 
+# --- claim spotting ----------------------------------------------------------------------
+
+SPOTTING_CHUNK = 100
+
+
+def start_spotting(*, actor=None) -> Job:
+    """Run the claim spotter again over the draft of every article that is not archived
+    (after the spotter changed); dismissals are kept, as on any re-spotting."""
+    return start_job(kind="spotting", title="Re-run claim spotting over all drafts",
+                     actor=actor)
+
+
+def run_spotting(job_run: JobRun) -> None:
+    articles = (Article.objects.exclude(state=Article.State.ARCHIVED)
+                .filter(draft__isnull=False).select_related("draft").order_by("pk"))
+    if not job_run.job.total:
+        job_run.set_total(articles.count())
+    while chunk := list(articles.filter(pk__gt=job_run.job.cursor)[:SPOTTING_CHUNK]):
+        for article in chunk:
+            job_run.run_unit(lambda article=article: _spot_unit(article),
+                             name=f"{article} (article {article.pk})", cursor=article.pk)
+            job_run.job.cursor = article.pk
+
+
+def _spot_unit(article) -> UnitResult:
+    SpottedRevision.objects.get_or_create(revision=article.draft)
+    made = refresh_suggestions_for_revision(revision=article.draft)
+    return UnitResult(outcome=f"{len(made)} suggested", object_id=article.pk)
+
+
 register_job_kind("import", label="Import files", run=run_import)
 register_job_kind("rerender", label="Re-render publications", run=run_rerender)
 register_job_kind("export", label="Export the site", run=run_export)
 register_job_kind("notify", label="Workflow mail", run=run_notification)
+register_job_kind("spotting", label="Claim spotting", run=run_spotting)

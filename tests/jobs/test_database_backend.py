@@ -254,3 +254,20 @@ def test_prune_jobs_deletes_only_finished_jobs_older_than_the_limit():
     assert "Deleted 1 finished job(s)" in out.getvalue()
     assert sorted(Job.objects.values_list("pk", flat=True)) == [recent_done.pk, old_running.pk]
     assert not JobUnit.objects.filter(job_id=old_done.pk).exists()
+
+
+def test_claim_spotting_reruns_over_every_draft_as_a_job():
+    from jobs.kinds import start_spotting
+    from spotting.models import SpottedRevision, Suggestion
+
+    claim = "Ketamine cures depression in 90% of patients within one day."
+    drafts = [make_article(title=f"Spotted {n}", blocks=make_blocks(claim)) for n in range(3)]
+    archived = make_article(title="Archived", blocks=make_blocks(claim))
+    Article.objects.filter(pk=archived.pk).update(state=Article.State.ARCHIVED)
+    job = start_spotting()
+    run_worker()
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (Job.State.SUCCEEDED, 3, 3)
+    spotted = set(SpottedRevision.objects.values_list("revision__article_id", flat=True))
+    assert spotted == {article.pk for article in drafts}
+    assert Suggestion.objects.filter(article_id=drafts[0].pk).exists()
