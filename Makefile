@@ -22,6 +22,9 @@ install: $(STAMP)
 run: $(STAMP)
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo
+	# A job worker beside the server (imports, re-renders, exports, mail), stopped with it.
+	DJANGO_DEBUG=true $(BIN)/python manage.py jobs_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)

@@ -1,9 +1,10 @@
 """Workflow emails to the people who must act next.
 
-Called by `articles/workflow.py` through `transaction.on_commit`, so nothing is sent for a
-change that was rolled back. Each function takes ids (not rows) and reads what it needs after
-the commit. A user who turned notifications off (NotificationPreference) gets nothing; the
-actor never gets an email about their own action.
+`articles/workflow.py` calls `send_later`, which starts a background job (jobs app) in the
+change's transaction: the mail goes from a worker after the commit, never inside the request,
+and nothing is sent for a change that was rolled back. Each function takes ids (not rows) and
+reads what it needs when the job runs. A user who turned notifications off
+(NotificationPreference) gets nothing; the actor never gets an email about their own action.
 """
 
 import logging
@@ -16,8 +17,15 @@ from django.db.models import Q
 from django.urls import reverse
 
 from articles.models import Article
+from jobs.services import start_job
 
 logger = logging.getLogger("ketasite.notifications")
+
+
+def send_later(name: str, **kwargs: Any) -> Any:
+    """Send the mail `name` (e.g. "notify_submitted") with `kwargs` from a job (see above)."""
+    return start_job(kind="notify", title=f"Mail: {name.removeprefix('notify_')}",
+                     params={"name": name, "kwargs": kwargs})
 
 
 def wants_email(user: Any) -> bool:

@@ -280,9 +280,8 @@ def _on_commit(callback: Callable[[], Any]) -> None:
 
 
 def _notify(name: str, article: Article, **kwargs: Any) -> None:
-    function = getattr(notifications, name)
-    article_id = article.pk
-    _on_commit(lambda: function(article_id=article_id, **kwargs))
+    # A job row now, in this transaction; a worker sends the mail after the commit.
+    notifications.send_later(name, article_id=article.pk, **kwargs)
 
 
 # Permissions: one check per action ----------------------------------------------------------

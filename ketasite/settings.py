@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "pagecache",
     "public",
     "spotting",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -382,6 +385,44 @@ KETASITE_SEARCH_CONFIG = os.environ.get("KETASITE_SEARCH_CONFIG", "english")
 KETASITE_THROTTLE_SEARCH = os.environ.get("KETASITE_THROTTLE_SEARCH", "30/min")
 # Adds the /_bench/bare/ yardstick view for `make bench`; never on otherwise.
 KETASITE_BENCH = env_bool("KETASITE_BENCH", False)
+
+# Background jobs (docs/jobs.md) through the Django Tasks API (the django-tasks backport).
+# "database": django-tasks-db, the default, needs nothing but the database (`manage.py
+# jobs_worker`). "rq": RQ on REDIS_URL, for workers on several machines. "immediate": runs each
+# job in the process that starts it (the test suite's default, so a test sees the mail a
+# request sends; the job tests use the database backend and a real worker).
+KETASITE_JOB_BACKEND = os.environ.get(
+    "KETASITE_JOB_BACKEND", "immediate" if TESTING else "database"
+).strip().lower()
+JOB_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if KETASITE_JOB_BACKEND not in JOB_BACKENDS:
+    raise ImproperlyConfigured(
+        f"KETASITE_JOB_BACKEND must be one of {', '.join(JOB_BACKENDS)}, "
+        f"not {KETASITE_JOB_BACKEND!r}."
+    )
+if KETASITE_JOB_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("KETASITE_JOB_BACKEND=rq needs REDIS_URL.")
+    INSTALLED_APPS.append("django_rq")
+    # RQ keeps its own connection: a job's enqueue must wait longer than a page's cache call.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+TASKS = {"default": {"BACKEND": JOB_BACKENDS[KETASITE_JOB_BACKEND]}}
+# A running job writes a heartbeat every few seconds; one silent for this long lost its worker
+# (killed, machine gone) and is retried, or failed after KETASITE_JOB_MAX_ATTEMPTS.
+KETASITE_JOB_STALE_SECONDS = env_int("KETASITE_JOB_STALE_SECONDS", 60)
+KETASITE_JOB_HEARTBEAT_SECONDS = env_float("KETASITE_JOB_HEARTBEAT_SECONDS", 5)
+KETASITE_JOB_MAX_ATTEMPTS = env_int("KETASITE_JOB_MAX_ATTEMPTS", 3)
+# Zip uploads to the admin import: refused whole, before anything is written, beyond these.
+KETASITE_IMPORT_MAX_FILES = env_int("KETASITE_IMPORT_MAX_FILES", 2000)
+KETASITE_IMPORT_MAX_ARCHIVE_BYTES = env_int("KETASITE_IMPORT_MAX_ARCHIVE_BYTES", 100 * 1024 * 1024)
+KETASITE_IMPORT_MAX_UNPACKED_BYTES = env_int(
+    "KETASITE_IMPORT_MAX_UNPACKED_BYTES", 500 * 1024 * 1024
+)
+KETASITE_IMPORT_MAX_RATIO = env_int("KETASITE_IMPORT_MAX_RATIO", 100)
 
 LOGGING = {
     "version": 1,

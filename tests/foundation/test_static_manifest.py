@@ -116,6 +116,7 @@ def site_pages(team, superuser):
     request = RequestFactory().get("/admin/")
     request.user = superuser
     admin_urls = {"/admin/", "/admin/password_change/", "/admin/articles/article/import/",
+                  "/admin/jobs/job/import/",
                   f"/admin/articles/article/{draft.article.pk}/revisions/",
                   f"/admin/articles/article/{draft.article.pk}/revisions/diff/?from=1&to=1"}
     for app in admin.site.get_app_list(request):

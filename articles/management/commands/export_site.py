@@ -5,6 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.backup import dump_document, export_document
+from jobs.kinds import start_export
 
 
 class Command(BaseCommand):
@@ -22,8 +23,18 @@ class Command(BaseCommand):
             action="store_true",
             help="Include the password hashes (keep such a file as safe as the database).",
         )
+        parser.add_argument(
+            "--background", action="store_true",
+            help="Queue a job that a worker runs (FILE is then a path on the worker's machine).",
+        )
 
-    def handle(self, *args, file, with_passwords, **options):
+    def handle(self, *args, file, with_passwords, background=False, **options):
+        if background:
+            if file == "-":
+                raise CommandError("A background export needs a FILE, not -.")
+            job = start_export(path=file, with_passwords=with_passwords)
+            self.stdout.write(f"Queued job {job.pk}: {job.title}.")
+            return
         document = export_document(with_passwords=with_passwords)
         if file == "-":
             dump_document(document, sys.stdout)
