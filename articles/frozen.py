@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.dateparse import parse_date
 from django.utils.http import http_date
 
 HEAD_MARK = "<!--ketasite:page-head-->"
@@ -191,12 +192,17 @@ def verdict_rows(summary):
 
 def page_context(publication, *, url, structured_data_script):
     """Return the context of the article page's templates for `publication` at `url`."""
+    trust = publication.trust or {}
     return {
         "publication": publication,
         "canonical_url": url,
         "structured_data": structured_data_script,
         "verdict_rows": verdict_rows(publication.evidence_summary),
         "updated": publication.published_at != publication.first_published_at,
+        "trust": trust,
+        "last_reviewed": parse_date(trust.get("last_reviewed") or ""),
+        "next_review_due": parse_date(trust.get("next_review_due") or ""),
+        "overdue": publication.shows_overdue_notice,
     }
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.text import slugify
 
+from articles import reviewdates
 from articles.blocks import block_starts, block_text, plain_text, with_text
 from articles.frozen import freeze_responses, page_context
 from articles.importing.references import parse_reference
@@ -18,6 +19,7 @@ from articles.rendering import json_ld_script, render_body, structured_data
 from articles.search import store_search_vectors
 from evidence.models import Annotation, Citation
 from evidence.summary import evidence_summary
+from reviewers.credits import reviewer_credit
 
 PUBLISHED_STATUSES = (Annotation.Status.OPEN, Annotation.Status.RESOLVED)
 
@@ -147,6 +149,27 @@ def numbered_sources(revision, annotations):
     return references
 
 
+def origin_data(article):
+    """Return where the article's text first appeared, as the import recorded it: the
+    source's address, its site's name and its own date (each may be empty)."""
+    day = article.original_published_on
+    return {
+        "url": article.source_url or "",
+        "site_name": article.site_name or "",
+        "date": day.isoformat() if day else None,
+    }
+
+
+def trust_data(article, reviewer):
+    """Return the trust signals a publication freezes: review dates, the reviewer's credit
+    (`reviewers.credits`) and the text's origin."""
+    return {
+        **reviewdates.review_dates_data(article),
+        "reviewer": reviewer_credit(reviewer),
+        "origin": origin_data(article),
+    }
+
+
 def _freeze_page_and_api(publication, *, url):
     """Fill the publication's stored page parts and API bytes (`articles.frozen`)."""
     freeze_responses(
@@ -193,6 +216,9 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
         {"number": number, "date": published_at.date().isoformat(), "note": change_note}
     ]
     reviewed_by = [display_name(article.approved_by)] if article.approved_by_id else []
+    reviewer = article.approved_by if article.approved_by_id else None
+    trust = trust_data(article, reviewer)
+    notice_from = reviewdates.overdue_notice_from(article.review_due, trust["interval_months"])
     reviewed_at = article.approved_at
     tags = sorted(article.tags.names())
     url = settings.SITE_URL + reverse("articles:detail", kwargs={"slug": article.slug})
@@ -237,7 +263,11 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
         published_by=actor if getattr(actor, "pk", None) else None,
         published_at=published_at,
         first_published_at=first_published_at,
+        reviewer=reviewer,
+        trust=trust,
+        overdue_notice_from=notice_from,
     )
+    publication.shows_overdue_notice = reviewdates.shows_overdue(publication)
     if save:
         _freeze_page_and_api(publication, url=url)
         publication.save()

@@ -47,6 +47,7 @@ LIST_FIELDS = ("slug", "title", "summary", "tags", "evidence_summary", "publishe
 DETAIL_FIELDS = (
     "slug", "title", "summary", "tags", "body_html", "sources", "evidence_summary",
     "changelog", "reviewed_by", "reviewed_at", "published_at", "first_published_at",
+    "trust", "shows_overdue_notice", "page_digest",
 )
 
 # A publication never changes once frozen, so its JSON-LD is computed once per process and
@@ -60,7 +61,8 @@ def publication_structured_data(publication, url):
 
     On a miss, reading `annotations` (deferred) costs one more query.
     """
-    key = (publication.pk, publication.published_at, url)
+    # The digest changes when a page is re-rendered (a reviewer's credit, the review dates).
+    key = (publication.pk, publication.published_at, publication.page_digest, url)
     script = _STRUCTURED_DATA.get(key)
     if script is None:
         script = json_ld_script(

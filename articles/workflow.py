@@ -14,13 +14,13 @@ publishing checks the fingerprint again, so what was reviewed is exactly what ge
 
 import hashlib
 import json
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from articles import reviewdates
 from articles.blocks import BlockError, clean_blocks
 from articles.caching import purge_article_on_commit
 from articles.models import Article, Publication, ReviewAssignment, Revision, WorkflowEvent
@@ -117,11 +117,13 @@ def last_published_revision_number(article):
     return publication.revision.number if publication else 0
 
 
-def wrote_revision_under_review(article, user):
-    """True when `user` wrote any revision since the last publication (four-eyes)."""
+def wrote_revision_under_review(article, user, *, since=None):
+    """True when `user` wrote any revision since the last publication (four-eyes), or since
+    revision number `since` when given."""
     if user is None or not user.pk:
         return False
-    since = last_published_revision_number(article)
+    if since is None:
+        since = last_published_revision_number(article)
     return article.revisions.filter(number__gt=since, author=user).exists()
 
 
@@ -366,10 +368,10 @@ def request_changes(article, *, actor, comment="", publish_at=None):
     return _sync(article, locked)
 
 
-def _check_four_eyes(article, actor):
+def _check_four_eyes(article, actor, *, since=None):
     if actor.is_superuser and settings.KETASITE_ALLOW_SELF_APPROVAL:
         return
-    if wrote_revision_under_review(article, actor):
+    if wrote_revision_under_review(article, actor, since=since):
         raise NotAllowed(
             "Four-eyes rule: you wrote a revision under review, so another reviewer must "
             "approve it."
@@ -417,8 +419,11 @@ def _check_approval_holds(locked):
         )
 
 
-def _publish_now(locked, *, actor, comment, now):
-    """Freeze the approved draft into a Publication and make it live. The row is locked."""
+def _publish_now(locked, *, actor, comment, now, action="publish", change_note=None):
+    """Freeze the approved draft into a Publication and make it live. The row is locked.
+
+    Each publish is a review: "last reviewed" and "next review due" move (reviewdates).
+    """
     from articles.publishing import PUBLISHED_STATUSES, freeze_publication
     from evidence.models import Annotation
 
@@ -426,22 +431,23 @@ def _publish_now(locked, *, actor, comment, now):
     failures = approve_gate(locked)
     if failures:
         raise GateFailed("The draft cannot be published", failures)
+    review_fields = reviewdates.mark_reviewed(
+        locked, reviewer=locked.approved_by, on=timezone.localdate(now)
+    )
     publication = freeze_publication(
-        locked, actor=actor, published_at=now, change_note=comment
+        locked, actor=actor, published_at=now,
+        change_note=comment if change_note is None else change_note,
     )
     from_state = locked.state
     locked.live = publication
     locked.state = State.PUBLISHED
     locked.first_published_at = locked.first_published_at or now
     locked.last_published_at = now
-    locked.review_due = (
-        timezone.localdate(now) + timedelta(days=settings.KETASITE_REVIEW_INTERVAL_DAYS)
-    )
     locked.publish_at = None
     locked.publish_scheduled_by = None
     locked.save(
         update_fields=[
-            "live", "state", "first_published_at", "last_published_at", "review_due",
+            "live", "state", "first_published_at", "last_published_at", *review_fields,
             "publish_at", "publish_scheduled_by", "updated_at",
         ]
     )
@@ -449,7 +455,7 @@ def _publish_now(locked, *, actor, comment, now):
     Annotation.objects.filter(
         revision=locked.draft, status__in=PUBLISHED_STATUSES, first_published_at__isnull=True
     ).update(first_published_at=now)
-    _record(locked, actor=actor, action="publish", from_state=from_state, comment=comment)
+    _record(locked, actor=actor, action=action, from_state=from_state, comment=comment)
     purge_article_on_commit(locked)
     return publication
 
@@ -473,6 +479,55 @@ def publish(article, *, actor, comment="", publish_at=None):
                     comment=note)
         else:
             _publish_now(locked, actor=actor, comment=comment, now=now)
+    return _sync(article, locked)
+
+
+REVIEWED_NO_CHANGE_NOTE = "Reviewed, no change."
+
+
+def reviewed_no_change(article, *, actor, comment="", publish_at=None):
+    """Confirm that the live article is still accurate, without editing it.
+
+    Reviewers may, under the four-eyes rule of an approval, applied to the live content: not
+    one who wrote a revision of it since the content before it. The draft must be exactly
+    what is live (published, the approval still matching); otherwise it must go through
+    review (WrongState, 409). Republishes the same content with the changelog line
+    "Reviewed, no change." and the reviewer credited, which moves "last reviewed" and "next
+    review due"; the event is `reviewed_no_change`.
+    """
+    with transaction.atomic():
+        locked = _lock(article)
+        _require_perm(actor, PERM_REVIEW, "reviewers")
+        if locked.live_id and locked.state in (
+            State.DRAFT, State.CHANGES_REQUESTED, State.IN_REVIEW, State.APPROVED
+        ):
+            raise WrongState(
+                "Cannot confirm the article unchanged: its draft differs from the live page. "
+                "Send the draft to review instead."
+            )
+        _require_state(locked, [State.PUBLISHED], "confirm_as_unchanged")
+        live = locked.live
+        if locked.draft_id != live.revision_id or (
+            locked.approval_fingerprint != approval_fingerprint(locked)
+        ):
+            raise WrongState(
+                "Cannot confirm the article unchanged: its draft differs from the live page. "
+                "Send the draft to review instead."
+            )
+        earlier = (
+            locked.publications.exclude(revision_id=live.revision_id)
+            .order_by("-number").select_related("revision").first()
+        )
+        _check_four_eyes(locked, actor, since=earlier.revision.number if earlier else 0)
+        now = timezone.now()
+        locked.approved_revision = locked.draft
+        locked.approved_by = actor
+        locked.approved_at = now
+        locked.save(update_fields=["approved_revision", "approved_by", "approved_at"])
+        _publish_now(
+            locked, actor=actor, comment=comment, now=now, action="reviewed_no_change",
+            change_note=REVIEWED_NO_CHANGE_NOTE,
+        )
     return _sync(article, locked)
 
 
@@ -569,6 +624,7 @@ ACTIONS = {
     "unpublish": unpublish,
     "archive": archive,
     "restore": restore,
+    "reviewed_no_change": reviewed_no_change,
 }
 
 ACTION_LABELS = {
@@ -579,6 +635,7 @@ ACTION_LABELS = {
     "unpublish": "Unpublish",
     "archive": "Archive",
     "restore": "Restore",
+    "reviewed_no_change": "Reviewed, no change",
 }
 
 
@@ -615,6 +672,8 @@ def allowed_actions(article, user):
         ) or not wrote_revision_under_review(article, user)
         if four_eyes_ok:
             actions.append("approve")
+    if state == State.PUBLISHED and _has_perm(user, PERM_REVIEW):
+        actions.append("reviewed_no_change")
     if _has_perm(user, PERM_PUBLISH):
         if state == State.APPROVED:
             actions.append("publish")
