@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from articles import preview, workflow
+from articles import preview, reviewdates, workflow
 from articles.diffing import diff_revisions
 from articles.models import (
     Article,
@@ -34,6 +34,7 @@ from articles.models import (
     ShareLink,
     WorkflowEvent,
 )
+from articles.reviewdates_admin import REVIEW_DATE_FIELDS, reviews_report_view
 
 
 class ArticleContentForm(forms.ModelForm):
@@ -59,6 +60,7 @@ class ArticleContentForm(forms.ModelForm):
         fields = [
             "slug", "tags", "assigned_editor", "review_due", "source_url", "site_name",
             "original_filename", "original_published_on", "is_promotional",
+            "review_interval_months",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -179,13 +181,14 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = [
         "uuid", "state", "live_column", "publish_at", "unpublish_at", "first_published_at",
         "last_published_at", "approved_by", "approved_at", "origin_key", "origin_sha256",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "last_reviewed_on", "last_reviewed_by",
     ]
     list_select_related = ["draft", "live"]
     inlines = [WorkflowEventInline]
     fieldsets = [
         ("Content", {"fields": ["title", "summary", "blocks_json", "message", "base_number"]}),
         ("Article", {"fields": ["slug", "tags", "assigned_editor", "review_due"]}),
+        ("Review dates", {"fields": REVIEW_DATE_FIELDS}),
         (
             "Workflow",
             {
@@ -240,7 +243,14 @@ class ArticleAdmin(admin.ModelAdmin):
         return self.fieldsets
 
     def save_model(self, request, obj, form, change):
+        # A new interval goes through its service (event, new due date, live page).
+        new_interval = obj.review_interval_months
+        interval_changed = change and "review_interval_months" in form.changed_data
+        if interval_changed:
+            obj.review_interval_months = form.initial.get("review_interval_months")
         obj.save()
+        if interval_changed:
+            reviewdates.set_review_interval(obj, actor=request.user, months=new_interval)
         data = form.cleaned_data
         blocks = data.get("blocks_json")
         try:
@@ -289,6 +299,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 wrap(import_articles_view),
                 name="articles_article_import",
             ),
+            path("reviews/", wrap(reviews_report_view), name="articles_article_reviews"),
             path("<int:pk>/transition/", post(self.transition_view),
                  name="articles_article_transition"),
             path("<int:pk>/reviewers/", post(self.reviewers_view),
@@ -494,6 +505,8 @@ def editorial_dashboard(user, *, limit=10):
         ("Changes requested on my articles", base.changes_requested_for(user)),
         ("Approved, ready to publish", base.ready_to_publish()),
         ("Overdue", base.overdue()),
+        ("Overdue for review", reviewdates.overdue_for_review().select_related("draft")),
+        ("Due for review this month", reviewdates.due_this_month().select_related("draft")),
         ("Scheduled", base.scheduled()),
     ]
     result = []

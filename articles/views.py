@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from articles.caching import cached_public_page, is_logged_in
+from articles.claimreview import BEST_RATING, RATING_SCALE, WORST_RATING
 from articles.frozen import (
     PAGE_FIELDS,
     accepts_gzip,
@@ -40,6 +41,7 @@ from articles.search import (
     clean_query,
     search_page,
 )
+from reviewers.models import EditorialPolicy
 
 PAGE_SIZE = 12
 # What a list of articles needs from each publication; the big frozen fields stay unread.
@@ -208,8 +210,21 @@ def how_we_rate(request):
     ]
     return render(
         request, "articles/how_we_rate.html",
-        {"verdicts": verdicts, "certainties": certainties},
+        {"verdicts": verdicts, "certainties": certainties, **how_we_rate_trust_context()},
     )
+
+
+def how_we_rate_trust_context():
+    """The editorial policy (edited in the admin) and the rating scale of the JSON-LD."""
+    return {
+        "policy": EditorialPolicy.objects.order_by("pk").first(),
+        "rating_scale": [
+            {"value": RATING_SCALE[value], "label": label, "icon": VERDICT_ICONS[value]}
+            for value, label in VERDICT_LABELS.items()
+        ],
+        "best_rating": BEST_RATING,
+        "worst_rating": WORST_RATING,
+    }
 
 
 @require_safe

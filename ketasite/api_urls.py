@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api import TokenView
 from articles import api as articles_api
+from articles.reviewdates_api import ReviewIntervalView
 from evidence import api as evidence_api
 from ketasite.api_views import SwaggerDocsView
 
@@ -55,6 +56,11 @@ v1 = [
         "editorial/articles/<int:pk>/reviewers/",
         articles_api.ReviewersView.as_view(),
         name="editorial-reviewers",
+    ),
+    path(
+        "editorial/articles/<int:pk>/review-interval/",
+        ReviewIntervalView.as_view(),
+        name="editorial-review-interval",
     ),
     path(
         "editorial/articles/<int:pk>/transitions/",
