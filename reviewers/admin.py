@@ -75,7 +75,7 @@ class ReviewerProfileAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         custom = [
-            path("<int:pk>/<str:action>/", wrap(require_POST(self.action_view)),
+            path("<int:pk>/do/<str:action>/", wrap(require_POST(self.action_view)),
                  name="reviewers_reviewerprofile_action"),
         ]
         return custom + super().get_urls()
