@@ -43,7 +43,7 @@ from ketasite.sanitize import clean_html
 
 FORMAT_NAME = "ketasite-export"
 FORMAT_VERSION = 1
-CONTENT_APPS = ("articles", "evidence", "taggit")
+CONTENT_APPS = ("articles", "evidence", "taggit", "reviewers")
 # Rows of these are matched by natural key on restore, so an account that already exists (the
 # operator's own) is updated rather than duplicated.
 NATURAL_KEY_MODELS = (Group, User)
