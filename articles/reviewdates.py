@@ -157,6 +157,45 @@ def set_review_interval(article: Article, *, actor, months) -> Article:
     return workflow._sync(article, locked)
 
 
+def set_tag_review_interval(tag, *, actor, months) -> int:
+    """Set (or, with None, remove) the review interval of `tag`: the default of its articles.
+
+    Editors and publishers may; a value outside the allowed ones is refused (InvalidInput,
+    400) before anything is written. Every live article of the tag without its own interval
+    gets its next review date again, counted from its last review, and its page re-rendered.
+    Returns how many articles moved.
+    """
+    from articles import workflow
+
+    months = check_interval(months)
+    if not workflow._has_perm(actor, workflow.PERM_EDIT):
+        raise workflow.NotAllowed("Only editors may change a tag's review interval.")
+    with transaction.atomic():
+        if months is None:
+            TagReviewInterval.objects.filter(tag=tag).delete()
+        else:
+            TagReviewInterval.objects.update_or_create(tag=tag, defaults={"months": months})
+        moved = 0
+        affected = Article.objects.filter(
+            tags=tag, review_interval_months__isnull=True, last_reviewed_on__isnull=False
+        ).order_by("pk")
+        for pk in affected.values_list("pk", flat=True):
+            locked = workflow._lock(Article(pk=pk))
+            due = add_months(locked.last_reviewed_on, interval_of(locked))
+            if due == locked.review_due:
+                continue
+            locked.review_due = due
+            locked.save(update_fields=["review_due", "updated_at"])
+            workflow.record_event(
+                locked, actor=actor, action="review_interval",
+                comment=f"Tag “{tag.name}” review interval: {_describe(months)}.",
+            )
+            if locked.live_id:
+                refresh_live_review_dates(locked)
+            moved += 1
+    return moved
+
+
 def _describe(months):
     return f"{months} months" if months else "the tags' rule or the site default"
 

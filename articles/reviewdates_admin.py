@@ -23,6 +23,36 @@ class TagReviewIntervalAdmin(admin.ModelAdmin):
     list_display = ["tag", "months"]
     ordering = ["tag__name"]
 
+    def has_module_permission(self, request):
+        return workflow._has_perm(request.user, workflow.PERM_EDIT)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: the tag's articles get their next review date again.
+        moved = reviewdates.set_tag_review_interval(
+            obj.tag, actor=request.user, months=obj.months
+        )
+        obj.pk = TagReviewInterval.objects.get(tag=obj.tag).pk
+        self.message_user(request, f"{moved} article(s) have a new next review date.")
+
+    def delete_model(self, request, obj):
+        reviewdates.set_tag_review_interval(obj.tag, actor=request.user, months=None)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset.select_related("tag"):
+            self.delete_model(request, rule)
+
 
 def reviews_report_view(request):
     """The live articles with their review dates, filterable by tag, last reviewer and month

@@ -72,6 +72,11 @@ def publish_profile(profile: ReviewerProfile, *, actor) -> ReviewerProfile:
         raise workflow.InvalidInput("The profile is incomplete.", errors)
     with transaction.atomic():
         locked = ReviewerProfile.objects.select_for_update().get(pk=profile.pk)
+        if ReviewerProfile.objects.filter(public_slug=locked.slug).exclude(pk=locked.pk).exists():
+            raise workflow.InvalidInput(
+                f"/reviewers/{locked.slug}/ is another reviewer's page; choose another slug.",
+                {"slug": ["Another published profile has this address."]},
+            )
         locked.published = {name: getattr(locked, name) for name in PUBLIC_FIELDS}
         locked.public_slug = locked.slug
         locked.published_at = timezone.now()

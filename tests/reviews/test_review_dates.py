@@ -299,3 +299,36 @@ def test_the_admin_shows_the_button_and_it_works(clock, people, client):
     )
     assert response.status_code == 302
     assert WorkflowEvent.objects.filter(article=article, action="reviewed_no_change").exists()
+
+
+def test_a_tag_rule_set_in_the_admin_moves_its_live_articles_due_dates(clock, people, client):
+    article = live_article(people, tags=["adhd"])
+    own = live_article(people, tags=["adhd"], title="Has its own")
+    reviewdates_set(own, people["editor"], 24)
+    client.force_login(people["editor"])
+    response = client.post(
+        "/admin/articles/tagreviewinterval/add/",
+        {"tag": Tag.objects.get(name="adhd").pk, "months": 3},
+    )
+    assert response.status_code == 302
+    article.refresh_from_db()
+    own.refresh_from_db()
+    assert article.review_due == date(2027, 4, 15)
+    assert own.review_due == date(2029, 1, 15)  # its own interval wins
+    assert "Next review due: <time datetime=\"2027-04-15\">" in page(client, article)
+
+
+def test_a_tag_rule_outside_the_allowed_values_is_refused(clock, people, client):
+    live_article(people, tags=["adhd"])
+    client.force_login(people["editor"])
+    response = client.post(
+        "/admin/articles/tagreviewinterval/add/",
+        {"tag": Tag.objects.get(name="adhd").pk, "months": 7},
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not TagReviewInterval.objects.exists()
+    with pytest.raises(workflow.InvalidInput):
+        from articles.reviewdates import set_tag_review_interval
+
+        set_tag_review_interval(Tag.objects.get(name="adhd"), actor=people["editor"], months=5)
+    assert not TagReviewInterval.objects.exists()
