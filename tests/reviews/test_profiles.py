@@ -223,3 +223,18 @@ def test_a_reviewer_cannot_edit_the_policy(client, people):
     )
     assert response.status_code == 403
     assert not EditorialPolicy.objects.exists()
+
+
+def test_profile_text_is_escaped_everywhere_it_shows(clock, client, people):
+    payload = '<script>window.__xss=1</script><img src=x onerror=alert(1)>'
+    profile = make_profile(
+        people["reviewer"], name=f"Rita {payload}", qualifications=payload, biography=payload,
+        current_role=payload, expertise=payload, conflicts_of_interest=payload,
+    )
+    profiles.submit_profile(profile, actor=people["reviewer"])
+    profiles.publish_profile(profile, actor=people["publisher"])
+    article = live_article(people)
+    for path in ("/reviewers/", "/reviewers/rita-reviewer/", f"/articles/{article.live.slug}/"):
+        html = client.get(path).content.decode()
+        assert "<script>window.__xss" not in html and "<img src=x" not in html, path
+        assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html, path
