@@ -34,7 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(account_urls)),
     path("api/", include("ketasite.api_urls")),
-    path("reviewers/", include("reviewers.urls")),
+    path("reviewers/", include("public.reviewer_urls")),
     path("", include("articles.urls")),
 ]
 

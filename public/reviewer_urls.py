@@ -1,6 +1,8 @@
+"""/reviewers/: the published reviewer profiles (namespace "reviewers")."""
+
 from django.urls import path
 
-from reviewers import views
+from public import reviewers as views
 
 app_name = "reviewers"
 

@@ -1,4 +1,5 @@
-"""Public pages of reviewers: published profiles only, cached like every public page."""
+"""Public pages of reviewers (/reviewers/): published profiles only, cached like every public
+page. The profiles themselves, and their rules, are the reviewers app's."""
 
 from django.http import Http404
 from django.shortcuts import render
