@@ -27,7 +27,6 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from articles.caching import purge_public_pages
 from articles.models import (
     REVIEW_INTERVAL_MONTHS,
     Article,
@@ -35,6 +34,7 @@ from articles.models import (
     ReviewReminder,
     TagReviewInterval,
 )
+from pagecache.generation import purge_public_pages
 
 logger = logging.getLogger("ketasite.reviews")
 

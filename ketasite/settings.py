@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "pagecache",
     "public",
     "reviewers",
+    "spotting",
 ]
 
 MIDDLEWARE = [

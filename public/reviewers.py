@@ -5,9 +5,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from articles.caching import cached_public_page
 from articles.models import Publication
 from articles.rendering import verdict_label
+from public.caching import cached_public_page
 from reviewers.models import ReviewerProfile
 
 

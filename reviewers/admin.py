@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from articles import workflow
-from articles.caching import purge_public_pages
+from pagecache.generation import purge_public_pages
 from reviewers import profiles
 from reviewers.models import EditorialPolicy, ReviewerProfile
 

@@ -18,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles import workflow
-from articles.caching import purge_public_pages
 from articles.models import Publication
 from articles.publishing import rerender_publication
+from pagecache.generation import purge_public_pages
 from reviewers.credits import reviewer_credit
 from reviewers.models import PUBLIC_FIELDS, EditorialPolicy, ReviewerProfile
 
