@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from articles import preview, workflow
+from articles import preview, reviewdates, reviewing, workflow
 from articles.blocks import BlockError, clean_blocks
 from articles.diffing import diff_revisions
 from articles.importing.admin_views import import_articles_view
@@ -37,6 +37,7 @@ from articles.models import (
     WorkflowEvent,
 )
 from articles.permissions import reviewers
+from articles.reviewdates_admin import REVIEW_DATE_FIELDS, reviews_report_view
 
 
 class ArticleContentForm(forms.ModelForm):
@@ -62,6 +63,7 @@ class ArticleContentForm(forms.ModelForm):
         fields = [
             "slug", "tags", "assigned_editor", "review_due", "source_url", "site_name",
             "original_filename", "original_published_on", "is_promotional",
+            "review_interval_months",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -180,13 +182,14 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = [
         "uuid", "state", "live_column", "publish_at", "unpublish_at", "first_published_at",
         "last_published_at", "approved_by", "approved_at", "origin_key", "origin_sha256",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "last_reviewed_on", "last_reviewed_by",
     ]
     list_select_related = ["draft", "live"]
     inlines = [WorkflowEventInline]
     fieldsets = [
         ("Content", {"fields": ["title", "summary", "blocks_json", "message", "base_number"]}),
         ("Article", {"fields": ["slug", "tags", "assigned_editor", "review_due"]}),
+        ("Review dates", {"fields": REVIEW_DATE_FIELDS}),
         (
             "Workflow",
             {
@@ -256,6 +259,10 @@ class ArticleAdmin(admin.ModelAdmin):
                 created = workflow.create_article(actor=request.user, tags=tags, **details)
                 obj.pk = created.pk
                 obj.refresh_from_db()
+            # A new interval goes through its own service (event, new due date, live page).
+            if "review_interval_months" in form.changed_data:
+                reviewing.set_review_interval(
+                    obj, actor=request.user, months=data.get("review_interval_months"))
         except workflow.WorkflowError as error:
             messages.error(request, f"The article was not saved: {error.message}")
             return
@@ -295,6 +302,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 wrap(import_articles_view),
                 name="articles_article_import",
             ),
+            path("reviews/", wrap(reviews_report_view), name="articles_article_reviews"),
             path("<int:pk>/transition/", post(self.transition_view),
                  name="articles_article_transition"),
             path("<int:pk>/reviewers/", post(self.reviewers_view),
@@ -495,6 +503,8 @@ def editorial_dashboard(user, *, limit=10):
         ("Changes requested on my articles", base.changes_requested_for(user)),
         ("Approved, ready to publish", base.ready_to_publish()),
         ("Overdue", base.overdue()),
+        ("Overdue for review", reviewdates.overdue_for_review().select_related("draft")),
+        ("Due for review this month", reviewdates.due_this_month().select_related("draft")),
         ("Scheduled", base.scheduled()),
     ]
     result = []

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from articles import api as articles_api
+from articles.reviewdates_api import ReviewIntervalView
 from ketasite.api import never_cached
 
 # Editorial answers are one person's view of unpublished work: no cache may keep them.
@@ -36,6 +37,11 @@ urlpatterns = never_cached([
         "editorial/articles/<int:pk>/reviewers/",
         articles_api.ReviewersView.as_view(),
         name="editorial-reviewers",
+    ),
+    path(
+        "editorial/articles/<int:pk>/review-interval/",
+        ReviewIntervalView.as_view(),
+        name="editorial-review-interval",
     ),
     path(
         "editorial/articles/<int:pk>/transitions/",

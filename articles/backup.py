@@ -44,7 +44,7 @@ from pagecache.generation import purge_public_pages
 
 FORMAT_NAME = "ketasite-export"
 FORMAT_VERSION = 1
-CONTENT_APPS = ("articles", "evidence", "spotting", "taggit")
+CONTENT_APPS = ("articles", "evidence", "spotting", "taggit", "reviewers")
 # Rows of these are matched by natural key on restore, so an account that already exists (the
 # operator's own) is updated rather than duplicated.
 NATURAL_KEY_MODELS = (Group, User)

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
+from django.utils.dateparse import parse_date
 
 from articles.rendering import VERDICT_ICONS, VERDICT_LABELS
 
@@ -61,12 +62,17 @@ def verdict_rows(summary: dict | None) -> list[dict]:
 
 def page_context(publication, *, url: str, structured_data_script: str) -> dict:
     """Return the context of the article page's templates for `publication` at `url`."""
+    trust = publication.trust or {}
     return {
         "publication": publication,
         "canonical_url": url,
         "structured_data": structured_data_script,
         "verdict_rows": verdict_rows(publication.evidence_summary),
         "updated": publication.published_at != publication.first_published_at,
+        "trust": trust,
+        "last_reviewed": parse_date(trust.get("last_reviewed") or ""),
+        "next_review_due": parse_date(trust.get("next_review_due") or ""),
+        "overdue": publication.shows_overdue_notice,
     }
 
 

@@ -16,6 +16,10 @@ from django.db.models import Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
 
+# The review intervals an article or a tag may have, in months (articles.reviewdates).
+REVIEW_INTERVAL_MONTHS = (3, 6, 12, 18, 24, 36)
+REVIEW_INTERVAL_CHOICES = [(months, f"{months} months") for months in REVIEW_INTERVAL_MONTHS]
+
 
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
@@ -183,6 +187,17 @@ class Article(models.Model):
     review_due = models.DateField(
         null=True, blank=True, help_text="When the published article must be reviewed again."
     )
+    # Review dates (articles.reviewdates): set on each publish and "reviewed, no change".
+    review_interval_months = models.PositiveSmallIntegerField(
+        "review interval", null=True, blank=True, choices=REVIEW_INTERVAL_CHOICES,
+        help_text="Months between reviews. Empty: its tags' rule (the shortest), else the "
+                  "site default.",
+    )
+    last_reviewed_on = models.DateField(null=True, blank=True, editable=False)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -201,6 +216,11 @@ class Article(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["origin_key"], condition=~Q(origin_key=""), name="article_unique_origin"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_interval_months__isnull=True)
+                | Q(review_interval_months__in=REVIEW_INTERVAL_MONTHS),
+                name="article_review_interval_allowed",
             ),
         ]
         permissions = [
@@ -403,6 +423,19 @@ class Publication(models.Model):
         related_name="+",
     )
     published_at = models.DateTimeField()
+    # Trust signals (articles.reviewdates, reviewers): who reviewed it, when, when next, and
+    # where the text came from. `trust` is frozen with the page; the credit and the dates in
+    # it are refreshed when a profile is published or an interval changes (not the content).
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False, help_text="The reviewer credited on the page.",
+    )
+    trust = models.JSONField(default=dict, blank=True, editable=False)
+    overdue_notice_from = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="From this day the page says it is due for review (overdue by an interval).",
+    )
+    shows_overdue_notice = models.BooleanField(default=False, editable=False)
     first_published_at = models.DateTimeField()
     # Served as they are to anonymous readers and API clients (articles.frozen): filled at
     # publish, never edited. Empty on publications made before these fields existed, which
@@ -573,3 +606,38 @@ class ShareLink(models.Model):
 
     def __str__(self):
         return f"Share link for {self.article} ({self.note or self.created_at:%Y-%m-%d})"
+
+
+class TagReviewInterval(models.Model):
+    """A tag's review interval: the default for its articles (the shortest rule wins)."""
+
+    tag = models.OneToOneField(
+        "taggit.Tag", on_delete=models.CASCADE, related_name="review_interval"
+    )
+    months = models.PositiveSmallIntegerField(choices=REVIEW_INTERVAL_CHOICES)
+
+    class Meta:
+        verbose_name = "tag review interval"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(months__in=REVIEW_INTERVAL_MONTHS), name="tag_review_interval_allowed"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tag}: every {self.months} months"
+
+
+class ReviewReminder(models.Model):
+    """One reminder sent about an article due (or overdue) for review: at most one a week."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="review_reminders")
+    review_due = models.DateField()
+    recipients = models.JSONField(default=list)
+    sent_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"reminder about {self.article} ({self.sent_at:%Y-%m-%d})"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.text import slugify
 
+from articles import reviewdates
 from articles.blocks import block_starts, block_text, plain_text, with_text
 from articles.frozen import freeze_responses, page_context
 from articles.models import Article, Publication, Revision
@@ -21,6 +22,7 @@ from articles.search import store_search_vectors
 from evidence.models import Annotation, Citation, Source
 from evidence.references import parse_reference
 from evidence.summary import evidence_summary
+from reviewers.credits import reviewer_credit
 
 PUBLISHED_STATUSES = (Annotation.Status.OPEN, Annotation.Status.RESOLVED)
 
@@ -154,6 +156,27 @@ def numbered_sources(
     return references
 
 
+def origin_data(article):
+    """Return where the article's text first appeared, as the import recorded it: the
+    source's address, its site's name and its own date (each may be empty)."""
+    day = article.original_published_on
+    return {
+        "url": article.source_url or "",
+        "site_name": article.site_name or "",
+        "date": day.isoformat() if day else None,
+    }
+
+
+def trust_data(article, reviewer):
+    """Return the trust signals a publication freezes: review dates, the reviewer's credit
+    (`reviewers.credits`) and the text's origin."""
+    return {
+        **reviewdates.review_dates_data(article),
+        "reviewer": reviewer_credit(reviewer),
+        "origin": origin_data(article),
+    }
+
+
 def page_url(slug: str) -> str:
     """The absolute address of the public page of the article published at `slug`."""
     return settings.SITE_URL + reverse("articles:detail", kwargs={"slug": slug})
@@ -208,6 +231,9 @@ def freeze_publication(
         {"number": number, "date": published_at.date().isoformat(), "note": change_note}
     ]
     reviewed_by = [display_name(article.approved_by)] if article.approved_by_id else []
+    reviewer = article.approved_by if article.approved_by_id else None
+    trust = trust_data(article, reviewer)
+    notice_from = reviewdates.overdue_notice_from(article.review_due, trust["interval_months"])
     reviewed_at = article.approved_at
     tags = sorted(article.tags.names())
     url = page_url(article.slug)
@@ -252,7 +278,11 @@ def freeze_publication(
         published_by=actor if getattr(actor, "pk", None) else None,
         published_at=published_at,
         first_published_at=first_published_at,
+        reviewer=reviewer,
+        trust=trust,
+        overdue_notice_from=notice_from,
     )
+    publication.shows_overdue_notice = reviewdates.shows_overdue(publication)
     if save:
         _freeze_page_and_api(publication, url=url)
         publication.save()

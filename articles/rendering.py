@@ -11,6 +11,7 @@ import re
 from html import escape as _escape
 
 from articles.blocks import block_text, flatten_items
+from articles.claimreview import claim_item, review_rating, reviewer_person, site_organisation
 from evidence.summary import CERTAINTY_LABELS, VERDICT_LABELS
 from ketasite.sanitize import clean_html
 
@@ -313,9 +314,11 @@ def json_ld_script(data):
 
 
 def structured_data(publication, *, url, site_name):
-    """Return schema.org JSON-LD for a publication: a MedicalWebPage and, for each rated
-    passage, a ClaimReview whose rating names the verdict."""
-    organisation = {"@type": "Organization", "name": site_name}
+    """Return schema.org JSON-LD for a publication: a MedicalWebPage (with `lastReviewed`
+    and `reviewedBy`) and, for each rated passage, a ClaimReview (`articles.claimreview`)."""
+    trust = publication.trust or {}
+    organisation = site_organisation(site_name)
+    person = reviewer_person(trust.get("reviewer"))
     page = {
         "@type": "MedicalWebPage",
         "@id": url,
@@ -328,11 +331,16 @@ def structured_data(publication, *, url, site_name):
         "publisher": organisation,
         "about": [{"@type": "Thing", "name": tag} for tag in publication.tags],
     }
-    if publication.reviewed_at:
+    if trust.get("last_reviewed"):
+        page["lastReviewed"] = trust["last_reviewed"]
+    elif publication.reviewed_at:
         page["lastReviewed"] = publication.reviewed_at.date()
-    if publication.reviewed_by:
+    if person:
+        page["reviewedBy"] = person
+    elif publication.reviewed_by:
         page["reviewedBy"] = [{"@type": "Person", "name": name} for name in publication.reviewed_by]
     graph = [page]
+    claim = claim_item(trust.get("origin"))
     for annotation in publication.annotations:
         verdict = annotation.get("verdict")
         if not verdict:
@@ -342,14 +350,14 @@ def structured_data(publication, *, url, site_name):
                 "@type": "ClaimReview",
                 "url": f"{url}#claim-{annotation['id']}",
                 "claimReviewed": annotation.get("exact", ""),
-                "author": organisation,
+                "author": person or organisation,
+                "publisher": organisation,
                 "datePublished": publication.published_at,
-                "itemReviewed": {"@type": "Claim", "appearance": url},
-                "reviewRating": {
-                    "@type": "Rating",
-                    "alternateName": verdict_label(verdict),
-                    "ratingExplanation": certainty_label(annotation.get("certainty")),
-                },
+                "itemReviewed": claim,
+                "reviewRating": review_rating(
+                    verdict, alternate_name=verdict_label(verdict),
+                    explanation=certainty_label(annotation.get("certainty")),
+                ),
             }
         )
     return {"@context": "https://schema.org", "@graph": graph}

@@ -16,7 +16,7 @@ was reviewed is exactly what gets published.
 """
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -27,10 +27,18 @@ from django.utils import timezone
 
 # `publishing` and `anchoring` by module, so a test replacing one of their functions (fault
 # injection) replaces it here too.
-from articles import notifications, publishing
+from articles import notifications, publishing, reviewdates
 from articles.approval import approval_fingerprint, content_changed
 from articles.audit import record_event
 from articles.blocks import BlockError, clean_blocks
+from articles.errors import (  # noqa: F401 - re-exported: callers catch workflow.<Error>
+    GateFailed,
+    InvalidInput,
+    NotAllowed,
+    StaleRevision,
+    WorkflowError,
+    WrongState,
+)
 from articles.models import Article, Publication, ReviewAssignment, Revision, WorkflowEvent
 from articles.permissions import (
     PERM_ADD,
@@ -53,62 +61,8 @@ State = Article.State
 # Errors -------------------------------------------------------------------------------------
 
 
-class WorkflowError(Exception):
-    """A workflow rule refused the change. The message names the rule; nothing was changed."""
-
-    code = "workflow_error"
-    http_status = 409
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(message)
-
-
-class NotAllowed(WorkflowError):
-    """The actor lacks the role or falls foul of a personal rule (four-eyes, authorship)."""
-
-    code = "not_allowed"
-    http_status = 403
-
-
-class WrongState(WorkflowError):
-    """The article's state does not allow this action."""
-
-    code = "wrong_state"
-    http_status = 409
-
-
-class GateFailed(WorkflowError):
-    """A gate found items to fix first; `failures` lists every one of them."""
-
-    code = "gate_failed"
-    http_status = 409
-
-    def __init__(self, message, failures):
-        self.failures = list(failures)
-        super().__init__(f"{message}: " + "; ".join(self.failures))
-
-
-class StaleRevision(WorkflowError):
-    """The edit was based on an older revision; `current` is the newer one. Nothing was saved."""
-
-    code = "stale_revision"
-    http_status = 409
-
-    def __init__(self, message, current):
-        self.current = current
-        super().__init__(message)
-
-
-class InvalidInput(WorkflowError):
-    """The input itself is wrong (empty title, a missing comment). `errors` maps field → list."""
-
-    code = "invalid"
-    http_status = 400
-
-    def __init__(self, message, errors=None):
-        self.errors = errors or {}
-        super().__init__(message)
+# The refusals live in articles/errors.py, so services that the workflow itself calls
+# (review dates, say) can raise them too; they are part of this module's interface.
 
 
 # Reading helpers ----------------------------------------------------------------------------
@@ -129,11 +83,14 @@ def last_published_revision_number(article: Article) -> int:
     return publication.revision.number if publication else 0
 
 
-def wrote_revision_under_review(article: Article, user: Any) -> bool:
-    """True when `user` wrote any revision since the last publication (four-eyes)."""
+def wrote_revision_under_review(article: Article, user: Any, *, since: int | None = None
+                                ) -> bool:
+    """True when `user` wrote any revision since the last publication (four-eyes), or since
+    revision number `since` when given."""
     if user is None or not user.pk:
         return False
-    since = last_published_revision_number(article)
+    if since is None:
+        since = last_published_revision_number(article)
     return article.revisions.filter(number__gt=since, author=user).exists()
 
 
@@ -292,14 +249,15 @@ def _notify(name: str, article: Article, **kwargs: Any) -> None:
 # (a required comment) are not permission: the transition reports them.
 
 
-def check_four_eyes(article: Article, user: Any) -> None:
-    """Refuse an approval by someone who wrote a revision under review (the four-eyes rule).
+def check_four_eyes(article: Article, user: Any, *, since: int | None = None) -> None:
+    """Refuse an approval by someone who wrote a revision under review (the four-eyes rule):
+    since the last publication, or since revision number `since` when given.
 
     A superuser is exempt only when KETASITE_ALLOW_SELF_APPROVAL is on.
     """
     if user.is_superuser and settings.KETASITE_ALLOW_SELF_APPROVAL:
         return
-    if wrote_revision_under_review(article, user):
+    if wrote_revision_under_review(article, user, since=since):
         raise NotAllowed(
             "Four-eyes rule: you wrote a revision under review, so another reviewer must "
             "approve it."
@@ -366,6 +324,29 @@ def _passes(check: Callable[[Article, Any], None], article: Article, user: Any) 
     return True
 
 
+DRAFT_DIFFERS_FROM_LIVE = (
+    "Cannot confirm the article unchanged: its draft differs from the live page. "
+    "Send the draft to review instead."
+)
+
+
+def check_reviewed_no_change(article: Article, user: Any) -> None:
+    """Reviewers may confirm a live article unchanged, under four-eyes applied to the live
+    content: not one who wrote a revision of it since the content published before it."""
+    _require_perm(user, PERM_REVIEW, "reviewers")
+    if article.live_id and article.state in (
+        State.DRAFT, State.CHANGES_REQUESTED, State.IN_REVIEW, State.APPROVED
+    ):
+        raise WrongState(DRAFT_DIFFERS_FROM_LIVE)
+    _require_state(article, [State.PUBLISHED], "confirm_as_unchanged")
+    earlier = (
+        article.publications.exclude(revision_id=article.live.revision_id)
+        .order_by("-number").select_related("revision").first()
+        if article.live_id else None
+    )
+    check_four_eyes(article, user, since=earlier.revision.number if earlier else 0)
+
+
 def can_submit(article: Article, user: Any) -> bool:
     return _passes(check_submit, article, user)
 
@@ -388,6 +369,10 @@ def can_unpublish(article: Article, user: Any) -> bool:
 
 def can_archive(article: Article, user: Any) -> bool:
     return _passes(check_archive, article, user)
+
+
+def can_reviewed_no_change(article: Article, user: Any) -> bool:
+    return _passes(check_reviewed_no_change, article, user)
 
 
 def can_restore(article: Article, user: Any) -> bool:
@@ -469,28 +454,35 @@ def _check_approval_holds(locked: Article) -> None:
         )
 
 
-def _publish_now(locked: Article, *, actor: Any, comment: str, now: datetime) -> Publication:
-    """Freeze the approved draft into a Publication and make it live. The row is locked."""
+def _publish_now(
+    locked: Article, *, actor: Any, comment: str, now: datetime,
+    action: str = "publish", change_note: str | None = None,
+) -> Publication:
+    """Freeze the approved draft into a Publication and make it live. The row is locked.
+
+    Each publish is a review: "last reviewed" and "next review due" move (reviewdates).
+    """
     _check_approval_holds(locked)
     failures = approve_gate(locked)
     if failures:
         raise GateFailed("The draft cannot be published", failures)
+    review_fields = reviewdates.mark_reviewed(
+        locked, reviewer=locked.approved_by, on=timezone.localdate(now)
+    )
     publication = publishing.freeze_publication(
-        locked, actor=actor, published_at=now, change_note=comment
+        locked, actor=actor, published_at=now,
+        change_note=comment if change_note is None else change_note,
     )
     from_state = locked.state
     locked.live = publication
     locked.state = State.PUBLISHED
     locked.first_published_at = locked.first_published_at or now
     locked.last_published_at = now
-    locked.review_due = (
-        timezone.localdate(now) + timedelta(days=settings.KETASITE_REVIEW_INTERVAL_DAYS)
-    )
     locked.publish_at = None
     locked.publish_scheduled_by = None
     locked.save(
         update_fields=[
-            "live", "state", "first_published_at", "last_published_at", "review_due",
+            "live", "state", "first_published_at", "last_published_at", *review_fields,
             "publish_at", "publish_scheduled_by", "updated_at",
         ]
     )
@@ -499,7 +491,7 @@ def _publish_now(locked: Article, *, actor: Any, comment: str, now: datetime) ->
         revision=locked.draft, status__in=publishing.PUBLISHED_STATUSES,
         first_published_at__isnull=True,
     ).update(first_published_at=now)
-    _record(locked, actor=actor, action="publish", from_state=from_state, comment=comment)
+    _record(locked, actor=actor, action=action, from_state=from_state, comment=comment)
     purge_public_pages()
     return publication
 
@@ -524,6 +516,39 @@ def publish(
                     comment=note)
         else:
             _publish_now(locked, actor=actor, comment=comment, now=now)
+    return _sync(article, locked)
+
+
+REVIEWED_NO_CHANGE_NOTE = "Reviewed, no change."
+
+
+def reviewed_no_change(article: Article, *, actor: Any, comment: str = "") -> Article:
+    """Confirm that the live article is still accurate, without editing it.
+
+    Reviewers may, under the four-eyes rule of an approval, applied to the live content: not
+    one who wrote a revision of it since the content before it. The draft must be exactly
+    what is live (published, the approval still matching); otherwise it must go through
+    review (WrongState, 409). Republishes the same content with the changelog line
+    "Reviewed, no change." and the reviewer credited, which moves "last reviewed" and "next
+    review due"; the event is `reviewed_no_change`.
+    """
+    with transaction.atomic():
+        locked = _lock(article)
+        check_reviewed_no_change(locked, actor)
+        live = locked.live
+        if locked.draft_id != live.revision_id or (
+            locked.approval_fingerprint != approval_fingerprint(locked)
+        ):
+            raise WrongState(DRAFT_DIFFERS_FROM_LIVE)
+        now = timezone.now()
+        locked.approved_revision = locked.draft
+        locked.approved_by = actor
+        locked.approved_at = now
+        locked.save(update_fields=["approved_revision", "approved_by", "approved_at"])
+        _publish_now(
+            locked, actor=actor, comment=comment, now=now, action="reviewed_no_change",
+            change_note=REVIEWED_NO_CHANGE_NOTE,
+        )
     return _sync(article, locked)
 
 
@@ -613,6 +638,7 @@ ACTIONS: dict[str, Callable[..., Article]] = {
     "unpublish": unpublish,
     "archive": archive,
     "restore": restore,
+    "reviewed_no_change": reviewed_no_change,
 }
 
 PERMISSION_CHECKS: dict[str, Callable[[Article, Any], bool]] = {
@@ -623,6 +649,7 @@ PERMISSION_CHECKS: dict[str, Callable[[Article, Any], bool]] = {
     "unpublish": can_unpublish,
     "archive": can_archive,
     "restore": can_restore,
+    "reviewed_no_change": can_reviewed_no_change,
 }
 
 # The one time an action takes, by the name of its own argument.
@@ -636,6 +663,7 @@ ACTION_LABELS = {
     "unpublish": "Unpublish",
     "archive": "Archive",
     "restore": "Restore",
+    "reviewed_no_change": "Reviewed, no change",
 }
 
 

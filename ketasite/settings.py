@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "evidence",
     "pagecache",
     "public",
+    "reviewers",
     "spotting",
     "django_tasks",
     "django_tasks_db",
@@ -372,7 +373,20 @@ KETASITE_SEEDS_DIR = Path(
 )
 KETASITE_IMPORT_MAX_BYTES = env_int("KETASITE_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 KETASITE_ALLOW_SELF_APPROVAL = env_bool("KETASITE_ALLOW_SELF_APPROVAL", False)
-KETASITE_REVIEW_INTERVAL_DAYS = env_int("KETASITE_REVIEW_INTERVAL_DAYS", 365)
+# The site's default review interval, in months: one of 3, 6, 12, 18, 24, 36 (the values an
+# article or a tag may also have). It was once a number of days; the old name is refused
+# rather than silently read in the wrong unit.
+if "KETASITE_REVIEW_INTERVAL_DAYS" in os.environ:
+    raise ImproperlyConfigured(
+        "KETASITE_REVIEW_INTERVAL_DAYS is replaced by KETASITE_REVIEW_INTERVAL_MONTHS "
+        "(months: 3, 6, 12, 18, 24 or 36)."
+    )
+KETASITE_REVIEW_INTERVAL_MONTHS = env_int("KETASITE_REVIEW_INTERVAL_MONTHS", 12)
+if KETASITE_REVIEW_INTERVAL_MONTHS not in (3, 6, 12, 18, 24, 36):
+    raise ImproperlyConfigured(
+        f"KETASITE_REVIEW_INTERVAL_MONTHS is {KETASITE_REVIEW_INTERVAL_MONTHS}; use 3, 6, 12, "
+        "18, 24 or 36."
+    )
 KETASITE_SHARE_LINK_DAYS = env_int("KETASITE_SHARE_LINK_DAYS", 7)
 # Whole anonymous public pages are cached (purged on publish); off only to measure the cost.
 KETASITE_PUBLIC_CACHE = env_bool("KETASITE_PUBLIC_CACHE", True)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/", include("ketasite.api_urls")),
+    path("reviewers/", include("public.reviewer_urls")),
     path("", include("public.urls")),
 ]
 

@@ -1,4 +1,4 @@
-"""sitemap.xml: the home page and every live article."""
+"""sitemap.xml: the home page, every live article and every published reviewer profile."""
 
 from urllib.parse import urlsplit
 
@@ -7,6 +7,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from articles.models import Publication
+from reviewers.models import ReviewerProfile
 
 
 class SiteUrlSitemap(Sitemap):
@@ -37,10 +38,28 @@ class PageSitemap(SiteUrlSitemap):
     priority = 0.5
 
     def items(self):
-        return ["articles:home", "articles:how_we_rate"]
+        return ["articles:home", "articles:how_we_rate", "reviewers:list"]
 
     def location(self, item):
         return reverse(item)
 
 
-SITEMAPS = {"pages": PageSitemap, "articles": ArticleSitemap}
+class ReviewerSitemap(SiteUrlSitemap):
+    """The published reviewer profiles (reviewers app)."""
+
+    changefreq = "monthly"
+    priority = 0.4
+
+    def items(self):
+        return ReviewerProfile.objects.published().only("public_slug", "published_at").order_by(
+            "public_slug"
+        )
+
+    def location(self, item):
+        return reverse("reviewers:detail", kwargs={"slug": item.public_slug})
+
+    def lastmod(self, item):
+        return item.published_at
+
+
+SITEMAPS = {"pages": PageSitemap, "articles": ArticleSitemap, "reviewers": ReviewerSitemap}

@@ -17,6 +17,7 @@ from django.utils.http import http_date
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from articles.claimreview import BEST_RATING, RATING_SCALE, WORST_RATING
 from articles.frozen import page_context
 from articles.models import Publication
 from articles.publishing import moved_address
@@ -36,6 +37,7 @@ from public.search import (
     clean_query,
     search_page,
 )
+from reviewers.models import EditorialPolicy
 
 PAGE_SIZE = 12
 # What a list of articles needs from each publication; the big frozen fields stay unread.
@@ -43,6 +45,7 @@ LIST_FIELDS = ("slug", "title", "summary", "tags", "evidence_summary", "publishe
 DETAIL_FIELDS = (
     "slug", "title", "summary", "tags", "body_html", "sources", "evidence_summary",
     "changelog", "reviewed_by", "reviewed_at", "published_at", "first_published_at",
+    "trust", "shows_overdue_notice", "page_digest",
 )
 
 def publication_structured_data(publication, url):
@@ -50,13 +53,16 @@ def publication_structured_data(publication, url):
 
     On a miss, reading `annotations` (deferred) costs one more query.
     """
-    return _structured_data_script(publication.pk, publication.published_at, url, publication)
+    # The digest changes when a page is re-rendered (a reviewer's credit, the review dates).
+    return _structured_data_script(
+        publication.pk, publication.published_at, publication.page_digest, url, publication
+    )
 
 
 # A publication never changes once frozen, so its JSON-LD is computed once per process and
 # kept (keyed by row and publish time); building it costs milliseconds on a long article.
 @lru_cache(maxsize=256)
-def _structured_data_script(pk, published_at, url, publication):
+def _structured_data_script(pk, published_at, page_digest, url, publication):
     return json_ld_script(structured_data(publication, url=url, site_name=settings.SITE_NAME))
 
 
@@ -189,8 +195,21 @@ def how_we_rate(request):
     ]
     return render(
         request, "articles/how_we_rate.html",
-        {"verdicts": verdicts, "certainties": certainties},
+        {"verdicts": verdicts, "certainties": certainties, **how_we_rate_trust_context()},
     )
+
+
+def how_we_rate_trust_context():
+    """The editorial policy (edited in the admin) and the rating scale of the JSON-LD."""
+    return {
+        "policy": EditorialPolicy.objects.order_by("pk").first(),
+        "rating_scale": [
+            {"value": RATING_SCALE[value], "label": label, "icon": VERDICT_ICONS[value]}
+            for value, label in VERDICT_LABELS.items()
+        ],
+        "best_rating": BEST_RATING,
+        "worst_rating": WORST_RATING,
+    }
 
 
 @require_safe

@@ -25,6 +25,7 @@ import unicodedata
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from articles.audit import record_event
 from articles.models import Article, Revision
 from evidence.annotations import can_annotate, create_annotation
 from evidence.models import Annotation
@@ -164,8 +165,6 @@ def open_suggestions(article: Article) -> list[Suggestion]:
 
 
 def _record_event(article, *, actor, action, suggestion):
-    from articles.workflow import record_event
-
     record_event(article, actor=actor, action=action,
                  comment=f"“{suggestion.exact[:200]}” ({suggestion.get_kind_display()})")
 

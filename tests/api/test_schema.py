@@ -264,6 +264,7 @@ class World:
             "submit": State.DRAFT, "request_changes": State.IN_REVIEW,
             "approve": State.IN_REVIEW, "publish": State.APPROVED,
             "unpublish": State.PUBLISHED, "archive": State.DRAFT, "restore": State.ARCHIVED,
+            "reviewed_no_change": State.PUBLISHED,
         }[action]
         # Submitting is for an author; approving is not (four eyes).
         author = self.editor if action == "submit" else self.colleague

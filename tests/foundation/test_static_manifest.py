@@ -87,6 +87,15 @@ def static_urls(response):
 
 def site_pages(team, superuser):
     """Return [(client, url, expected status)] for every page of the site."""
+    from reviewers import profiles
+    from reviewers.models import ReviewerProfile
+
+    # Published before the live article, whose page then credits its reviewer with a link.
+    profile = ReviewerProfile.objects.create(
+        user=team.reviewer, name="Dr Static", slug="dr-static", conflicts_of_interest="None.",
+    )
+    profiles.submit_profile(profile, actor=team.reviewer)
+    profiles.publish_profile(profile, actor=team.publisher)
     live = build_article(team, "smlive", state=State.PUBLISHED)
     gone = build_article(team, "smgone", state=State.UNPUBLISHED)
     draft = build_article(team, "smdraft", state=State.IN_REVIEW)
@@ -96,6 +105,7 @@ def site_pages(team, superuser):
     pages = [(anonymous, url, 200) for url in (
         "/", f"/articles/{live.article.slug}/", f"/tags/{live.words['tag']}/",
         "/search/", "/search/?q=Ketamine", "/how-we-rate-evidence/", "/feed/", "/sitemap.xml",
+        "/reviewers/", "/reviewers/dr-static/",
         "/robots.txt", f"/shared/{token}/",
         "/accounts/password-reset/", "/accounts/password-reset/done/", "/accounts/reset/done/",
         "/accounts/reset/MQ/not-a-valid-token/", "/admin/login/",
@@ -117,6 +127,7 @@ def site_pages(team, superuser):
     request.user = superuser
     admin_urls = {"/admin/", "/admin/password_change/", "/admin/articles/article/import/",
                   "/admin/jobs/job/import/",
+                  "/admin/articles/article/reviews/",
                   f"/admin/articles/article/{draft.article.pk}/revisions/",
                   f"/admin/articles/article/{draft.article.pk}/revisions/diff/?from=1&to=1"}
     for app in admin.site.get_app_list(request):

@@ -78,6 +78,7 @@ def world(django_db_setup, django_db_blocker):
         for index, code in enumerate(FILLERS, start=len(CASES)):
             publish_filler(team, code, number=index)
         built[SHARED], token = shared_draft(team, SHARED, number=len(CASES) + len(FILLERS))
+        reviewer_profiles(team)
         yield {
             "built": built,
             "team": team,
@@ -131,6 +132,34 @@ def shared_draft(team, code, *, number):
     return built, token
 
 
+# Reviewer profiles: one published (then edited by its owner, unpublished), one draft.
+PROFILE_SECRETS = ("zqxprofedit", "zqxprofdraft", "zqxprofdraft-slug", "zqxprofsubm")
+
+
+def reviewer_profiles(team):
+    """The team's reviewer has a published profile whose owner has since edited it (not
+    republished); another reviewer's profile is a submitted draft. Neither edit nor draft may
+    show anywhere public."""
+    from reviewers import profiles
+    from reviewers.models import ReviewerProfile
+
+    published = ReviewerProfile.objects.create(
+        user=team.reviewer, name="Dr Zqx Published", slug="zqxprofpub",
+        qualifications="MBBS", conflicts_of_interest="None.",
+    )
+    profiles.submit_profile(published, actor=team.reviewer)
+    profiles.publish_profile(published, actor=team.publisher)
+    ReviewerProfile.objects.filter(pk=published.pk).update(
+        biography="Unpublished zqxprofedit biography.", qualifications="zqxprofedit"
+    )
+    other = make_user("Reviewers", username="second-reviewer")
+    draft = ReviewerProfile.objects.create(
+        user=other, name="Dr zqxprofdraft", slug="zqxprofdraft-slug",
+        conflicts_of_interest="zqxprofsubm statement.",
+    )
+    profiles.submit_profile(draft, actor=other)
+
+
 def secret_words():
     """Every marker word that must never reach a visitor of the public site."""
     secrets = set()
@@ -144,6 +173,7 @@ def secret_words():
             secrets.update((*words.values(), f"{code}-slug"))
         secrets.update(f"{code}{word}" for word in EVENT_WORDS)
     secrets.add(f"{SHARED}orphan")
+    secrets.update(PROFILE_SECRETS)
     return secrets
 
 

@@ -1,6 +1,7 @@
 """Editing: new revisions, stale bases, stale approvals, live pages, restore."""
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from articles import workflow
@@ -148,7 +149,7 @@ def test_archived_article_cannot_be_edited(editor, reviewer):
 def test_publish_sets_dates_review_due_and_annotation_publication(
     editor, reviewer, publisher, settings
 ):
-    settings.KETASITE_REVIEW_INTERVAL_DAYS = 30
+    settings.KETASITE_REVIEW_INTERVAL_MONTHS = 6
     article = ready_article(author=editor, reviewer=reviewer, state=State.IN_REVIEW)
     workflow.approve(article, actor=reviewer)
     workflow.publish(article, actor=publisher, comment="First version.")
@@ -156,5 +157,6 @@ def test_publish_sets_dates_review_due_and_annotation_publication(
     assert article.state == State.PUBLISHED
     assert article.live.revision == article.draft
     assert article.first_published_at == article.last_published_at
-    assert (article.review_due - timezone.localdate()).days == 30
+    assert article.review_due == timezone.localdate() + relativedelta(months=6)
+    assert article.last_reviewed_on == timezone.localdate()
     assert article.annotations.get().first_published_at == article.last_published_at

@@ -20,11 +20,12 @@ ALLOWED = {
         s: State.ARCHIVED for s in State if s not in (State.IN_REVIEW, State.ARCHIVED)
     },
     ("Publishers", "restore"): {State.ARCHIVED: State.DRAFT},
+    ("Reviewers", "reviewed_no_change"): {State.PUBLISHED: State.PUBLISHED},
 }
 PERMISSION_OF_ACTION = {
     "submit": "Editors", "request_changes": "Reviewers", "approve": "Reviewers",
     "publish": "Publishers", "unpublish": "Publishers", "archive": "Publishers",
-    "restore": "Publishers",
+    "restore": "Publishers", "reviewed_no_change": "Reviewers",
 }
 CASES = [
     (group, state, action)

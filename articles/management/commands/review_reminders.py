@@ -1,0 +1,23 @@
+"""Email reviewers about live articles due for review within 14 days, or overdue.
+
+Run daily from cron. At most one reminder a week per article, however often it runs; safe to
+run twice at once (`articles.reviewing.send_review_reminders`).
+"""
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from articles.reviewing import send_review_reminders
+
+
+class Command(BaseCommand):
+    help = "Email reviewers about articles due for review within 14 days and overdue ones."
+
+    def handle(self, *args, **options):
+        report = send_review_reminders(now=timezone.now())
+        for email, titles in sorted(report.sent.items()):
+            self.stdout.write(f"reminded {email}: {'; '.join(titles)}")
+        for article, reason in report.skipped:
+            self.stderr.write(f"not reminded about {article.slug}: {reason}")
+        if options["verbosity"] > 1 and not report.sent and not report.skipped:
+            self.stdout.write("no article due for a reminder")
