@@ -198,6 +198,7 @@ def live_article_at(slug, *, exclude=None):
 
 def approve_gate(article):
     """Return every reason the draft cannot be approved (or published) yet."""
+    from evidence.dualreview import dual_review_gate
     from evidence.models import Annotation, ReviewComment
 
     failures = []
@@ -211,7 +212,10 @@ def approve_gate(article):
             "choose another slug"
         )
     annotations = _annotations_of(revision)
-    for annotation in annotations.filter(status=Annotation.Status.OPEN):
+    # In dual review, missing ratings and consensuses are listed by the dual review gate.
+    dual_failures = dual_review_gate(article)
+    single_rated = annotations.none() if dual_failures else annotations
+    for annotation in single_rated.filter(status=Annotation.Status.OPEN):
         ratings = (("certainty", annotation.certainty), ("verdict", annotation.verdict))
         missing = [label for label, value in ratings if not value]
         if missing:
@@ -219,6 +223,7 @@ def approve_gate(article):
                 f"rate the {' and '.join(missing)} of annotation {annotation.pk} "
                 f"“{annotation.exact[:60]}”"
             )
+    failures += dual_failures
     # Orphans stay on the revision they lost their place in, so look across the article.
     orphans = Annotation.objects.filter(article=article, status=Annotation.Status.ORPHANED)
     for annotation in orphans.order_by("pk"):

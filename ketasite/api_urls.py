@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 from accounts.api import TokenView
 from articles import api as articles_api
 from evidence import api as evidence_api
+from evidence import dualreview_api
 from ketasite.api_views import SwaggerDocsView
 
 app_name = "api"
@@ -75,6 +76,16 @@ v1 = [
         "editorial/annotations/<int:pk>/",
         evidence_api.EditorialAnnotationDetailView.as_view(),
         name="editorial-annotation-detail",
+    ),
+    path(
+        "editorial/annotations/<int:pk>/ratings/",
+        dualreview_api.EditorialRatingView.as_view(),
+        name="editorial-annotation-ratings",
+    ),
+    path(
+        "editorial/annotations/<int:pk>/consensus/",
+        dualreview_api.EditorialConsensusView.as_view(),
+        name="editorial-annotation-consensus",
     ),
     path(
         "editorial/sources/",
