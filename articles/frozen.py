@@ -27,6 +27,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import http_date
 
+from articles.evidencechart import evidence_chart
+
 HEAD_MARK = "<!--ketasite:page-head-->"
 MAIN_MARK = "<!--ketasite:page-main-->"
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
@@ -196,6 +198,7 @@ def page_context(publication, *, url, structured_data_script):
         "canonical_url": url,
         "structured_data": structured_data_script,
         "verdict_rows": verdict_rows(publication.evidence_summary),
+        "evidence_chart": evidence_chart(publication.annotations or []),
         "updated": publication.published_at != publication.first_published_at,
     }
 

@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from articles.blocks import block_starts, block_text, plain_text, with_text
+from articles.changelog import changelog_entry
 from articles.frozen import freeze_responses, page_context
 from articles.importing.references import parse_reference
 from articles.models import Publication
 from articles.rendering import json_ld_script, render_body, structured_data
 from articles.search import store_search_vectors
+from evidence.dualreview import publishes_two_ratings
 from evidence.models import Annotation, Citation
 from evidence.summary import evidence_summary
 
@@ -190,8 +192,16 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     if not change_note:
         change_note = "First published." if number == 1 else "Updated."
     changelog = list(previous.changelog if previous else []) + [
-        {"number": number, "date": published_at.date().isoformat(), "note": change_note}
+        changelog_entry(
+            number=number, date=published_at.date().isoformat(), note=change_note,
+            previous_annotations=previous.annotations if previous else [],
+            annotations=annotations,
+        )
     ]
+    rated_ids = [a["id"] for a in annotations if a["verdict"] and a["certainty"]]
+    rated_independently = bool(rated_ids) and (
+        publishes_two_ratings(rated_ids) == set(rated_ids)
+    )
     reviewed_by = [display_name(article.approved_by)] if article.approved_by_id else []
     reviewed_at = article.approved_at
     tags = sorted(article.tags.names())
@@ -213,6 +223,7 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
         "annotations": annotations,
         "sources": sources,
         "reviewed_by": reviewed_by,
+        "rated_independently": rated_independently,
     }
     publication = Publication(
         article=article,
