@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from articles.evidencechart import evidence_chart
 from articles.frozen import verdict_rows
 from articles.models import Article, ShareLink
 from articles.workflow import InvalidInput, NotAllowed, WrongState
@@ -100,6 +101,7 @@ def _render_preview(request, article, *, shared):
         "shared": shared,
         "canonical_url": settings.SITE_URL + article.get_absolute_url(),
         "verdict_rows": verdict_rows(publication.evidence_summary),
+        "evidence_chart": evidence_chart(publication.annotations),
         "updated": False,
     }
     response = render(request, "articles/preview.html", context)

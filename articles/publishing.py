@@ -28,6 +28,11 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+def claim_history_base(slug):
+    """The path under which the claims of the article at `slug` have their rating history."""
+    return reverse("articles:detail", kwargs={"slug": slug}) + "claims/"
+
+
 def display_name(user):
     """Return the name readers see for a reviewer: full name, else username."""
     if user is None:
@@ -179,7 +184,9 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     sources = numbered_sources(revision, annotations)
     for annotation in annotations:
         del annotation["_sources"]
-    body_html = render_body(blocks, annotations, sources)
+    # A preview (not saved) has no public address for its claims' history yet.
+    history_base = claim_history_base(article.slug) if save else ""
+    body_html = render_body(blocks, annotations, sources, history_base=history_base)
     summary = evidence_summary(annotations)
 
     previous = article.publications.order_by("-number").first()
@@ -243,6 +250,7 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
         search_text="\n\n".join(part for part in (revision.title, revision.summary, plain) if part),
         change_note=change_note,
         changelog=changelog,
+        rating_changed=changelog[-1]["rating_changed"],
         reviewed_by=reviewed_by,
         reviewed_at=reviewed_at,
         published_by=actor if getattr(actor, "pk", None) else None,
@@ -302,7 +310,8 @@ def rerender_publication(publication):
     """
     url = settings.SITE_URL + reverse("articles:detail", kwargs={"slug": publication.slug})
     publication.body_html = render_body(
-        publication.blocks, publication.annotations, publication.sources
+        publication.blocks, publication.annotations, publication.sources,
+        history_base=claim_history_base(publication.slug),
     )
     publication.public_json = dict(publication.public_json, body_html=publication.body_html)
     _freeze_page_and_api(publication, url=url)

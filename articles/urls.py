@@ -6,12 +6,17 @@ from articles import preview, views
 from articles.caching import cached_public_page
 from articles.feeds import LatestArticlesFeed
 from articles.sitemaps import SITEMAPS
+from public.claim_history import claim_history_view
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
+    path(
+        "articles/<slug:slug>/claims/<int:annotation_id>/", claim_history_view,
+        name="claim_history",
+    ),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("search/", views.search, name="search"),
     path("how-we-rate-evidence/", views.how_we_rate, name="how_we_rate"),

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from articles.blocks import BlockError, clean_blocks
 from articles.caching import purge_article_on_commit
+from articles.changelog import CHANGE_NOTE_MAX_CHARS
 from articles.models import Article, Publication, ReviewAssignment, Revision, WorkflowEvent
 
 State = Article.State
@@ -322,6 +323,27 @@ def _check_publish_at(publish_at):
         )
 
 
+def _change_note(article, comment):
+    """Return the changelog line a publication of `article` will carry.
+
+    Readers see one dated line per publication, written by the editor: required when the
+    article was published before (a republication must say what changed), at most
+    CHANGE_NOTE_MAX_CHARS characters. Blank for a first publication ("First published.").
+    """
+    note = " ".join((comment or "").split())
+    if len(note) > CHANGE_NOTE_MAX_CHARS:
+        raise InvalidInput(
+            f"The changelog line has at most {CHANGE_NOTE_MAX_CHARS} characters.",
+            {"comment": [f"At most {CHANGE_NOTE_MAX_CHARS} characters."]},
+        )
+    if not note and article.publications.exists():
+        raise InvalidInput(
+            "Republishing needs a changelog line: say in the comment what changed for readers.",
+            {"comment": ["Write the changelog line readers will see."]},
+        )
+    return note
+
+
 def _on_commit(callback):
     transaction.on_commit(callback)
 
@@ -403,10 +425,15 @@ def approve(article, *, actor, comment="", publish_at=None):
         locked.publish_scheduled_by = (
             actor if publish_at is not None and _has_perm(actor, PERM_PUBLISH) else None
         )
+        # A publication scheduled here carries the approver's comment as its changelog line.
+        locked.scheduled_change_note = (
+            _change_note(locked, comment) if locked.publish_scheduled_by else ""
+        )
         locked.save(
             update_fields=[
                 "state", "approved_revision", "approval_fingerprint", "approved_by",
-                "approved_at", "publish_at", "publish_scheduled_by", "updated_at",
+                "approved_at", "publish_at", "publish_scheduled_by", "scheduled_change_note",
+                "updated_at",
             ]
         )
         _record(locked, actor=actor, action="approve", from_state=from_state, comment=comment)
@@ -422,7 +449,7 @@ def _check_approval_holds(locked):
         )
 
 
-def _publish_now(locked, *, actor, comment, now):
+def _publish_now(locked, *, actor, comment, now, change_note):
     """Freeze the approved draft into a Publication and make it live. The row is locked."""
     from articles.publishing import PUBLISHED_STATUSES, freeze_publication
     from evidence.models import Annotation
@@ -432,7 +459,7 @@ def _publish_now(locked, *, actor, comment, now):
     if failures:
         raise GateFailed("The draft cannot be published", failures)
     publication = freeze_publication(
-        locked, actor=actor, published_at=now, change_note=comment
+        locked, actor=actor, published_at=now, change_note=_change_note(locked, change_note)
     )
     from_state = locked.state
     locked.live = publication
@@ -444,10 +471,11 @@ def _publish_now(locked, *, actor, comment, now):
     )
     locked.publish_at = None
     locked.publish_scheduled_by = None
+    locked.scheduled_change_note = ""
     locked.save(
         update_fields=[
             "live", "state", "first_published_at", "last_published_at", "review_due",
-            "publish_at", "publish_scheduled_by", "updated_at",
+            "publish_at", "publish_scheduled_by", "scheduled_change_note", "updated_at",
         ]
     )
     # Every annotation the publication shows is now public: it can be resolved, not deleted.
@@ -471,13 +499,16 @@ def publish(article, *, actor, comment="", publish_at=None):
             _check_approval_holds(locked)
             locked.publish_at = publish_at
             locked.publish_scheduled_by = actor
-            locked.save(update_fields=["publish_at", "publish_scheduled_by", "updated_at"])
+            locked.scheduled_change_note = _change_note(locked, comment)
+            locked.save(update_fields=[
+                "publish_at", "publish_scheduled_by", "scheduled_change_note", "updated_at",
+            ])
             when = timezone.localtime(publish_at).strftime("%Y-%m-%d %H:%M %Z")
             note = f"Scheduled for {when}." + (f" {comment}" if comment else "")
             _record(locked, actor=actor, action="schedule", from_state=locked.state,
                     comment=note)
         else:
-            _publish_now(locked, actor=actor, comment=comment, now=now)
+            _publish_now(locked, actor=actor, comment=comment, now=now, change_note=comment)
     return _sync(article, locked)
 
 
@@ -887,7 +918,8 @@ def publish_due(*, now=None):
                 actor = locked.publish_scheduled_by
                 if not _has_perm(actor, PERM_PUBLISH):
                     raise NotAllowed("The publisher who scheduled it may no longer publish.")
-                _publish_now(locked, actor=actor, comment="Scheduled publication.", now=now)
+                _publish_now(locked, actor=actor, comment="Scheduled publication.", now=now,
+                             change_note=locked.scheduled_change_note)
                 report["published"].append(locked)
         except WorkflowError as error:
             report["failed"].append((Article.objects.get(pk=pk), error.message))
