@@ -26,12 +26,14 @@ def evidence_chart(annotations: list[dict]) -> dict | None:
     """
     counts: dict[tuple[str, str], int] = {}
     first: dict[tuple[str, str], int] = {}
+    first_of_verdict: dict[str, int] = {}
     for annotation in annotations:
         key = (annotation.get("verdict") or "", annotation.get("certainty") or "")
         if key[0] not in VERDICT_LABELS or key[1] not in CERTAINTY_LABELS:
             continue
         counts[key] = counts.get(key, 0) + 1
         first.setdefault(key, annotation["id"])
+        first_of_verdict.setdefault(key[0], annotation["id"])
     rated = sum(counts.values())
     if not rated:
         return None
@@ -67,7 +69,7 @@ def evidence_chart(annotations: list[dict]) -> dict | None:
                 "label": VERDICT_LABELS[verdict],
                 "icon": VERDICT_ICONS[verdict],
                 "count": sum(part["count"] for part in parts),
-                "first": parts[0]["first"],
+                "first": first_of_verdict[verdict],
                 "parts": parts,
             })
     return {
