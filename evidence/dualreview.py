@@ -396,3 +396,44 @@ def record_consensus(annotation, *, actor, certainty, verdict, note) -> Consensu
             reason=f"consensus recorded for annotation “{_short(current.exact)}”",
         )
     return consensus
+
+
+CONFLICTS_SHOWN = 20
+
+
+def open_conflicts(*, limit: int = CONFLICTS_SHOWN) -> list[dict]:
+    """Return the draft annotations whose two ratings conflict and wait for a consensus, newest
+    first: [{"annotation", "article", "ratings": (first, second)}]. Both ratings exist, so
+    nothing blind is shown. Three queries."""
+    candidates = (
+        Annotation.objects.filter(
+            status=Annotation.Status.OPEN, consensus__isnull=True,
+            revision_id=F("article__draft_id"),
+        )
+        .filter(reviewer_ratings__isnull=False)
+        .select_related("article__draft")
+        .distinct()
+        .order_by("-modified_at", "-pk")
+    )
+    annotations = list(candidates[: limit * 5])
+    states = dual_states(annotations, viewer=None)
+    ratings = {
+        pk: list(rows) for pk, rows in _both_ratings([a.pk for a in annotations]).items()
+    }
+    rows = []
+    for annotation in annotations:
+        if states[annotation.pk].needs_consensus:
+            rows.append({"annotation": annotation, "article": annotation.article,
+                         "ratings": ratings[annotation.pk][:REQUIRED_RATINGS]})
+        if len(rows) == limit:
+            break
+    return rows
+
+
+def _both_ratings(annotation_ids):
+    by_annotation: dict[int, list[ReviewerRating]] = {}
+    for rating in ReviewerRating.objects.filter(annotation_id__in=annotation_ids).select_related(
+        "reviewer"
+    ).order_by("created_at", "pk"):
+        by_annotation.setdefault(rating.annotation_id, []).append(rating)
+    return by_annotation
