@@ -178,7 +178,8 @@ def annotator_context(article, *, user):
     data = {
         "article": article.pk,
         "revision": revision.number,
-        "canRate": user.has_perm(PERM_RATE),
+        # In dual review the passage's own rating is settled by two ratings, not set here.
+        "canRate": user.has_perm(PERM_RATE) and not needs_two,
         "blocks": [{"id": block["id"], "text": block_text(block)} for block in blocks],
         "annotations": [
             annotation_data(a, open_comments=_open_count(threads.get(a.pk, ())))

@@ -50,6 +50,9 @@ def test_the_annotator_hides_the_other_rating_until_both_have_rated(client, setu
     other = annotator(client, setup["second"], setup["article"]).content.decode()
     assert "Rita" not in other and "small trials" not in other
     assert "Your independent rating" in other
+    # The passage's own rating selects are off: the two ratings settle it.
+    assert "This article needs two independent ratings" in other
+    assert '"canRate": false' in other
     editor = annotator(client, setup["editor"], setup["article"]).content.decode()
     assert "small trials" not in editor
 
