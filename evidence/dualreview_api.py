@@ -9,7 +9,6 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.api import EditorialPermission
 from evidence import dualreview
 from evidence.api import (
     RULE_ERRORS,
@@ -19,7 +18,7 @@ from evidence.api import (
     get_visible_annotation,
 )
 from evidence.models import Annotation, ReviewerRating
-from ketasite.api import StrictSerializer, error_responses
+from ketasite.api import EditorialPermission, StrictSerializer, error_responses
 
 RATING_ERRORS = (400, 401, 403, 404, 409, 429)
 

@@ -9,9 +9,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from articles.caching import cached_public_page
 from articles.changelog import claim_history
 from articles.models import Publication
+from public.caching import cached_public_page
 
 HISTORY_FIELDS = ("number", "published_at", "annotations", "reviewed_by")
 

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from articles.backup import CONTENT_APPS, export_document
 from articles.models import (
     Article,
     ImportRecord,
@@ -22,7 +23,6 @@ from articles.models import (
     WorkflowEvent,
 )
 from evidence.models import Annotation, Citation, RatingChange, ReviewComment, Source
-from ketasite.backup import CONTENT_APPS, export_document
 from tests.conftest import (
     make_annotation,
     make_article,

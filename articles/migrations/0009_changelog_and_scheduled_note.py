@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0007_search_entry'),
+        ('articles', '0008_backfill_api_documents'),
     ]
 
     operations = [

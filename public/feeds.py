@@ -6,7 +6,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from articles.models import Article, Publication
+from articles.models import NOT_LIVE_STATES, Publication
 
 FEED_SIZE = 30
 ITEM_FIELDS = ("title", "summary", "evidence_summary", "published_at", "first_published_at",
@@ -25,15 +25,12 @@ class LatestArticlesFeed(Feed):
         """The live publications, and each publication of a live article that changed a
         rating (a rating change stays news after a later republication), newest first.
         Two queries."""
-        live = list(
-            Publication.objects.live().only(*ITEM_FIELDS)
-            .order_by("-published_at", "-pk")[:FEED_SIZE]
-        )
+        live = list(Publication.objects.live().only(*ITEM_FIELDS).newest_first()[:FEED_SIZE])
         changes = list(
             Publication.objects.filter(rating_changed=True, article__live__isnull=False)
-            .exclude(article__state__in=[Article.State.UNPUBLISHED, Article.State.ARCHIVED])
+            .exclude(article__state__in=NOT_LIVE_STATES)
             .only(*ITEM_FIELDS, "changelog")
-            .order_by("-published_at", "-pk")[:FEED_SIZE]
+            .newest_first()[:FEED_SIZE]
         )
         for publication in changes:
             publication.is_rating_change = True
