@@ -38,7 +38,7 @@ from articles.blocks import block_starts
 from articles.frozen import content_etag, gzip_body
 from articles.models import Article, NotificationPreference, Publication, ShareLink
 from articles.publishing import fill_missing_addresses, rerender_publication
-from evidence.models import Annotation
+from evidence.models import Annotation, ConsensusRating, ReviewerRating
 from ketasite.sanitize import clean_html
 from pagecache.generation import purge_public_pages
 
@@ -279,6 +279,9 @@ class _Admission:
             ShareLink: self.admit_share_link,
             NotificationPreference: self.admit_notification_preference,
             Annotation: self.admit_annotation,
+            # Dual review's ratings carry sanitised note HTML too (shown in the annotator).
+            ReviewerRating: self.admit_annotation,
+            ConsensusRating: self.admit_annotation,
             Publication: self.admit_publication,
         }.get(model)
         return check(row, deserialized) if check else True

@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_date
 
+from articles.evidencechart import evidence_chart
 from articles.rendering import VERDICT_ICONS, VERDICT_LABELS
 
 # Compressed once per publish or cache fill and sent many times: the smallest is worth it.
@@ -68,6 +69,7 @@ def page_context(publication, *, url: str, structured_data_script: str) -> dict:
         "canonical_url": url,
         "structured_data": structured_data_script,
         "verdict_rows": verdict_rows(publication.evidence_summary),
+        "evidence_chart": evidence_chart(publication.annotations or []),
         "updated": publication.published_at != publication.first_published_at,
         "trust": trust,
         "last_reviewed": parse_date(trust.get("last_reviewed") or ""),

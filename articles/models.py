@@ -171,6 +171,10 @@ class Article(models.Model):
         editable=False,
         help_text="The publisher who confirmed the scheduled publication.",
     )
+    scheduled_change_note = models.CharField(
+        max_length=500, blank=True, editable=False,
+        help_text="The changelog line of a scheduled republication, written when scheduled.",
+    )
     unpublish_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="Scheduled take-down."
     )
@@ -413,6 +417,11 @@ class Publication(models.Model):
         max_length=500, blank=True, help_text="Shown to readers in the article's changelog."
     )
     changelog = models.JSONField(default=list, blank=True)
+    rating_changed = models.BooleanField(
+        default=False, editable=False,
+        help_text="This publication changed the rating of a claim the previous one showed "
+                  "(articles.changelog); the feed has an entry for it.",
+    )
     reviewed_by = models.JSONField(default=list, blank=True, help_text="Reviewer display names.")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(

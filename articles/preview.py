@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from articles.audit import record_event
+from articles.evidencechart import evidence_chart
 from articles.frozen import verdict_rows
 from articles.models import Article, ShareLink
 from articles.publishing import freeze_publication
@@ -123,6 +124,7 @@ def _render_preview(request, article, *, shared):
         "shared": shared,
         "canonical_url": settings.SITE_URL + article.get_absolute_url(),
         "verdict_rows": verdict_rows(publication.evidence_summary),
+        "evidence_chart": evidence_chart(publication.annotations),
         "updated": False,
     }
     response = render(request, "articles/preview.html", context)

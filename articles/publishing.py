@@ -15,10 +15,12 @@ from django.utils.text import slugify
 
 from articles import reviewdates
 from articles.blocks import block_starts, block_text, plain_text, with_text
+from articles.changelog import changelog_entry
 from articles.frozen import freeze_responses, page_context
 from articles.models import Article, Publication, Revision
 from articles.rendering import json_ld_script, render_body, structured_data
 from articles.search import store_search_vectors
+from evidence.dualreview import publishes_two_ratings
 from evidence.models import Annotation, Citation, Source
 from evidence.references import parse_reference
 from evidence.summary import evidence_summary
@@ -29,6 +31,11 @@ PUBLISHED_STATUSES = (Annotation.Status.OPEN, Annotation.Status.RESOLVED)
 
 def _iso(value):
     return value.isoformat() if value else None
+
+
+def claim_history_base(slug: str) -> str:
+    """The path under which the claims of the article at `slug` have their rating history."""
+    return reverse("articles:detail", kwargs={"slug": slug}) + "claims/"
 
 
 def display_name(user: Any) -> str:
@@ -215,7 +222,9 @@ def freeze_publication(
     sources = numbered_sources(revision, annotations)
     for annotation in annotations:
         del annotation["_sources"]
-    body_html = render_body(blocks, annotations, sources)
+    # A preview (not saved) has no public address for its claims' history yet.
+    history_base = claim_history_base(article.slug) if save else ""
+    body_html = render_body(blocks, annotations, sources, history_base=history_base)
     summary = evidence_summary(annotations)
 
     previous = article.publications.order_by("-number").first()
@@ -228,8 +237,16 @@ def freeze_publication(
     if not change_note:
         change_note = "First published." if number == 1 else "Updated."
     changelog = list(previous.changelog if previous else []) + [
-        {"number": number, "date": published_at.date().isoformat(), "note": change_note}
+        changelog_entry(
+            number=number, date=published_at.date().isoformat(), note=change_note,
+            previous_annotations=previous.annotations if previous else [],
+            annotations=annotations,
+        )
     ]
+    rated_ids = [a["id"] for a in annotations if a["verdict"] and a["certainty"]]
+    rated_independently = bool(rated_ids) and (
+        publishes_two_ratings(rated_ids) == set(rated_ids)
+    )
     reviewed_by = [display_name(article.approved_by)] if article.approved_by_id else []
     reviewer = article.approved_by if article.approved_by_id else None
     trust = trust_data(article, reviewer)
@@ -254,6 +271,7 @@ def freeze_publication(
         "annotations": annotations,
         "sources": sources,
         "reviewed_by": reviewed_by,
+        "rated_independently": rated_independently,
     }
     publication = Publication(
         article=article,
@@ -273,6 +291,7 @@ def freeze_publication(
         search_text="\n\n".join(part for part in (revision.title, revision.summary, plain) if part),
         change_note=change_note,
         changelog=changelog,
+        rating_changed=changelog[-1]["rating_changed"],
         reviewed_by=reviewed_by,
         reviewed_at=reviewed_at,
         published_by=actor if getattr(actor, "pk", None) else None,
@@ -336,7 +355,8 @@ def rerender_publication(publication: Publication) -> Publication:
     """
     url = page_url(publication.slug)
     publication.body_html = render_body(
-        publication.blocks, publication.annotations, publication.sources
+        publication.blocks, publication.annotations, publication.sources,
+        history_base=claim_history_base(publication.slug),
     )
     publication.public_json = dict(publication.public_json, body_html=publication.body_html)
     _freeze_page_and_api(publication, url=url)

@@ -162,7 +162,7 @@ class _BlockRenderer:
         return "".join(out)
 
 
-def _note_html(annotation, references_by_id):
+def _note_html(annotation, references_by_id, history_base=""):
     verdict = annotation.get("verdict") or ""
     certainty = annotation.get("certainty") or ""
     note_id = f"note-{annotation['id']}"
@@ -184,6 +184,11 @@ def _note_html(annotation, references_by_id):
         f'<ul class="note-sources" aria-label="Sources">{"".join(sources)}</ul>' if sources else ""
     )
     body = clean_note_html(annotation.get("note_html"))
+    history = (
+        f' · <a class="note-history" href="{esc(history_base)}{int(annotation["id"])}/">'
+        "Rating history</a>"
+        if history_base and verdict and certainty else ""
+    )
     body_html = f'<div class="note-body">{body}</div>' if body.strip() else ""
     return (
         f'<div class="note verdict-{verdict or "unrated"}" id="{note_id}" tabindex="-1" '
@@ -196,7 +201,8 @@ def _note_html(annotation, references_by_id):
         f"{esc(certainty_label(certainty))}</span></p>"
         f'<blockquote class="note-quote"><p>{esc(annotation.get("exact", ""))}</p></blockquote>'
         f"{body_html}{sources_html}"
-        f'<p class="note-back"><a href="#claim-{annotation["id"]}">Back to the text</a></p>'
+        f'<p class="note-back"><a href="#claim-{annotation["id"]}">Back to the text</a>'
+        f"{history}</p>"
         f"</div>"
     )
 
@@ -261,7 +267,7 @@ def _block_html(block, renderer):
     return f'<p id="b-{block_id}">{renderer.render(0, len(text))}</p>'
 
 
-def render_body(blocks, annotations, citations):
+def render_body(blocks, annotations, citations, *, history_base=""):
     """Return the annotated body HTML of `blocks`.
 
     `annotations` are dicts with `id`, `block`, `start`, `end` (offsets in the block's text),
@@ -269,7 +275,9 @@ def render_body(blocks, annotations, citations):
     the numbered references, dicts with `number`, `id` and `title`. Each rated passage becomes
     a link to its note; the notes of a block follow it in a `div.notes` (a margin note on wide
     screens). Citation groups link to the numbered references. Annotations whose block is
-    missing or whose offsets fall outside it are left out.
+    missing or whose offsets fall outside it are left out. With `history_base` (the path of
+    the article's claim pages, ending in "/"), each note links to its claim's public rating
+    history at `<history_base><id>/`.
     """
     by_block = {}
     for annotation in annotations:
@@ -290,7 +298,7 @@ def render_body(blocks, annotations, citations):
         renderer = _BlockRenderer(block, mine, reference_numbers)
         out.append(_block_html(block, renderer))
         if mine:
-            notes = "".join(_note_html(a, references_by_id) for a in mine)
+            notes = "".join(_note_html(a, references_by_id, history_base) for a in mine)
             out.append(f'<div class="notes" data-block="{esc(block.get("id", ""))}">{notes}</div>')
     return "\n".join(out)
 

@@ -31,6 +31,7 @@ from articles import notifications, publishing, reviewdates
 from articles.approval import approval_fingerprint, content_changed
 from articles.audit import record_event
 from articles.blocks import BlockError, clean_blocks
+from articles.changelog import CHANGE_NOTE_MAX_CHARS
 from articles.errors import (  # noqa: F401 - re-exported: callers catch workflow.<Error>
     GateFailed,
     InvalidInput,
@@ -51,6 +52,7 @@ from articles.permissions import (
     is_reviewer,
 )
 from evidence import anchoring
+from evidence.dualreview import dual_review_gate
 from evidence.models import Annotation, ReviewComment
 from evidence.sources import copy_citations
 from pagecache.generation import purge_public_pages
@@ -141,7 +143,10 @@ def approve_gate(article: Article) -> list[str]:
             "choose another slug"
         )
     annotations = Annotation.objects.filter(revision=revision)
-    for annotation in annotations.filter(status=Annotation.Status.OPEN):
+    # In dual review, missing ratings and consensuses are listed by the dual review gate.
+    dual_failures = dual_review_gate(article)
+    single_rated = annotations.none() if dual_failures else annotations
+    for annotation in single_rated.filter(status=Annotation.Status.OPEN):
         ratings = (("certainty", annotation.certainty), ("verdict", annotation.verdict))
         missing = [label for label, value in ratings if not value]
         if missing:
@@ -149,6 +154,7 @@ def approve_gate(article: Article) -> list[str]:
                 f"rate the {' and '.join(missing)} of annotation {annotation.pk} "
                 f"“{annotation.exact[:60]}”"
             )
+    failures += dual_failures
     # Orphans stay on the revision they lost their place in, so look across the article.
     orphans = Annotation.objects.filter(article=article, status=Annotation.Status.ORPHANED)
     for annotation in orphans.order_by("pk"):
@@ -230,6 +236,27 @@ def _check_publish_at(when: datetime | None, field: str = "publish_at") -> None:
         raise InvalidInput(
             "The publication time needs a time zone.", {field: ["Give a time zone."]}
         )
+
+
+def _change_note(article: Article, comment: str) -> str:
+    """Return the changelog line a publication of `article` will carry.
+
+    Readers see one dated line per publication, written by the editor: required when the
+    article was published before (a republication must say what changed), at most
+    CHANGE_NOTE_MAX_CHARS characters. Blank for a first publication ("First published.").
+    """
+    note = " ".join((comment or "").split())
+    if len(note) > CHANGE_NOTE_MAX_CHARS:
+        raise InvalidInput(
+            f"The changelog line has at most {CHANGE_NOTE_MAX_CHARS} characters.",
+            {"comment": [f"At most {CHANGE_NOTE_MAX_CHARS} characters."]},
+        )
+    if not note and article.publications.exists():
+        raise InvalidInput(
+            "Republishing needs a changelog line: say in the comment what changed for readers.",
+            {"comment": ["Write the changelog line readers will see."]},
+        )
+    return note
 
 
 def _on_commit(callback: Callable[[], Any]) -> None:
@@ -339,10 +366,11 @@ def check_reviewed_no_change(article: Article, user: Any) -> None:
     ):
         raise WrongState(DRAFT_DIFFERS_FROM_LIVE)
     _require_state(article, [State.PUBLISHED], "confirm_as_unchanged")
+    live = article.live
     earlier = (
-        article.publications.exclude(revision_id=article.live.revision_id)
+        article.publications.exclude(revision_id=live.revision_id)
         .order_by("-number").select_related("revision").first()
-        if article.live_id else None
+        if live is not None else None
     )
     check_four_eyes(article, user, since=earlier.revision.number if earlier else 0)
 
@@ -435,10 +463,15 @@ def approve(
         locked.publish_scheduled_by = (
             actor if publish_at is not None and has_permission(actor, PERM_PUBLISH) else None
         )
+        # A publication scheduled here carries the approver's comment as its changelog line.
+        locked.scheduled_change_note = (
+            _change_note(locked, comment) if locked.publish_scheduled_by else ""
+        )
         locked.save(
             update_fields=[
                 "state", "approved_revision", "approval_fingerprint", "approved_by",
-                "approved_at", "publish_at", "publish_scheduled_by", "updated_at",
+                "approved_at", "publish_at", "publish_scheduled_by", "scheduled_change_note",
+                "updated_at",
             ]
         )
         _record(locked, actor=actor, action="approve", from_state=from_state, comment=comment)
@@ -455,8 +488,8 @@ def _check_approval_holds(locked: Article) -> None:
 
 
 def _publish_now(
-    locked: Article, *, actor: Any, comment: str, now: datetime,
-    action: str = "publish", change_note: str | None = None,
+    locked: Article, *, actor: Any, comment: str, now: datetime, change_note: str,
+    action: str = "publish",
 ) -> Publication:
     """Freeze the approved draft into a Publication and make it live. The row is locked.
 
@@ -471,7 +504,7 @@ def _publish_now(
     )
     publication = publishing.freeze_publication(
         locked, actor=actor, published_at=now,
-        change_note=comment if change_note is None else change_note,
+        change_note=_change_note(locked, change_note),
     )
     from_state = locked.state
     locked.live = publication
@@ -480,10 +513,11 @@ def _publish_now(
     locked.last_published_at = now
     locked.publish_at = None
     locked.publish_scheduled_by = None
+    locked.scheduled_change_note = ""
     locked.save(
         update_fields=[
             "live", "state", "first_published_at", "last_published_at", *review_fields,
-            "publish_at", "publish_scheduled_by", "updated_at",
+            "publish_at", "publish_scheduled_by", "scheduled_change_note", "updated_at",
         ]
     )
     # Every annotation the publication shows is now public: it can be resolved, not deleted.
@@ -509,13 +543,16 @@ def publish(
             _check_approval_holds(locked)
             locked.publish_at = publish_at
             locked.publish_scheduled_by = actor
-            locked.save(update_fields=["publish_at", "publish_scheduled_by", "updated_at"])
+            locked.scheduled_change_note = _change_note(locked, comment)
+            locked.save(update_fields=[
+                "publish_at", "publish_scheduled_by", "scheduled_change_note", "updated_at",
+            ])
             when = timezone.localtime(publish_at).strftime("%Y-%m-%d %H:%M %Z")
             note = f"Scheduled for {when}." + (f" {comment}" if comment else "")
             _record(locked, actor=actor, action="schedule", from_state=locked.state,
                     comment=note)
         else:
-            _publish_now(locked, actor=actor, comment=comment, now=now)
+            _publish_now(locked, actor=actor, comment=comment, now=now, change_note=comment)
     return _sync(article, locked)
 
 
@@ -536,7 +573,7 @@ def reviewed_no_change(article: Article, *, actor: Any, comment: str = "") -> Ar
         locked = _lock(article)
         check_reviewed_no_change(locked, actor)
         live = locked.live
-        if locked.draft_id != live.revision_id or (
+        if live is None or locked.draft_id != live.revision_id or (
             locked.approval_fingerprint != approval_fingerprint(locked)
         ):
             raise WrongState(DRAFT_DIFFERS_FROM_LIVE)
@@ -1022,7 +1059,8 @@ def publish_due(*, now: datetime | None = None) -> dict[str, list[Any]]:
                 actor = locked.publish_scheduled_by
                 if not has_permission(actor, PERM_PUBLISH):
                     raise NotAllowed("The publisher who scheduled it may no longer publish.")
-                _publish_now(locked, actor=actor, comment="Scheduled publication.", now=now)
+                _publish_now(locked, actor=actor, comment="Scheduled publication.", now=now,
+                             change_note=locked.scheduled_change_note)
                 report["published"].append(locked)
         except WorkflowError as error:
             report["failed"].append((Article.objects.get(pk=pk), error.message))

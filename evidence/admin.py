@@ -257,3 +257,7 @@ class AnnotationAdmin(admin.ModelAdmin):
                 )
         if done:
             self.message_user(request, f"{done} annotation(s) resolved.", messages.SUCCESS)
+
+
+# Dual review's admin registers itself on import (its own module keeps this one small).
+from evidence import dualreview_admin  # noqa: E402, F401

@@ -33,7 +33,13 @@ from articles.blocks import block_text
 from articles.models import Article, Revision
 from articles.permissions import has_permission, is_reviewer
 from evidence.anchoring import quote_context
-from evidence.models import Annotation, RatingChange, ReviewComment, Source
+from evidence.models import (
+    Annotation,
+    DualReviewPolicy,
+    RatingChange,
+    ReviewComment,
+    Source,
+)
 from ketasite.sanitize import render_markdown
 
 PERM_ANNOTATE = "evidence.add_annotation"
@@ -124,6 +130,16 @@ def _check_article(article: Article, annotation: Annotation | None = None) -> No
         raise AnnotationNotAllowed(
             "This annotation belongs to an older revision; only the draft's annotations can "
             "be changed.",
+            http_status=409,
+        )
+
+
+def _refuse_direct_rating(article: Article) -> None:
+    """In dual review the rating comes from two reviewers (evidence/dualreview.py): 409."""
+    if DualReviewPolicy.objects.requires_two_ratings(article):
+        raise AnnotationNotAllowed(
+            "This article needs two independent ratings: each assigned reviewer records their "
+            "own rating, and a conflict is settled by a consensus.",
             http_status=409,
         )
 
@@ -326,6 +342,9 @@ def create_annotation(
     )
     with transaction.atomic():
         locked = _lock_article(article.pk)
+        _check_article(locked)
+        if certainty or verdict:
+            _refuse_direct_rating(locked)
         block_id, start, end, exact, prefix, suffix = _anchor_on_draft(
             locked, block_id=block_id, start=start, end=end, exact=exact
         )
@@ -487,6 +506,8 @@ def _plan_update(
             raise AnnotationNotAllowed("Only editors may move an annotation's passage.")
         if ("certainty" in values or "verdict" in values) and not can_review(actor):
             raise AnnotationNotAllowed("Only reviewers may set the certainty and the verdict.")
+        if "certainty" in values or "verdict" in values:
+            _refuse_direct_rating(article)
         if "note" in values and not (_is_author(actor, current) or can_review(actor)):
             raise AnnotationNotAllowed(
                 "Only the annotation's author or a reviewer may edit its note."

@@ -32,6 +32,12 @@ from articles.rendering import (
 )
 from evidence.annotations import can_comment, review_threads
 from evidence.api import annotation_etag
+from evidence.dualreview import (
+    arbiter_id,
+    assigned_reviewer_ids,
+    dual_review_required,
+    dual_states,
+)
 from evidence.models import Annotation, Citation, Source
 
 # Marking passages needs the annotation permission editors and reviewers both hold; rating
@@ -124,10 +130,11 @@ def _open_count(threads):
     return sum(1 for thread in threads if not thread.is_resolved)
 
 
-def _list_item(annotation, *, on_text, threads):
+def _list_item(annotation, *, on_text, threads, dual=None):
     verdict = annotation.verdict or ""
     certainty = annotation.certainty or ""
     return {
+        "dual": dual,
         "annotation": annotation,
         "on_text": on_text,
         "threads": threads,
@@ -171,10 +178,16 @@ def annotator_context(article, *, user):
     # The review threads are internal: listed here beside each annotation, never rendered
     # into the text (render_body is the public page's renderer).
     threads = review_threads([a.pk for a in annotations], viewer=user)
+    # Dual review: each annotation's independent ratings, blind for this user until both
+    # have rated (evidence/dualreview.py decides what the user may see).
+    needs_two = dual_review_required(article)
+    dual = dual_states(annotations, viewer=user) if needs_two else {}
+    assigned = assigned_reviewer_ids(article) if needs_two else set()
     data = {
         "article": article.pk,
         "revision": revision.number,
-        "canRate": user.has_perm(PERM_RATE),
+        # In dual review the passage's own rating is settled by two ratings, not set here.
+        "canRate": user.has_perm(PERM_RATE) and not needs_two,
         "blocks": [{"id": block["id"], "text": block_text(block)} for block in blocks],
         "annotations": [
             annotation_data(a, open_comments=_open_count(threads.get(a.pk, ())))
@@ -194,8 +207,14 @@ def annotator_context(article, *, user):
         "article": article,
         "revision": revision,
         "body_html": body_html,
-        "on_text": [_list_item(a, on_text=True, threads=threads.get(a.pk, [])) for a in on_text],
+        "on_text": [
+            _list_item(a, on_text=True, threads=threads.get(a.pk, []), dual=dual.get(a.pk))
+            for a in on_text
+        ],
         "apart": [_list_item(a, on_text=False, threads=threads.get(a.pk, [])) for a in apart],
+        "dual_review": needs_two,
+        "rates_independently": user.pk in assigned,
+        "may_settle": needs_two and (user.pk in assigned or user.pk == arbiter_id(article)),
         "can_comment": can_comment(user),
         "annotator_data": data,
         "can_rate": data["canRate"],

@@ -18,9 +18,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles.access import VIEW_PERMISSION, get_visible_article
+from articles.models import Article
 from evidence import annotations as annotation_rules
 from evidence import sources as source_ids
-from evidence.models import Annotation, ReviewComment, Source
+from evidence.dualreview import dual_review_item, dual_states
+from evidence.models import Annotation, DualReviewPolicy, ReviewComment, Source
 from ketasite.api import (
     EDITORIAL_DETAIL_ERRORS,
     EDITORIAL_PATCH_ERRORS,
@@ -81,6 +83,36 @@ class CommentSerializer(serializers.Serializer):
     resolved_by = serializers.CharField(allow_null=True)
 
 
+class ReviewerRatingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reviewer = serializers.CharField()
+    reviewer_name = serializers.CharField()
+    certainty = serializers.ChoiceField(choices=Annotation.Certainty.choices)
+    verdict = serializers.ChoiceField(choices=Annotation.Verdict.choices)
+    note = serializers.CharField(allow_blank=True)
+    note_html = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+
+
+class ConsensusSerializer(serializers.Serializer):
+    certainty = serializers.ChoiceField(choices=Annotation.Certainty.choices)
+    verdict = serializers.ChoiceField(choices=Annotation.Verdict.choices)
+    note = serializers.CharField()
+    note_html = serializers.CharField()
+    resolution = serializers.CharField()
+    settled_by = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DualReviewSerializer(serializers.Serializer):
+    ratings_count = serializers.IntegerField()
+    ratings_required = serializers.IntegerField()
+    rated_by_you = serializers.BooleanField()
+    ratings = ReviewerRatingSerializer(many=True)
+    in_conflict = serializers.BooleanField()
+    consensus = ConsensusSerializer(allow_null=True)
+
+
 class EditorialAnnotationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     article = serializers.IntegerField()
@@ -103,6 +135,11 @@ class EditorialAnnotationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     modified_at = serializers.DateTimeField()
     etag = serializers.CharField(help_text="Send it back in If-Match to change it.")
+    dual_review = DualReviewSerializer(
+        allow_null=True,
+        help_text="Null unless the article needs two independent ratings. Blind: each "
+        "reviewer sees only their own rating until both have rated.",
+    )
 
 
 class EditorialAnnotationDetailSerializer(EditorialAnnotationSerializer):
@@ -128,7 +165,9 @@ def review_comments():
     return ReviewComment.objects.select_related("author", "resolved_by").in_thread_order()
 
 
-def editorial_annotation_item(annotation, *, comments=None):
+def editorial_annotation_item(annotation, *, comments=None, dual=None):
+    """One annotation for the editorial API; `dual` (a dualreview.DualState, blind for the
+    viewer) adds its independent ratings and consensus."""
     item = {
         "id": annotation.pk,
         "article": annotation.article_id,
@@ -154,6 +193,7 @@ def editorial_annotation_item(annotation, *, comments=None):
     }
     if comments is not None:
         item["comments"] = [comment_item(c) for c in comments]
+    item["dual_review"] = dual_review_item(dual) if dual is not None else None
     return item
 
 
@@ -172,10 +212,18 @@ def get_visible_annotation(request, pk):
     return annotation
 
 
-def annotation_detail_response(annotation, status_code=status.HTTP_200_OK):
+def _dual_states(request, article_id, annotations):
+    """The blind dual review state of each annotation, or {} when the article has none."""
+    if not DualReviewPolicy.objects.requires_two_ratings(Article(pk=article_id)):
+        return {}
+    return dual_states(annotations, viewer=request.user)
+
+
+def annotation_detail_response(request, annotation, status_code=status.HTTP_200_OK):
     comments = review_comments().filter(annotation=annotation)
+    dual = _dual_states(request, annotation.article_id, [annotation]).get(annotation.pk)
     return Response(
-        editorial_annotation_item(annotation, comments=list(comments)),
+        editorial_annotation_item(annotation, comments=list(comments), dual=dual),
         status=status_code,
         headers={"ETag": annotation_etag(annotation)},
     )
@@ -238,7 +286,10 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
             .order_by("block_id", "start", "pk")
         )
         page = self.paginate_queryset(annotations)
-        return self.get_paginated_response([editorial_annotation_item(a) for a in page])
+        dual = _dual_states(request, article.pk, page)
+        return self.get_paginated_response(
+            [editorial_annotation_item(a, dual=dual.get(a.pk)) for a in page]
+        )
 
     @extend_schema(
         operation_id="editorial_article_annotations_create",
@@ -280,7 +331,7 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
         except RULE_ERRORS as error:
             raise annotation_error(error)
         return annotation_detail_response(
-            editorial_annotations().get(pk=annotation.pk), status.HTTP_201_CREATED
+            request, editorial_annotations().get(pk=annotation.pk), status.HTTP_201_CREATED
         )
 
 
@@ -320,7 +371,7 @@ class EditorialAnnotationDetailView(APIView):
         tags=["editorial"],
     )
     def get(self, request, pk):
-        return annotation_detail_response(get_visible_annotation(request, pk))
+        return annotation_detail_response(request, get_visible_annotation(request, pk))
 
     @extend_schema(
         operation_id="editorial_annotations_partial_update",
@@ -348,7 +399,7 @@ class EditorialAnnotationDetailView(APIView):
             )
         except RULE_ERRORS as error:
             raise annotation_error(error)
-        return annotation_detail_response(editorial_annotations().get(pk=pk))
+        return annotation_detail_response(request, editorial_annotations().get(pk=pk))
 
     @extend_schema(
         operation_id="editorial_annotations_destroy",

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from evidence import api as evidence_api
+from evidence import dualreview_api
 from ketasite.api import never_cached
 
 # Editorial answers are one person's view of unpublished work: no cache may keep them.
@@ -16,6 +17,16 @@ urlpatterns = never_cached([
         "editorial/annotations/<int:pk>/",
         evidence_api.EditorialAnnotationDetailView.as_view(),
         name="editorial-annotation-detail",
+    ),
+    path(
+        "editorial/annotations/<int:pk>/ratings/",
+        dualreview_api.EditorialRatingView.as_view(),
+        name="editorial-annotation-ratings",
+    ),
+    path(
+        "editorial/annotations/<int:pk>/consensus/",
+        dualreview_api.EditorialConsensusView.as_view(),
+        name="editorial-annotation-consensus",
     ),
     path(
         "editorial/sources/",

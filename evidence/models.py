@@ -244,3 +244,120 @@ class ReviewComment(models.Model):
     @property
     def is_resolved(self):
         return self.resolved_at is not None
+
+
+class DualReviewPolicyQuerySet(models.QuerySet):
+    def requires_two_ratings(self, article):
+        """True when `article` needs two independent ratings: its own rule, else any tag's."""
+        own = self.filter(article_id=article.pk).values_list("required", flat=True).first()
+        if own is not None:
+            return own
+        return self.filter(
+            required=True,
+            tag__taggit_taggeditem_items__object_id=article.pk,
+            tag__taggit_taggeditem_items__content_type__app_label="articles",
+            tag__taggit_taggeditem_items__content_type__model="article",
+        ).exists()
+
+
+class DualReviewPolicy(models.Model):
+    """Whether an article needs two independent ratings of each annotation.
+
+    A row names either one article or one tag. An article's own row wins; without one, the
+    article needs dual review when any of its tags has a row that requires it (the tag's rule
+    is the default for its articles). No row at all: one rating is enough.
+    """
+
+    article = models.OneToOneField(
+        "articles.Article", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="dual_review_policy",
+    )
+    tag = models.OneToOneField(
+        "taggit.Tag", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="dual_review_policy",
+    )
+    required = models.BooleanField(
+        "Two independent ratings", default=True,
+        help_text="Each annotation is rated blind by two assigned reviewers; conflicts are "
+                  "settled by a recorded consensus.",
+    )
+    arbiter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A third reviewer who may record the consensus (besides the two raters).",
+    )
+
+    objects = DualReviewPolicyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "dual review rule"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(article__isnull=False, tag__isnull=True)
+                           | Q(article__isnull=True, tag__isnull=False)),
+                name="dualreviewpolicy_article_or_tag",
+            ),
+        ]
+
+    def __str__(self):
+        target = f"article {self.article}" if self.article_id else f"tag {self.tag}"
+        return f"{target}: {'two ratings' if self.required else 'one rating'}"
+
+
+class ReviewerRating(models.Model):
+    """One assigned reviewer's own, independent rating of an annotation (dual review).
+
+    Never changed once made: a disagreement is settled by a ConsensusRating, and both
+    originals stay as they were.
+    """
+
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, related_name="reviewer_ratings"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    certainty = models.CharField(max_length=10, choices=Annotation.Certainty.choices)
+    verdict = models.CharField(max_length=15, choices=Annotation.Verdict.choices)
+    note = models.TextField(blank=True, help_text="Markdown, for the editorial team.")
+    note_html = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["annotation", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation", "reviewer"], name="reviewerrating_one_per_reviewer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer}: {self.verdict}/{self.certainty}"
+
+
+class ConsensusRating(models.Model):
+    """The agreed rating of an annotation whose two independent ratings conflicted.
+
+    Recorded by one of the two raters or the article's arbiter, with a note; it is what the
+    annotation publishes.
+    """
+
+    class Resolution(models.TextChoices):
+        RATERS = "raters", "Agreed by the two reviewers"
+        ARBITER = "arbiter", "Settled by the arbiter"
+
+    annotation = models.OneToOneField(
+        Annotation, on_delete=models.CASCADE, related_name="consensus"
+    )
+    certainty = models.CharField(max_length=10, choices=Annotation.Certainty.choices)
+    verdict = models.CharField(max_length=15, choices=Annotation.Verdict.choices)
+    note = models.TextField(help_text="Why this rating: Markdown, published as the note.")
+    note_html = models.TextField(blank=True, editable=False)
+    resolution = models.CharField(max_length=10, choices=Resolution.choices)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"consensus {self.verdict}/{self.certainty} on {self.annotation_id}"

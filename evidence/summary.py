@@ -23,11 +23,14 @@ def _field(annotation, name):
 def evidence_summary(annotations: Iterable[Any]) -> dict[str, Any]:
     """Summarise annotations (model instances or dicts with `verdict` and `certainty`).
 
-    Return {"total", "rated", "unrated", "by_verdict", "by_certainty", "text"}; the two
-    mappings list every level in scale order, zeros included, so clients need no defaults.
+    Return {"total", "rated", "unrated", "by_verdict", "by_certainty",
+    "by_verdict_and_certainty", "text"}; the mappings list every level in scale order, zeros
+    included, so clients need no defaults. `by_verdict_and_certainty` counts the rated claims
+    ({verdict: {certainty: n}}): the figures of the page's evidence chart.
     """
     by_verdict = dict.fromkeys(VERDICT_ORDER, 0)
     by_certainty = dict.fromkeys(CERTAINTY_ORDER, 0)
+    by_both = {verdict: dict.fromkeys(CERTAINTY_ORDER, 0) for verdict in VERDICT_ORDER}
     total = rated = 0
     for annotation in annotations:
         total += 1
@@ -39,12 +42,15 @@ def evidence_summary(annotations: Iterable[Any]) -> dict[str, Any]:
             by_certainty[certainty] += 1
         if verdict and certainty:
             rated += 1
+        if verdict in by_both and certainty in by_certainty:
+            by_both[verdict][certainty] += 1
     return {
         "total": total,
         "rated": rated,
         "unrated": total - rated,
         "by_verdict": by_verdict,
         "by_certainty": by_certainty,
+        "by_verdict_and_certainty": by_both,
         "text": summary_text(rated, by_verdict),
     }
 

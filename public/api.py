@@ -59,6 +59,11 @@ class EvidenceSummarySerializer(serializers.Serializer):
     unrated = serializers.IntegerField()
     by_verdict = serializers.DictField(child=serializers.IntegerField())
     by_certainty = serializers.DictField(child=serializers.IntegerField())
+    by_verdict_and_certainty = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()), required=False,
+        help_text="Rated claims by verdict, then certainty (every level, zeros included): "
+        "the figures of the page's evidence chart. Absent on publications made before it.",
+    )
     text = serializers.CharField()
 
 
@@ -131,6 +136,12 @@ class PublicArticleDetailSerializer(PublicArticleSerializer):
     annotations = PublicAnnotationSerializer(many=True)
     sources = NumberedSourceSerializer(many=True)
     reviewed_by = serializers.ListField(child=serializers.CharField())
+    rated_independently = serializers.BooleanField(
+        required=False,
+        help_text="Every rated claim rests on two independent, blind ratings (dual review); "
+        "each published rating is their agreement or the recorded consensus. Absent from "
+        "publications made before dual review.",
+    )
 
 
 class TagCountSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from public import views
 from public.caching import cached_public_page
+from public.claim_history import claim_history_view
 from public.feeds import LatestArticlesFeed
 from public.sitemaps import SITEMAPS
 
@@ -15,6 +16,10 @@ app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
+    path(
+        "articles/<slug:slug>/claims/<int:annotation_id>/", claim_history_view,
+        name="claim_history",
+    ),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("search/", views.search, name="search"),
     path("how-we-rate-evidence/", views.how_we_rate, name="how_we_rate"),

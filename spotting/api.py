@@ -141,7 +141,7 @@ class EditorialSuggestionAcceptView(APIView):
         except RULE_ERRORS as error:
             raise annotation_error(error)
         return annotation_detail_response(
-            editorial_annotations().get(pk=annotation.pk), status.HTTP_201_CREATED
+            request, editorial_annotations().get(pk=annotation.pk), status.HTTP_201_CREATED
         )
 
 

@@ -24,11 +24,17 @@ from werkzeug.test import Client as WSGIClient
 
 from articles import workflow
 from articles.models import Article
-from evidence.models import ReviewComment, Source
+from evidence.models import (
+    Annotation,
+    DualReviewPolicy,
+    ReviewComment,
+    ReviewerRating,
+    Source,
+)
 from ketasite.wsgi import application
 from tests.api.conftest import publish_article
 from tests.conftest import make_annotation, make_article, make_blocks, make_user
-from tests.workflow.conftest import ready_article
+from tests.workflow.conftest import assign, ready_article
 
 State = Article.State
 
@@ -251,6 +257,21 @@ class World:
             reasons=["a drug: ketamine"],
         )
 
+    def dual_annotation(self, *, rated_apart=False):
+        """A fresh unrated passage of an article in dual review, the editor and the reviewer
+        assigned; with `rated_apart`, both have rated it and conflict (a consensus is due)."""
+        article = ready_article(author=self.colleague, reviewer=self.reviewer,
+                                state=State.IN_REVIEW)
+        assign(article, self.editor)
+        DualReviewPolicy.objects.create(article=article)
+        annotation = article.annotations.get()
+        Annotation.objects.filter(pk=annotation.pk).update(certainty="", verdict="")
+        if rated_apart:
+            for reviewer, verdict in ((self.editor, "mixed"), (self.reviewer, "supported")):
+                ReviewerRating.objects.create(annotation=annotation, reviewer=reviewer,
+                                              verdict=verdict, certainty="low")
+        return annotation
+
     def new_thread(self, *, resolved=False):
         return ReviewComment.objects.create(
             annotation=self.annotation, author=self.editor, body="Is there a trial for this?",
@@ -307,6 +328,10 @@ class World:
             return self.draft.pk
         if label == "DELETE /api/v1/editorial/annotations/{id}/":
             return self.new_annotation().pk
+        if label == "POST /api/v1/editorial/annotations/{id}/ratings/":
+            return self.dual_annotation().pk
+        if label == "POST /api/v1/editorial/annotations/{id}/consensus/":
+            return self.dual_annotation(rated_apart=True).pk
         if path.startswith("/api/v1/editorial/annotations/"):
             return self.annotation.pk
         if path.endswith("/resolve/"):

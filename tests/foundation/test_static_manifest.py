@@ -23,9 +23,10 @@ from lxml import html as lxml_html
 
 from articles.models import Article
 from articles.preview import create_share_link
+from evidence.models import Annotation, DualReviewPolicy
 from ketasite.middleware import server_error, service_unavailable_response
 from public import frozen
-from tests.conftest import make_user
+from tests.conftest import make_user, publish_now
 from tests.hostile.helpers import build_article, make_team
 
 State = Article.State
@@ -100,6 +101,11 @@ def site_pages(team, superuser):
     gone = build_article(team, "smgone", state=State.UNPUBLISHED)
     draft = build_article(team, "smdraft", state=State.IN_REVIEW)
     _, token = create_share_link(draft.article, actor=team.reviewer)
+    # A republication that changed a rating (changelog claim lines, the claim's history), and
+    # the draft in dual review (the annotator's independent ratings).
+    Annotation.objects.filter(pk=live.annotation.pk).update(verdict="supported")
+    publish_now(live.article, change_note="Re-rated.")
+    DualReviewPolicy.objects.create(article=draft.article)
 
     anonymous = Client()
     pages = [(anonymous, url, 200) for url in (
@@ -107,6 +113,7 @@ def site_pages(team, superuser):
         "/search/", "/search/?q=Ketamine", "/how-we-rate-evidence/", "/feed/", "/sitemap.xml",
         "/reviewers/", "/reviewers/dr-static/",
         "/robots.txt", f"/shared/{token}/",
+        f"/articles/{live.article.slug}/claims/{live.annotation.pk}/",
         "/accounts/password-reset/", "/accounts/password-reset/done/", "/accounts/reset/done/",
         "/accounts/reset/MQ/not-a-valid-token/", "/admin/login/",
         "/api/docs/", "/api/docs/?script=", "/api/schema/",
@@ -128,6 +135,7 @@ def site_pages(team, superuser):
     admin_urls = {"/admin/", "/admin/password_change/", "/admin/articles/article/import/",
                   "/admin/jobs/job/import/",
                   "/admin/articles/article/reviews/",
+                  "/admin/evidence/reviewerrating/agreement/",
                   f"/admin/articles/article/{draft.article.pk}/revisions/",
                   f"/admin/articles/article/{draft.article.pk}/revisions/diff/?from=1&to=1"}
     for app in admin.site.get_app_list(request):

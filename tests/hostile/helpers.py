@@ -185,6 +185,9 @@ FORBIDDEN_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "app
                   "meta", "link", "style", "svg", "math", "template", "noscript"}
 # Where a page may legitimately have these tags (the base template's head, admin forms).
 ALLOWED_IN_HEAD = {"meta", "link"}
+# The evidence chart under an article's title is the site's own SVG (articles/evidencechart.py,
+# one per page, this class); any other SVG in a page is markup that got through.
+OUR_SVG_CLASS = "evidence-chart-bar"
 
 
 # Scripts that hold data and never run; their text must still be escaped JSON.
@@ -206,6 +209,7 @@ class ScriptAudit(HTMLParser):
         self.allowed_tags = set(allowed_tags)
         self._in_head = False
         self._in_script = None
+        self._our_svg = False
 
     def handle_starttag(self, tag, attrs):
         self._check(tag, attrs)
@@ -239,6 +243,9 @@ class ScriptAudit(HTMLParser):
                 self.problems.append(f"<form action={action!r}> leaves the site")
         elif tag in FORBIDDEN_TAGS:
             if tag in ALLOWED_IN_HEAD and self._in_head:
+                return
+            if tag == "svg" and values.get("class") == OUR_SVG_CLASS and not self._our_svg:
+                self._our_svg = True
                 return
             if tag in self.allowed_tags:
                 return

@@ -352,3 +352,33 @@ def test_a_failed_restore_leaves_the_database_as_it_was(exported, tmp_path):
     assert not User.objects.filter(username="mallory").exists()
     assert not Article.objects.exists()
     assert not Publication.objects.exists()
+
+
+def test_a_script_in_a_dual_review_note_is_sanitised_on_restore(exported, tmp_path):
+    from evidence.models import ConsensusRating, ReviewerRating
+
+    document, _ = exported
+    crafted = copy.deepcopy(document)
+    annotation = rows(crafted, "evidence.annotation")[0]
+    reviewer = next(row for row in rows(crafted, "auth.user"))["fields"]["username"]
+    note = {"note": "Checked.", "note_html": f"<p>Checked.</p>{SCRIPT}{HANDLER}"}
+    crafted["models"]["evidence.reviewerrating"] = [{
+        "model": "evidence.reviewerrating", "pk": 1, "fields": {
+            "annotation": annotation["pk"], "reviewer": [reviewer], "certainty": "low",
+            "verdict": "mixed", "created_at": "2026-03-01T00:00:00Z", **note,
+        },
+    }]
+    crafted["models"]["evidence.consensusrating"] = [{
+        "model": "evidence.consensusrating", "pk": 1, "fields": {
+            "annotation": annotation["pk"], "settled_by": [reviewer], "certainty": "low",
+            "verdict": "mixed", "resolution": "raters", "created_at": "2026-03-01T00:00:00Z",
+            **note,
+        },
+    }]
+
+    restore(tmp_path, crafted)
+
+    for model in (ReviewerRating, ConsensusRating):
+        restored = model.objects.get().note_html
+        assert "Checked." in restored
+        assert "<script" not in restored and "onerror" not in restored

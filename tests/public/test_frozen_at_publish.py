@@ -43,7 +43,7 @@ def review_and_publish(article, team):
         if article.state in (State.DRAFT, State.CHANGES_REQUESTED):
             workflow.submit(article, actor=team["editor"])
         workflow.approve(article, actor=team["reviewer"])
-        workflow.publish(article, actor=team["publisher"])
+        workflow.publish(article, actor=team["publisher"], comment="Corrected a reference.")
     article.refresh_from_db()
     return article
 

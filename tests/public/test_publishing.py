@@ -57,7 +57,7 @@ def test_public_json_is_the_api_detail_document():
     assert set(document) == {
         "slug", "title", "summary", "tags", "published_at", "last_reviewed_at",
         "evidence_summary", "url", "revision", "blocks", "body_html", "annotations",
-        "sources", "reviewed_by"}
+        "sources", "reviewed_by", "rated_independently"}
     assert document["reviewed_by"] == ["Ada Lovelace"]
     assert document["tags"] == ["adhd"]
     assert document["url"].endswith(f"/articles/{article.slug}/")
