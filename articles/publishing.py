@@ -16,6 +16,7 @@ from articles.importing.references import parse_reference
 from articles.models import Publication
 from articles.rendering import json_ld_script, render_body, structured_data
 from articles.search import store_search_vectors
+from claims.freezing import frozen_claims, record_published_appearances
 from evidence.models import Annotation, Citation
 from evidence.summary import evidence_summary
 
@@ -98,6 +99,8 @@ def frozen_annotations(revision, blocks):
         .prefetch_related("sources")
         .order_by("pk")
     )
+    rows = list(rows)
+    claims = frozen_claims(row.pk for row in rows)
     frozen = []
     for row in rows:
         if row.block_id not in starts or not 0 <= row.start < row.end <= lengths[row.block_id]:
@@ -120,6 +123,8 @@ def frozen_annotations(revision, blocks):
                 "sources": sorted(source.pk for source in row.sources.all()),
                 "created": _iso(row.created_at),
                 "modified": _iso(row.modified_at),
+                # The registered claim the passage makes, when a reviewer confirmed it.
+                **({"claim": claims[row.pk]} if row.pk in claims else {}),
                 # Kept for ordering only; removed below.
                 "_sources": list(row.sources.all()),
             }
@@ -242,6 +247,7 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
         _freeze_page_and_api(publication, url=url)
         publication.save()
         store_search_vectors(Publication.objects.filter(pk=publication.pk))
+        record_published_appearances(publication)
     return publication
 
 

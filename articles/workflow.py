@@ -24,6 +24,7 @@ from django.utils import timezone
 from articles.blocks import BlockError, clean_blocks
 from articles.caching import purge_article_on_commit
 from articles.models import Article, Publication, ReviewAssignment, Revision, WorkflowEvent
+from claims.gates import unconfirmed_link_failures
 
 State = Article.State
 
@@ -235,6 +236,9 @@ def approve_gate(article):
         failures.append(
             f"resolve the review comment {comment.pk} on annotation {comment.annotation_id}"
         )
+    # A passage linked to a registered claim counts as rated only once a reviewer confirmed
+    # the claim's rating (or their own) for it.
+    failures.extend(unconfirmed_link_failures(revision))
     return failures
 
 

@@ -413,7 +413,7 @@ def _compare_direction(tally, a, b):
 
 def _lexical(a: ClaimFeatures, b: ClaimFeatures) -> float:
     def weights(features_):
-        found = {token: CONCEPT_WEIGHT for token in features_.concept_tokens}
+        found = dict.fromkeys(features_.concept_tokens, CONCEPT_WEIGHT)
         for word in features_.words:
             found.setdefault(word, WORD_WEIGHT)
         return found

@@ -6,8 +6,10 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api import TokenView
 from articles import api as articles_api
+from claims.urls import editorial_claim_urls
 from evidence import api as evidence_api
 from ketasite.api_views import SwaggerDocsView
+from public import claim_api
 
 app_name = "api"
 
@@ -25,6 +27,8 @@ v1 = [
     path("sources/", evidence_api.public_source_list, name="source-list"),
     path("sources/<int:pk>/", evidence_api.public_source_detail, name="source-detail"),
     path("tags/", articles_api.public_tag_list, name="tag-list"),
+    path("claims/", claim_api.public_claim_list, name="claim-list"),
+    path("claims/<slug:slug>/", claim_api.public_claim_detail, name="claim-detail"),
     # Editorial: authenticated, any state the user may see.
     path(
         "editorial/articles/",
@@ -96,6 +100,7 @@ v1 = [
         evidence_api.EditorialCommentReopenView.as_view(),
         name="editorial-comment-reopen",
     ),
+    *editorial_claim_urls,
 ]
 
 # Editorial answers are one person's view of unpublished work: no cache may keep them, even

@@ -34,6 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(account_urls)),
     path("api/", include("ketasite.api_urls")),
+    path("claims/", include("public.claim_urls")),
     path("", include("articles.urls")),
 ]
 
