@@ -197,10 +197,33 @@ class ClaimFeatures:
 
 
 def _number_at(toks, i, lex):
+    """Return (value, flag, next index) of the number starting at token i, or (None, "", i).
+
+    Reads digits and spelled-out numbers, compounds included: "twenty five", "two hundred",
+    "two and a half", "2 and a half".
+    """
     word = toks[i]
     if re.fullmatch(r"\d+(?:\.\d+)?", word):
-        return float(word), ""
-    return lex.numbers.get(word, (None, ""))
+        value, flag, after = float(word), "", i + 1
+    else:
+        value, flag = lex.numbers.get(word, (None, ""))
+        if value is None:
+            return None, "", i
+        after = i + 1
+        while flag == "" and after < len(toks):
+            following, following_flag = lex.numbers.get(toks[after], (None, "x"))
+            if following_flag != "" or following is None:
+                break
+            if following in (100, 1000) and value < following:
+                value *= following
+            elif value >= 20 and value % 10 == 0 and following < 10:
+                value += following
+            else:
+                break
+            after += 1
+    if flag == "" and toks[after:after + 3] in (["and", "a", "half"], ["and", "an", "half"]):
+        value, after = value + 0.5, after + 3
+    return value, flag, after
 
 
 def _unit_at(toks, i, lex):
@@ -225,9 +248,9 @@ def features(text: str) -> ClaimFeatures:
     after_comparison = False
     i = 0
     while i < len(toks):
-        value, flag = _number_at(toks, i, lex)
+        value, flag, number_end = _number_at(toks, i, lex)
         if value is not None:
-            unit, factor, after = _unit_at(toks, i + 1, lex)
+            unit, factor, after = _unit_at(toks, number_end, lex)
             if flag == "times":
                 quantities.add((value, "times"))
                 i += 1
@@ -243,20 +266,21 @@ def features(text: str) -> ClaimFeatures:
                 i = after
                 continue
             ratio = None
-            if i + 2 < len(toks) and toks[i + 1] == "in":
-                ratio = i + 2
-            elif i + 3 < len(toks) and toks[i + 1:i + 3] == ["out", "of"]:
-                ratio = i + 3
-            if ratio is not None:
-                whole, _ = _number_at(toks, ratio, lex)
+            if toks[number_end:number_end + 1] == ["in"]:
+                ratio = number_end + 1
+            elif toks[number_end:number_end + 2] == ["out", "of"]:
+                ratio = number_end + 2
+            if ratio is not None and ratio < len(toks):
+                whole, _, whole_end = _number_at(toks, ratio, lex)
                 if whole:
                     quantities.add((round(100 * value / whole), "percent"))
-                    i = ratio + 1
+                    i = whole_end
                     continue
-            if flag == "" and not (toks[i][0].isalpha() and toks[i + 1:i + 2] == ["of"]):
+            if flag == "" and not (toks[i][0].isalpha() and toks[number_end:number_end + 1]
+                                   == ["of"]):
                 # "one of the side effects" states no number.
                 quantities.add((value, ""))
-                i += 1
+                i = number_end
                 continue
         for length in range(min(lex.longest_term, len(toks) - i), 0, -1):
             key = tuple(toks[i:i + length])
