@@ -356,8 +356,9 @@ def rate_claim(claim: Claim, *, actor, expected_version: int, verdict, certainty
                 reason=f"The claim's rating changed from {current.verdict or 'not rated'}, "
                 f"{current.certainty or 'not rated'} to {verdict}, {certainty}.",
             )
-        if current.published_at is not None:
-            purge_public_pages()
+        # The claim's own public page shows its current rating (article pages do not: they
+        # keep what was approved), so cached pages go.
+        purge_public_pages()
     return Claim.objects.get(pk=current.pk)
 
 
