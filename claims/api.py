@@ -421,14 +421,21 @@ def annotation_link_response(annotation, status_code=status.HTTP_200_OK):
         .select_related("annotation", "claim", "linked_by", "confirmed_by").first()
     )
     if link is None:
-        raise exceptions.NotFound("This annotation is not linked to a claim.")
+        # Not linked: an answer, not an error (the annotator asks for every annotation).
+        return Response({
+            "annotation": annotation.pk, "article": annotation.article_id,
+            "exact": annotation.exact, "claim": None, "linked_by": None, "linked_at": None,
+            "confirmed": False, "confirmed_by": None, "confirmed_at": None, "decision": "",
+            "confirmation_note": "", "claim_detail": None,
+        }, status=status_code)
     item = link_item(link)
     item["claim_detail"] = claim_item(claims_for_listing().get(pk=link.claim_id))
     return Response(item, status=status_code)
 
 
 class AnnotationLinkSerializer(LinkSerializer):
-    claim_detail = ClaimSerializer()
+    claim = serializers.IntegerField(allow_null=True, help_text="null: not linked to a claim.")
+    claim_detail = ClaimSerializer(allow_null=True)
 
 
 class EditorialAnnotationClaimView(APIView):

@@ -175,7 +175,7 @@
       if (mine !== generation) {
         return null;
       }
-      if (result.ok) {
+      if (result.ok && result.body && result.body.claim) {
         say("");
         showLinked(result.body);
         return null;

@@ -199,3 +199,15 @@ def test_posting_a_claim_with_an_annotation_you_may_not_edit_writes_nothing(pass
     )
     assert response.status_code == 403
     assert not Claim.objects.exists() and not ClaimLink.objects.exists()
+
+
+def test_get_answers_claim_null_for_an_unlinked_annotation_and_the_claim_once_linked(
+        editor, claim, passage):
+    api = client_for(editor)
+    unlinked = api.get(link_url(passage))
+    assert unlinked.status_code == 200
+    assert unlinked.json()["claim"] is None and unlinked.json()["claim_detail"] is None
+    services.link_annotation(passage, claim=claim, actor=editor)
+    linked = api.get(link_url(passage)).json()
+    assert linked["claim"] == claim.pk
+    assert linked["claim_detail"]["verdict"] == "unsupported"
