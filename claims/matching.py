@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from itertools import combinations
 from pathlib import Path
 
 import snowballstemmer
@@ -191,9 +192,22 @@ class ClaimFeatures:
                   for axis, signs in self.effects.items() for sign in signs}
         return frozenset(found)
 
+    def search_terms(self) -> tuple[list[str], list[str]]:
+        """Return (distinctive, common) index words: concepts as single alphanumeric words
+        ("outcome_blood_pressure" → "outcomebloodpressure") and word stems. The drug and
+        the direction are common (nearly every claim here is about ketamine raising or
+        lowering something), so a search looks for the distinctive ones first."""
+        distinctive, common = [], []
+        for token in sorted(self.concept_tokens):
+            word = re.sub(r"[^a-z0-9]", "", token)
+            (common if token.startswith(("drug_", "dir_")) else distinctive).append(word)
+        distinctive += sorted(word for word in self.words if word.isalnum())
+        return distinctive, common
+
     def search_key(self) -> str:
-        """Return the words a search index holds for this claim: concepts, then word stems."""
-        return " ".join(sorted(self.concept_tokens) + sorted(self.words))
+        """Return the words a search index holds for this claim (`Claim.match_key`)."""
+        distinctive, common = self.search_terms()
+        return " ".join(common + distinctive)
 
 
 def _number_at(toks, i, lex):
@@ -477,6 +491,13 @@ def compare(a: ClaimFeatures, b: ClaimFeatures) -> Comparison:
     )
 
 
+@lru_cache(maxsize=50_000)
+def statement_features(statement: str) -> ClaimFeatures:
+    """`features` of a registered statement, kept per process: statements do not change, and
+    the same candidates come back for many passages."""
+    return features(statement)
+
+
 def similarity(a: str, b: str) -> Comparison:
     """Compare two sentences."""
     return compare(features(a), features(b))
@@ -505,7 +526,9 @@ def rank(text: str, candidates: Iterable[tuple[object, str]], *, limit: int | No
 
 # Database wrapper ---------------------------------------------------------------------------
 
-CANDIDATES = 60
+CANDIDATES = 40
+# At most this many distinctive search terms: at most 28 pairs in a query.
+MAX_SEARCH_TERMS = 8
 SQLITE_SCAN_LIMIT = 5000
 
 
@@ -514,24 +537,52 @@ def search_key(text: str) -> str:
     return features(text).search_key()
 
 
-def _postgres_candidates(queryset, text: str, key_tokens: Sequence[str]):
-    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-    from django.db.models import F, Q
+def _any_of(groups):
+    """A tsquery matching a vector that holds every word of at least one group (the words
+    are letters and digits only, so the raw query text needs no quoting)."""
+    from django.contrib.postgres.search import SearchQuery
 
-    terms = [token for token in key_tokens if re.fullmatch(r"[a-z0-9_.%]+", token)]
-    search = None
-    for token in terms:
-        query = SearchQuery(token, config="simple", search_type="plain")
-        search = query if search is None else search | query
-    condition = Q(statement__trigram_similar=text)
-    ranking = TrigramSimilarity("statement", text)
-    if search is not None:
-        condition |= Q(match_vector=search)
-        ranking = ranking + SearchRank(F("match_vector"), search, cover_density=False)
-    return list(
-        queryset.filter(condition).annotate(candidate_rank=ranking)
-        .order_by("-candidate_rank", "pk").values_list("pk", "statement")[:CANDIDATES]
-    )
+    text = " | ".join("(" + " & ".join(group) + ")" for group in groups)
+    return SearchQuery(text, config="simple", search_type="raw")
+
+
+def _postgres_candidates(queryset, text: str, wanted: ClaimFeatures):
+    """Candidates on PostgreSQL, from the GIN indexes, best first.
+
+    Full-text search over the concept key (`match_vector`): the claims that share at least
+    two distinctive terms with the text (concepts and words other than the drug and the
+    direction, which nearly every claim here shares), ranked by ts_rank over all its terms;
+    then, if that finds fewer than CANDIDATES, those sharing one. Pairs keep the rows
+    PostgreSQL must read and rank few: their posting lists are intersected in the index. A
+    text with no distinctive term falls back to pg_trgm on the statement.
+    """
+    from django.contrib.postgres.search import SearchRank, TrigramSimilarity
+    from django.db.models import F
+
+    distinctive, common = wanted.search_terms()
+    distinctive = distinctive[:MAX_SEARCH_TERMS]
+    if not distinctive:
+        return list(
+            queryset.filter(statement__trigram_similar=text)
+            .annotate(candidate_rank=TrigramSimilarity("statement", text))
+            .order_by("-candidate_rank", "pk").values_list("pk", "statement")[:CANDIDATES]
+        )
+    everything = _any_of([(term,) for term in distinctive + common])
+    tiers = [list(combinations(distinctive, 2)), [(term,) for term in distinctive]]
+    found: dict[int, str] = {}
+    for groups in tiers:
+        if not groups:
+            continue
+        rows = (
+            queryset.filter(match_vector=_any_of(groups)).exclude(pk__in=list(found))
+            .annotate(candidate_rank=SearchRank(F("match_vector"), everything))
+            .order_by("-candidate_rank", "pk").values_list("pk", "statement")
+            [:CANDIDATES - len(found)]
+        )
+        found.update(rows)
+        if len(found) >= CANDIDATES:
+            break
+    return list(found.items())
 
 
 def _sqlite_candidates(queryset, text: str, key: str):
@@ -560,11 +611,12 @@ def similar_claims(text: str, *, queryset=None, limit: int = 20) -> list[Match]:
     wanted = features(text)
     key = wanted.search_key()
     if connection.vendor == "postgresql":
-        candidates = _postgres_candidates(queryset, text, key.split())
+        candidates = _postgres_candidates(queryset, text, wanted)
     else:
         candidates = _sqlite_candidates(queryset, text, key)
     matches = [
-        Match(key=pk, statement=statement, comparison=compare(wanted, features(statement)))
+        Match(key=pk, statement=statement,
+              comparison=compare(wanted, statement_features(statement)))
         for pk, statement in candidates
     ]
     matches.sort(key=lambda m: (-m.comparison.similarity, m.key))

@@ -163,4 +163,4 @@ def test_every_table_row_names_known_facets():
 def test_the_search_key_holds_concepts_so_synonyms_find_each_other():
     first = set(matching.search_key("Adverse effects of IV ketamine").split())
     second = set(matching.search_key("Side effects of intravenous ketamine").split())
-    assert {"outcome_adverse_effects", "route_intravenous", "drug_ketamine"} <= first & second
+    assert {"outcomeadverseeffects", "routeintravenous", "drugketamine"} <= first & second
