@@ -68,7 +68,7 @@ def test_the_candidate_query_can_read_the_concept_index(registry):
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = Claim.objects.current().filter(
+        plan = Claim.objects.filter(
             match_vector=_any_of([("outcomebloodpressure", "outcomeadverseeffects")])
         ).explain()
     assert "claims_claim_match_vector_gin" in plan
