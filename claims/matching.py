@@ -32,10 +32,13 @@ import snowballstemmer
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-# A match is suggested from this similarity up. Chosen on tests/data/claim_pairs.tsv: every
-# same-claim pair there scores at least 0.62 and every different-claim pair (which a veto
-# caps at 0.4 × its score) at most 0.45, so 0.55 sits in the gap with room on both sides; a
-# same claim with one facet stated by only one side (no drug named, say) still clears it.
+# A match is suggested from this similarity up, when no facet vetoes it. Chosen on
+# tests/data/claim_pairs.tsv and on every cross pair of its sentences: a vetoed pair keeps
+# at most 0.4 (VETO_FACTOR), every same-claim pair scores at least 0.65, and two claims that
+# agree on everything both state but where each states facets the other leaves out (the
+# drug alone in common) land between 0.4 and 0.55. 0.55 keeps those out and leaves the
+# paraphrases a margin of 0.1; a paraphrase that drops a facet the other states (a route, a
+# population) still clears it when the rest agrees.
 SUGGEST_THRESHOLD = 0.55
 # A veto keeps a fraction of the score, so vetoed candidates still rank among themselves
 # but always stay under the threshold (max 0.4).
@@ -56,10 +59,15 @@ FACET_WEIGHTS = {
 }
 # Facets that may not differ (a qualifier such as treatment-resistant only narrows a claim).
 VETO_FACETS = set(FACET_WEIGHTS) - {"qualifier"}
+# What kind of thing a claim says (an effect on an outcome, a mechanism, a status): two
+# claims that each say some and share none are different claims, whatever else they share.
+SUBJECT_FACETS = ("outcome", "mechanism", "status")
 NAMED_FACETS = (
     "drug", "condition", "population", "outcome", "route", "agency", "mechanism", "status",
     "qualifier",
 )
+# The agreement of a facet only one claim states (a narrower claim is not quite the same).
+ONE_SIDED = 0.4
 CONCEPT_WEIGHT = 2.0
 WORD_WEIGHT = 1.0
 COMPARISON_MARKERS = {("than",), ("compar", "to"), ("compar", "with"), ("versus",), ("vs",)}
@@ -259,7 +267,7 @@ def features(text: str) -> ClaimFeatures:
     comparators: set[str] = set()
     negations = 0
     bad = neutral = False
-    after_comparison = False
+    after_comparison = comparing = False
     i = 0
     while i < len(toks):
         value, flag, number_end = _number_at(toks, i, lex)
@@ -299,7 +307,7 @@ def features(text: str) -> ClaimFeatures:
         for length in range(min(lex.longest_term, len(toks) - i), 0, -1):
             key = tuple(toks[i:i + length])
             if key in COMPARISON_MARKERS:
-                after_comparison = True
+                after_comparison = comparing = True
                 i += length
                 break
             concepts = lex.terms.get(key)
@@ -329,8 +337,20 @@ def features(text: str) -> ClaimFeatures:
             i += 1
     if "condition" in facets:
         bad = True
-    sign = -1 if negations % 2 else 1
+    outcomes = facets.get("outcome", set())
+    if "condition" in facets and not outcomes - {"outcome:efficacy"} and (
+        "benefit" in directions or "harm" in directions
+        or (("down" in directions or "up" in directions) and not neutral)
+    ):
+        # Helping, easing or worsening a condition is a claim about treating it: the same
+        # outcome as "effective for" (and not as "safe for").
+        facets.setdefault("outcome", set()).add("outcome:efficacy")
+    # In "is not approved to treat X" the negation is the approval's, not the treating's.
+    sign = -1 if negations % 2 and "status" not in facets else 1
     effects: dict[str, set[int]] = {}
+    if not comparing:
+        # "More" and "less" without "than" (or "compared with") compare nothing.
+        directions = [d for d in directions if d not in ("more", "less")]
     for direction in directions:
         if direction in ("up", "down"):
             if bad and not neutral:
@@ -391,16 +411,36 @@ def _compare_sets(tally, facet, mine, theirs):
         tally.add(facet, 1.0)
         tally.reasons.append(f"same {facet}: {_labels(mine)}")
     elif not mine or not theirs:
-        tally.add(facet, 0.5)
+        tally.add(facet, ONE_SIDED)
         tally.against.append(f"only one names the {facet}: {_labels(mine or theirs)}")
     elif mine <= theirs or theirs <= mine:
-        tally.add(facet, 0.4)
+        tally.add(facet, ONE_SIDED - 0.1)
         tally.against.append(f"{facet} differs in part: {_labels(mine)} / {_labels(theirs)}")
     else:
         tally.add(facet, 0.0)
         if facet in VETO_FACETS:
             tally.veto = True
         tally.against.append(f"different {facet}: {_labels(mine)} / {_labels(theirs)}")
+
+
+def _subjects(features_):
+    return frozenset().union(*(features_.facets.get(f, frozenset()) for f in SUBJECT_FACETS))
+
+
+def _compare_subjects(tally, a, b):
+    """Veto two claims about different things: each names what it says (an outcome, a
+    mechanism or a status) and they name nothing in common ("ketamine blocks NMDA receptors"
+    / "ketamine does not raise heart rate"; "not approved for ADHD" / "no evidence it helps
+    ADHD"), even if no single facet is stated differently by both."""
+    mine, theirs = _subjects(a), _subjects(b)
+    if mine and theirs and not mine & theirs:
+        tally.veto = True
+        tally.against.append(f"about different things: {_labels(mine)} / {_labels(theirs)}")
+    elif mine and theirs and bool(a.facets.get("status")) != bool(b.facets.get("status")):
+        # "Used off-label to treat depression" is about approval; "relieves depression" is
+        # about the effect.
+        tally.veto = True
+        tally.against.append("only one is about a status (approval, legality, schedule)")
 
 
 def _compare_quantities(tally, mine, theirs):
@@ -411,7 +451,8 @@ def _compare_quantities(tally, mine, theirs):
         tally.add("quantity", 1.0)
         tally.reasons.append(f"same number: {shown(mine)}")
     elif not mine or not theirs:
-        tally.add("quantity", 0.3)
+        # Not a veto (a claim may leave out a number the other gives), but no agreement.
+        tally.add("quantity", 0.0)
         tally.against.append(f"only one states a number: {shown(mine or theirs)}")
     else:
         tally.add("quantity", 0.0)
@@ -470,10 +511,15 @@ def compare(a: ClaimFeatures, b: ClaimFeatures) -> Comparison:
     for facet in NAMED_FACETS:
         _compare_sets(tally, facet, a.facets.get(facet, frozenset()),
                       b.facets.get(facet, frozenset()))
+    _compare_subjects(tally, a, b)
     _compare_quantities(tally, a.quantities, b.quantities)
     _compare_direction(tally, a, b)
     if a.comparators or b.comparators:
         _compare_sets(tally, "comparator", a.comparators, b.comparators)
+    if bool(a.effects.get("compare")) != bool(b.effects.get("compare")):
+        # "Works faster than antidepressants" and "works" are different claims.
+        tally.veto = True
+        tally.against.append("only one is a comparison")
     lexical = _lexical(a, b)
     facet_score = tally.weighted / tally.total if tally.total else lexical
     similarity = 0.5 * lexical + 0.5 * facet_score
