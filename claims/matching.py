@@ -595,10 +595,11 @@ def _any_of(groups):
 def _postgres_candidates(queryset, text: str, wanted: ClaimFeatures):
     """Candidates on PostgreSQL, from the GIN indexes, best first.
 
-    Full-text search over the concept key (`match_vector`): the claims that share at least
-    two distinctive terms with the text (concepts and words other than the drug and the
-    direction, which nearly every claim here shares), ranked by ts_rank over all its terms;
-    then, if that finds fewer than CANDIDATES, those sharing one. Pairs keep the rows
+    Full-text search over the concept key (`match_vector`), in tiers: the claims that share
+    three distinctive terms with the text (when it has four or more), then two, then one,
+    until there are CANDIDATES; distinctive terms are the concepts and words other than the
+    drug and the direction, which nearly every claim here shares. Each tier is ranked by
+    ts_rank over all the text's terms. Asking for several terms at once keeps the rows
     PostgreSQL must read and rank few: their posting lists are intersected in the index. A
     text with no distinctive term falls back to pg_trgm on the statement.
     """
@@ -614,7 +615,8 @@ def _postgres_candidates(queryset, text: str, wanted: ClaimFeatures):
             .order_by("-candidate_rank", "pk").values_list("pk", "statement")[:CANDIDATES]
         )
     everything = _any_of([(term,) for term in distinctive + common])
-    tiers = [list(combinations(distinctive, 2)), [(term,) for term in distinctive]]
+    tiers = [list(combinations(distinctive, size)) for size in (3, 2, 1)
+             if size <= len(distinctive) and (size < 3 or len(distinctive) >= 4)]
     found: dict[int, str] = {}
     for groups in tiers:
         if not groups:
