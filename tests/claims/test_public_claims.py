@@ -151,3 +151,17 @@ def test_queries_are_the_same_for_1_or_100_appearances(editor, reviewer, setting
         assert count == with_one[path], (path, with_one[path], count)
     detail = Client().get(f"/api/v1/claims/{claim.slug}/").json()
     assert len(detail["appearances"]) == 100
+
+
+def test_claim_lists_make_the_same_number_of_queries_for_1_or_25_claims(editor, reviewer,
+                                                                          settings):
+    settings.KETASITE_PUBLIC_CACHE = False
+    first = rated_claim("Claim zero about ketamine.", editor=editor, reviewer=reviewer)
+    services.publish_claim(first, actor=make_user("Publishers"))
+    with_one = {path: _queries(path)[0] for path in ("/claims/", "/api/v1/claims/")}
+    publisher = make_user("Publishers")
+    for number in range(1, 25):
+        claim = rated_claim(f"Claim {number} about ketamine.", editor=editor, reviewer=reviewer)
+        services.publish_claim(claim, actor=publisher)
+    for path, count in with_one.items():
+        assert _queries(path)[0] == count, path
