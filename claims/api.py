@@ -185,12 +185,16 @@ class ClaimSerializer(serializers.Serializer):
 
 
 class SimilarClaimSerializer(ClaimSerializer):
-    similarity = serializers.FloatField(help_text="0 to 1: how alike the claim is to the text.")
+    similarity = serializers.FloatField(
+        required=False, help_text="With similar_to: 0 to 1, how alike the claim is to the text."
+    )
     suggested = serializers.BooleanField(
-        help_text=f"True from {matching.SUGGEST_THRESHOLD} up, when no facet (drug, condition, "
-        "population, outcome, direction, number…) disagrees."
+        required=False,
+        help_text=f"With similar_to: true from {matching.SUGGEST_THRESHOLD} up, when no facet "
+        "(drug, condition, population, outcome, direction, number…) disagrees."
     )
     reasons = serializers.ListField(
+        required=False,
         child=serializers.CharField(),
         help_text="Why it matched or not: the shared drug, condition, outcome, direction and "
         "numbers, then what differs.",
@@ -214,8 +218,8 @@ class ClaimCreateSerializer(StrictSerializer):
 
 
 class ClaimRateSerializer(StrictSerializer):
-    verdict = serializers.CharField(max_length=20, allow_blank=True)
-    certainty = serializers.CharField(max_length=20, allow_blank=True)
+    verdict = serializers.ChoiceField(choices=Claim.Verdict.choices)
+    certainty = serializers.ChoiceField(choices=Claim.Certainty.choices)
     note = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, max_length=50_000
     )
@@ -238,8 +242,8 @@ class ConfirmInputSerializer(StrictSerializer):
         help_text="true: this passage takes the claim's rating. false: rate it differently "
         "with verdict, certainty and a note saying why."
     )
-    verdict = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    certainty = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    verdict = serializers.ChoiceField(choices=Claim.Verdict.choices, required=False)
+    certainty = serializers.ChoiceField(choices=Claim.Certainty.choices, required=False)
     note = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, max_length=50_000
     )
