@@ -7,6 +7,7 @@ cache is warmed first; a second after the change no request may get the page or 
 answer. The PostgreSQL and Redis variants run when DATABASE_URL and REDIS_URL are set.
 """
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -63,6 +64,10 @@ def _database(kind):
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+_STATIC_ROOT = Path(tempfile.mkdtemp(prefix="ketasite-procs-static-"))
+atexit.register(shutil.rmtree, _STATIC_ROOT, True)
+
+
 def _env(database_url, redis_url):
     env = {key: value for key, value in os.environ.items()
            if key not in ("REDIS_URL", "DATABASE_URL", "KETASITE_TESTING", "DJANGO_DEBUG")}
@@ -73,6 +78,9 @@ def _env(database_url, redis_url):
         KETASITE_SITE_URL="http://127.0.0.1", DJANGO_LOG_LEVEL="ERROR", PYTHONPATH=str(ROOT),
         # Anonymous requests here are many, from one address.
         KETASITE_THROTTLE_ANON="100000/min",
+        # Its own collectstatic target, so a suite running beside this one (CI runs SQLite and
+        # PostgreSQL at once) never reads a half-written manifest.
+        DJANGO_STATIC_ROOT=str(_STATIC_ROOT),
     )
     if redis_url:
         env.update(REDIS_URL=redis_url, KETASITE_CACHE_PREFIX=f"ks-procs-{secrets.token_hex(4)}")
