@@ -1,18 +1,13 @@
-"""The articles API: published articles and tags (public), and the editorial endpoints.
-
-Public endpoints read only live Publication rows. Editorial endpoints call the workflow and
-importing services and map their errors to responses; no rule is written here.
+"""The articles API's editorial endpoints. They call the workflow and importing services and
+map their errors to responses; no rule is written here. The public article and tag endpoints
+are in `public.api`.
 """
 
 import hashlib
-import json
-from collections import Counter
 
 import django_filters
 from django.conf import settings
-from django.core.paginator import InvalidPage
-from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -24,432 +19,41 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from articles import workflow
+from articles.access import VIEW_PERMISSION, get_visible_article
 from articles.blocks import plain_text
-from articles.frozen import accepts_gzip, gzip_etag, prepared_rows
 from articles.models import (
     Article,
     ImportRecord,
-    Publication,
     ReviewAssignment,
     Revision,
     WorkflowEvent,
 )
-from articles.publishing import moved_address
-from evidence.models import Annotation
+from articles.publishing import page_url
 from ketasite.api import (
     EDITORIAL_DETAIL_ERRORS,
     EDITORIAL_PATCH_ERRORS,
     EDITORIAL_READ_ERRORS,
     EDITORIAL_WRITE_ERRORS,
-    PUBLIC_ERRORS,
-    ApiPagination,
-    ConditionalGetMixin,
     DomainError,
+    EditorialPermission,
     PayloadTooLarge,
     PreconditionFailed,
     PreconditionRequired,
     SafeJSONParser,
     StrictSerializer,
-    content_etag,
     declared_length,
     error_responses,
-    frozen_json_response,
     if_match_state,
-    public_endpoint,
 )
-
-# ---------------------------------------------------------------------------------------------
-# Public: documentation serializers (the data itself is frozen at publish)
-
-
-class EvidenceSummarySerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    rated = serializers.IntegerField()
-    unrated = serializers.IntegerField()
-    by_verdict = serializers.DictField(child=serializers.IntegerField())
-    by_certainty = serializers.DictField(child=serializers.IntegerField())
-    text = serializers.CharField()
-
-
-class PublicArticleSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    title = serializers.CharField()
-    summary = serializers.CharField(allow_blank=True)
-    tags = serializers.ListField(child=serializers.CharField())
-    published_at = serializers.DateTimeField()
-    last_reviewed_at = serializers.DateTimeField(allow_null=True)
-    evidence_summary = EvidenceSummarySerializer()
-    url = serializers.URLField(help_text="The public page.")
-
-
-class PublicBlockSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    type = serializers.ChoiceField(
-        choices=["heading", "paragraph", "list", "quote", "faq", "caption"]
-    )
-    text = serializers.CharField(allow_blank=True)
-    level = serializers.IntegerField(required=False)
-    items = serializers.ListField(child=serializers.DictField(), required=False)
-
-
-class PositionSerializer(serializers.Serializer):
-    start = serializers.IntegerField()
-    end = serializers.IntegerField()
-
-
-class PublicAnnotationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    block = serializers.CharField()
-    start = serializers.IntegerField(help_text="Offset in the block's text.")
-    end = serializers.IntegerField()
-    exact = serializers.CharField()
-    prefix = serializers.CharField(allow_blank=True)
-    suffix = serializers.CharField(allow_blank=True)
-    position = PositionSerializer(help_text="Offsets in the article's plain text.")
-    certainty = serializers.CharField(allow_blank=True)
-    verdict = serializers.CharField(allow_blank=True)
-    note = serializers.CharField(allow_blank=True, help_text="Markdown.")
-    note_html = serializers.CharField(allow_blank=True, help_text="Sanitised HTML.")
-    sources = serializers.ListField(child=serializers.IntegerField())
-    created = serializers.DateTimeField(allow_null=True)
-    modified = serializers.DateTimeField(allow_null=True)
-
-
-class NumberedSourceSerializer(serializers.Serializer):
-    number = serializers.IntegerField()
-    id = serializers.IntegerField()
-    title = serializers.CharField(allow_blank=True)
-    authors = serializers.CharField(allow_blank=True, required=False)
-    journal = serializers.CharField(allow_blank=True)
-    year = serializers.IntegerField(allow_null=True)
-    pmid = serializers.CharField(allow_blank=True)
-    doi = serializers.CharField(allow_blank=True)
-    url = serializers.CharField(allow_blank=True)
-    design = serializers.CharField(allow_blank=True)
-    text = serializers.CharField(
-        allow_blank=True, required=False,
-        help_text="The reference as readers see it (authors, title, journal, year); blank "
-        "when only a link is known. Absent from publications made before it was frozen.",
-    )
-
-
-class PublicArticleDetailSerializer(PublicArticleSerializer):
-    revision = serializers.IntegerField()
-    blocks = PublicBlockSerializer(many=True)
-    body_html = serializers.CharField()
-    annotations = PublicAnnotationSerializer(many=True)
-    sources = NumberedSourceSerializer(many=True)
-    reviewed_by = serializers.ListField(child=serializers.CharField())
-
-
-class TagCountSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    count = serializers.IntegerField()
-
-
-# ---------------------------------------------------------------------------------------------
-# Public: reading
-
-
-def public_url(slug):
-    return settings.SITE_URL + reverse("articles:detail", kwargs={"slug": slug})
-
-
-def moved_or_not_found(request, viewname, slug):
-    """Return a 301 to the same resource at the article's current address when the article
-    was published at `slug` before and is live elsewhere now; else raise NotFound."""
-    moved_to = moved_address(slug)
-    if moved_to is None:
-        raise exceptions.NotFound()
-    location = reverse(viewname, kwargs={"slug": moved_to})
-    if request.META.get("QUERY_STRING"):
-        location = f"{location}?{request.META['QUERY_STRING']}"
-    return Response(
-        {"detail": f"This article has moved to {location}.", "code": "moved_permanently"},
-        status=status.HTTP_301_MOVED_PERMANENTLY, headers={"Location": location},
-    )
-
-
-def live_publications():
-    """Every public read starts here: current publications of published articles."""
-    return Publication.objects.live()
-
-
-def search_publications(queryset, query):
-    """Narrow `queryset` to the publications the public site's search finds for `query`."""
-    from articles.search import SearchQueryError, clean_query
-    from articles.search import search_publications as site_search
-
-    try:
-        query = clean_query(query)
-    except SearchQueryError as error:
-        raise exceptions.ValidationError({"q": [str(error)]})
-    if not query:
-        return queryset
-    return queryset.filter(pk__in=site_search(query).values("pk"))
-
-
-class PublicArticleFilter(django_filters.FilterSet):
-    tag = django_filters.CharFilter(method="filter_tag", max_length=100, help_text="A tag name.")
-    verdict = django_filters.ChoiceFilter(
-        choices=Annotation.Verdict.choices,
-        method="filter_verdict",
-        help_text="Articles with at least one claim given this verdict.",
-    )
-    certainty = django_filters.ChoiceFilter(
-        choices=Annotation.Certainty.choices,
-        method="filter_certainty",
-        help_text="Articles with at least one claim rated at this certainty.",
-    )
-    q = django_filters.CharFilter(method="filter_q", max_length=200, help_text="Full-text search.")
-    ordering = django_filters.OrderingFilter(
-        fields=(("published_at", "published_at"), ("title", "title")),
-        help_text="published_at or title, with - for descending (default -published_at).",
-    )
-
-    class Meta:
-        model = Publication
-        fields = []
-
-    def filter_tag(self, queryset, name, value):
-        return queryset.tagged(value)
-
-    def filter_verdict(self, queryset, name, value):
-        return queryset.filter(**{f"evidence_summary__by_verdict__{value}__gt": 0})
-
-    def filter_certainty(self, queryset, name, value):
-        return queryset.filter(**{f"evidence_summary__by_certainty__{value}__gt": 0})
-
-    def filter_q(self, queryset, name, value):
-        return search_publications(queryset, value) if value.strip() else queryset
-
-
-def public_article_item(publication):
-    """The list item of `publication`: as stored at publish, so that every client gets the
-    same bytes (a jsonb column does not keep the order of keys); built for older ones."""
-    stored = bytes(publication.api_item_json or b"")
-    if stored:
-        return json.loads(stored)
-    return {
-        "slug": publication.slug,
-        "title": publication.title,
-        "summary": publication.summary,
-        "tags": publication.tags,
-        "published_at": publication.published_at.isoformat(),
-        "last_reviewed_at": (
-            publication.reviewed_at.isoformat() if publication.reviewed_at else None
-        ),
-        "evidence_summary": publication.evidence_summary,
-        "url": public_url(publication.slug),
-    }
-
-
-class PublicAPIView(ConditionalGetMixin, APIView):
-    authentication_classes = APIView.authentication_classes
-    permission_classes = [AllowAny]
-
-
-class PublicArticleListView(ConditionalGetMixin, generics.ListAPIView):
-    """Published articles, newest first. Filter by tag, verdict, certainty or `q`."""
-
-    permission_classes = [AllowAny]
-    filterset_class = PublicArticleFilter
-    serializer_class = PublicArticleSerializer
-
-    @staticmethod
-    def base_queryset():
-        """The live publications, newest first, before filters."""
-        return live_publications().order_by("-published_at", "-pk")
-
-    def get_queryset(self):
-        return self.base_queryset().only(
-            "slug", "title", "summary", "tags", "published_at", "reviewed_at",
-            "evidence_summary", "api_item_json",
-        )
-
-    @extend_schema(
-        operation_id="articles_list",
-        responses={200: PublicArticleSerializer(many=True), **error_responses(*PUBLIC_ERRORS)},
-        tags=["public"],
-    )
-    def get(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response([public_article_item(p) for p in page])
-
-
-class PublicArticleDetailView(PublicAPIView):
-    """The live publication of one article, as frozen when it was published."""
-
-    @extend_schema(
-        operation_id="articles_retrieve",
-        responses={200: PublicArticleDetailSerializer, **error_responses(*PUBLIC_ERRORS)},
-        tags=["public"],
-    )
-    def get(self, request, slug):
-        publication = (
-            live_publications().only("api_detail_json", "published_at").filter(slug=slug).first()
-        )
-        if publication is None:
-            return moved_or_not_found(request, "api:article-detail", slug)
-        self.last_modified = publication.published_at
-        stored = bytes(publication.api_detail_json or b"")
-        # The document as stored at publish, so that every client gets the same bytes (a
-        # jsonb column does not keep the order of keys); older publications read public_json.
-        return Response(json.loads(stored) if stored else publication.public_json)
-
-
-class PublicTagListView(PublicAPIView):
-    """Tags of published articles, with how many published articles carry each."""
-
-    @extend_schema(
-        operation_id="tags_list",
-        responses={200: TagCountSerializer(many=True), **error_responses(*PUBLIC_ERRORS)},
-        tags=["public"],
-    )
-    def get(self, request):
-        counts = Counter()
-        for tags in live_publications().values_list("tags", flat=True):
-            counts.update(set(tags or ()))
-        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
-        return Response([{"name": name, "count": count} for name, count in ordered])
-
-
-def frozen_article_detail(request, slug):
-    """The anonymous detail: the document serialised at publish, as it is (one query).
-
-    Returns None, for DRF to answer, when there is a query parameter or no such live
-    publication (or one frozen before its document was stored).
-    """
-    if request.GET:
-        return None
-    gzip_ok = accepts_gzip(request)
-    body_field = "api_detail_gzip" if gzip_ok else "api_detail_json"
-    rows = prepared_rows(
-        lambda value: live_publications().filter(slug=value)
-        .values_list(body_field, "api_detail_etag", "published_at")[:1],
-        key=("api-detail", body_field), value=slug,
-    )
-    if not rows or not rows[0][1]:
-        return None
-    body, etag, published_at = rows[0]
-    return frozen_json_response(
-        request, bytes(body), etag=gzip_etag(etag) if gzip_ok else etag,
-        last_modified=published_at, encoding="gzip" if gzip_ok else "",
-    )
-
-
-FROZEN_LIST_PARAMETERS = frozenset(("page", "page_size", "tag", "verdict", "certainty", "q",
-                                    "ordering"))
-
-
-def _page_size(request):
-    """The page size as ApiPagination reads it: a positive number, at most the maximum."""
-    try:
-        size = int(request.GET["page_size"])
-    except (KeyError, ValueError):
-        return ApiPagination.page_size
-    if size <= 0:
-        return ApiPagination.page_size
-    return min(size, ApiPagination.max_page_size)
-
-
-def _json_value(value):
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
-
-
-def frozen_article_list(request):
-    """The anonymous list: the page's list items serialised at publish, joined into the
-    pagination envelope (a count query and one query for the page).
-
-    Returns None, for DRF to answer with the error or the rendering, when a parameter is
-    unknown or invalid, the page does not exist, or an item was frozen before list items
-    were stored. The envelope and links are those of `ApiPagination`.
-    """
-    if not FROZEN_LIST_PARAMETERS.issuperset(request.GET):
-        return None
-    if set(request.GET) <= {"page", "page_size"}:
-        return _frozen_unfiltered_list(request)
-    filterset = PublicArticleFilter(
-        request.GET, queryset=PublicArticleListView.base_queryset(), request=request
-    )
-    if not filterset.is_valid():
-        return None
-    try:
-        queryset = filterset.qs.values_list("api_item_json", flat=True)
-        paginator = DjangoPaginator(queryset, _page_size(request))
-        number = request.GET.get("page", 1)
-        if number in ApiPagination.last_page_strings:
-            number = paginator.num_pages
-        page = paginator.page(number)
-    except (InvalidPage, exceptions.ValidationError):
-        return None
-    return _list_response(
-        request, [bytes(item) for item in page.object_list], count=paginator.count,
-        number=page.number, has_next=page.has_next(),
-    )
-
-
-def _frozen_unfiltered_list(request):
-    """The list without filters: the page's items and the count in one prepared query."""
-    size = _page_size(request)
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        return None
-    if number < 1:
-        return None
-    offset = (number - 1) * size
-    rows = prepared_rows(
-        lambda: PublicArticleListView.base_queryset()
-        .annotate(total=Window(Count("pk")))
-        .values_list("api_item_json", "total")[offset:offset + size],
-        key=("api-list", offset, size),
-    )
-    if not rows:
-        return None  # past the end, or nothing published: DRF answers
-    count = rows[0][1]
-    return _list_response(
-        request, [bytes(item) for item, _ in rows], count=count, number=number,
-        has_next=offset + size < count,
-    )
-
-
-def _list_response(request, items, *, count, number, has_next):
-    """The pagination envelope of ApiPagination around serialised `items` (None if one is
-    missing: a publication frozen before list items were stored)."""
-    if not all(items):
-        return None
-    url = request.build_absolute_uri()
-    next_url = replace_query_param(url, "page", number + 1) if has_next else None
-    previous_url = None
-    if number > 1:
-        previous_url = (
-            remove_query_param(url, "page") if number == 2
-            else replace_query_param(url, "page", number - 1)
-        )
-    body = b"".join((
-        b'{"count":', str(count).encode(), b',"next":', _json_value(next_url),
-        b',"previous":', _json_value(previous_url), b',"results":[', b",".join(items), b"]}",
-    ))
-    return frozen_json_response(request, body, etag=content_etag(body))
-
-
-public_article_list = public_endpoint(PublicArticleListView, frozen=frozen_article_list)
-public_article_detail = public_endpoint(PublicArticleDetailView, frozen=frozen_article_detail)
-public_tag_list = public_endpoint(PublicTagListView)
-
 
 # ---------------------------------------------------------------------------------------------
 # Editorial: who sees what
 
-VIEW_PERMISSION = "articles.view_article"
 IMPORT_PERMISSION = "articles.add_article"
 
 
@@ -463,28 +67,11 @@ class CanViewArticles(IsAuthenticated):
         return super().has_permission(request, view) and request.user.has_perm(VIEW_PERMISSION)
 
 
-class EditorialPermission(IsAuthenticated):
-    """Signed in. Detail endpoints answer 404 (not 403) to a user who may not see articles,
-    so that an id reveals nothing; list endpoints answer 403."""
-
-
 def editorial_articles():
     return (
         Article.objects.select_related("draft").defer("draft__blocks")
         .annotate(live_slug=F("live__slug"))
     )
-
-
-def get_visible_article(request, pk):
-    """Return article `pk` if the user may see it; 404 otherwise (unknown or not visible)."""
-    if not request.user.has_perm(VIEW_PERMISSION):
-        raise exceptions.NotFound("No article with this id is visible to you.")
-    try:
-        return (
-            Article.objects.select_related("draft").annotate(live_slug=F("live__slug")).get(pk=pk)
-        )
-    except Article.DoesNotExist:
-        raise exceptions.NotFound("No article with this id is visible to you.")
 
 
 def workflow_error(error):
@@ -580,7 +167,7 @@ def editorial_item(request, article, *, tag_names, assignments):
             reverse("api:editorial-article-detail", kwargs={"pk": article.pk})
         ),
         # The address the public sees: the live publication's, frozen at its publish.
-        "public_url": public_url(live_slug(article)) if article.live_id else None,
+        "public_url": page_url(live_slug(article)) if article.live_id else None,
     }
 
 

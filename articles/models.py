@@ -301,6 +301,11 @@ class ImportRecord(models.Model):
         return f"{self.filename or self.source_url or self.sha256[:12]} ({self.result})"
 
 
+# An article in these states has no live page, whatever its `live` pointer says. The public
+# app's prepared SQL (`public.frozen.live_rows`) reads the same rule from here.
+NOT_LIVE_STATES = (Article.State.UNPUBLISHED.value, Article.State.ARCHIVED.value)
+
+
 class PublicationQuerySet(models.QuerySet):
     def tagged(self, name):
         """Return the publications whose frozen tags include `name`.
@@ -321,10 +326,15 @@ class PublicationQuerySet(models.QuerySet):
         """
         return self.filter(tag_slugs__icontains=json.dumps(slug))
 
-    def live(self):
-        """Return only publications that are an article's current live version."""
+    def newest_first(self) -> "PublicationQuerySet":
+        """Newest publish first; the id makes the order total, so paging is stable."""
+        return self.order_by("-published_at", "-pk")
+
+    def live(self) -> "PublicationQuerySet":
+        """Return only publications that are an article's current live version: every
+        public read starts here."""
         return self.filter(article__live=models.F("pk")).exclude(
-            article__state__in=[Article.State.UNPUBLISHED, Article.State.ARCHIVED]
+            article__state__in=NOT_LIVE_STATES
         )
 
 

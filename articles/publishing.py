@@ -152,6 +152,11 @@ def numbered_sources(revision, annotations):
     return references
 
 
+def page_url(slug: str) -> str:
+    """The absolute address of the public page of the article published at `slug`."""
+    return settings.SITE_URL + reverse("articles:detail", kwargs={"slug": slug})
+
+
 def _freeze_page_and_api(publication, *, url):
     """Fill the publication's stored page parts and API bytes (`articles.frozen`)."""
     freeze_responses(
@@ -200,7 +205,7 @@ def freeze_publication(article, *, actor, published_at, change_note="", save=Tru
     reviewed_by = [display_name(article.approved_by)] if article.approved_by_id else []
     reviewed_at = article.approved_at
     tags = sorted(article.tags.names())
-    url = settings.SITE_URL + reverse("articles:detail", kwargs={"slug": article.slug})
+    url = page_url(article.slug)
     plain = plain_text(blocks)
 
     public_json = {
@@ -295,7 +300,7 @@ def rerender_publication(publication):
     dates are the ones frozen at publish, so what a reviewer approved is still exactly what is
     shown. Saves the row and returns it.
     """
-    url = settings.SITE_URL + reverse("articles:detail", kwargs={"slug": publication.slug})
+    url = page_url(publication.slug)
     publication.body_html = render_body(
         publication.blocks, publication.annotations, publication.sources
     )

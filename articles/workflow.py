@@ -22,9 +22,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.blocks import BlockError, clean_blocks
-from articles.caching import purge_article_on_commit
 from articles.models import Article, Publication, ReviewAssignment, Revision, WorkflowEvent
 from claims.gates import unconfirmed_link_failures
+from pagecache.generation import purge_public_pages
 
 State = Article.State
 
@@ -454,7 +454,7 @@ def _publish_now(locked, *, actor, comment, now):
         revision=locked.draft, status__in=PUBLISHED_STATUSES, first_published_at__isnull=True
     ).update(first_published_at=now)
     _record(locked, actor=actor, action="publish", from_state=from_state, comment=comment)
-    purge_article_on_commit(locked)
+    purge_public_pages()
     return publication
 
 
@@ -491,7 +491,7 @@ def _unpublish_now(locked, *, actor, comment, action="unpublish"):
         update_fields=["live", "state", "unpublish_at", "unpublish_scheduled_by", "updated_at"]
     )
     _record(locked, actor=actor, action=action, from_state=from_state, comment=comment)
-    purge_article_on_commit(locked)
+    purge_public_pages()
 
 
 def unpublish(article, *, actor, comment="", publish_at=None, unpublish_at=None):
@@ -548,7 +548,7 @@ def archive(article, *, actor, comment="", publish_at=None):
         )
         _record(locked, actor=actor, action="archive", from_state=from_state, comment=comment)
         if had_live:
-            purge_article_on_commit(locked)
+            purge_public_pages()
     return _sync(article, locked)
 
 

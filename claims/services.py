@@ -30,7 +30,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.caching import purge_public_pages
 from articles.models import Article, Publication
 from articles.notifications import notify_claim_rating_changed
 from articles.workflow import record_event
@@ -51,6 +50,7 @@ from evidence.annotations import (
 )
 from evidence.models import Annotation, Source
 from ketasite.sanitize import render_markdown
+from pagecache.generation import purge_public_pages
 
 PERM_CREATE = "evidence.add_annotation"
 PERM_REVIEW = "articles.review_article"

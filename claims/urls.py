@@ -1,10 +1,12 @@
-"""The editorial claim routes, included under /api/v1/ by `ketasite/api_urls.py`."""
+"""The editorial claim routes, under /api/v1/ in the "api" namespace (`ketasite.api_urls`)."""
 
 from django.urls import path
 
 from claims import api
+from ketasite.api import never_cached
 
-editorial_claim_urls = [
+# Editorial answers are one person's view of unpublished work: no cache may keep them.
+urlpatterns = never_cached([
     path("editorial/claims/", api.EditorialClaimListView.as_view(), name="editorial-claim-list"),
     path(
         "editorial/claims/<int:pk>/",
@@ -21,4 +23,4 @@ editorial_claim_urls = [
         api.EditorialAnnotationClaimConfirmView.as_view(),
         name="editorial-annotation-claim-confirm",
     ),
-]
+])

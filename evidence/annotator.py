@@ -141,6 +141,15 @@ def _list_item(annotation, *, on_text, threads):
     }
 
 
+_SENTINEL_ID = 918273645
+
+
+def _id_prefix(viewname):
+    """The address of `viewname` up to its `pk`, for a script to complete with an id."""
+    url = reverse(viewname, kwargs={"pk": _SENTINEL_ID})
+    return url[: url.index(f"/{_SENTINEL_ID}/") + 1]
+
+
 def annotator_context(article, *, user):
     """Return the template context of the annotator page for `article`'s draft."""
     revision = article.draft
@@ -162,7 +171,6 @@ def annotator_context(article, *, user):
     # The review threads are internal: listed here beside each annotation, never rendered
     # into the text (render_body is the public page's renderer).
     threads = review_threads([a.pk for a in annotations], viewer=user)
-    editorial = "/api/v1/editorial/"
     data = {
         "article": article.pk,
         "revision": revision.number,
@@ -173,10 +181,13 @@ def annotator_context(article, *, user):
             for a in annotations
         ],
         "urls": {
-            "annotations": f"{editorial}articles/{article.pk}/annotations/",
-            "annotation": f"{editorial}annotations/",
-            "comment": f"{editorial}comments/",
-            "sources": f"{editorial}sources/",
+            "annotations": reverse(
+                "api:editorial-article-annotations", kwargs={"pk": article.pk}
+            ),
+            # Prefixes: the script adds an annotation's or comment's id (and an action).
+            "annotation": _id_prefix("api:editorial-annotation-detail"),
+            "comment": _id_prefix("api:editorial-comment-resolve"),
+            "sources": reverse("api:editorial-source-list"),
         },
     }
     return {

@@ -24,11 +24,13 @@ from django.core.exceptions import (
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.http import http_date, parse_header_parameters, parse_http_date_safe
 from django.views import defaults
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -469,6 +471,11 @@ class TokenRateThrottle(AnonRateThrottle):
     scope = "token"
 
 
+class EditorialPermission(IsAuthenticated):
+    """Signed in. Detail endpoints answer 404 (not 403) to a user who may not see articles,
+    so that an id reveals nothing; list endpoints answer 403."""
+
+
 class ApiPagination(PageNumberPagination):
     """Pages of 20; `?page_size=N` asks for up to 100 (more gets 100, with the true `count`
     and a `next` link), so that no request makes one huge page."""
@@ -504,6 +511,14 @@ def _throttle_refusal(request):
     return response
 
 
+def never_cached(patterns):
+    """Return URL `patterns` with every view wrapped in `never_cache`
+    (`Cache-Control: private, no-store`, which even a cache that ignores Vary obeys)."""
+    for pattern in patterns:
+        pattern.callback = never_cache(pattern.callback)
+    return patterns
+
+
 def is_anonymous_request(request):
     """No credentials at all: no token header and no session cookie (costs no query)."""
     return (
@@ -512,9 +527,10 @@ def is_anonymous_request(request):
     )
 
 
-def public_endpoint(view_class, *, frozen=None):
-    """Return the view of a public API class, serving anonymous GETs through the public
-    page cache (`articles.caching`, purged on every publish) after the anonymous throttle.
+def public_endpoint(view_class, *, page_cache, frozen=None):
+    """Return the view of a public API class, serving anonymous GETs through `page_cache`
+    (the public page cache, `public.caching.cached_public_page`, purged on every publish)
+    after the anonymous throttle.
 
     `frozen(request, *args, **kwargs)`, when given, answers an anonymous GET from documents
     serialised at publish, bypassing DRF's per-request rendering; it returns None for what
@@ -522,8 +538,6 @@ def public_endpoint(view_class, *, frozen=None):
     The cache key holds the host and the representation DRF's negotiation chooses for the
     request (JSON, JSON-LD), so no client is served another's representation or host.
     """
-    from articles.caching import cached_public_page
-
     drf_view = view_class.as_view()
 
     def anonymous_view(request, *args, **kwargs):
@@ -533,7 +547,7 @@ def public_endpoint(view_class, *, frozen=None):
                 return response
         return drf_view(request, *args, **kwargs)
 
-    cached_view = cached_public_page(
+    cached_view = page_cache(
         anonymous_view,
         representation=lambda request: negotiated_representation(request, view_class),
     )

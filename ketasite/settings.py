@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "pagecache",
     "claims",
     "public",
+    "spotting",
 ]
 
 MIDDLEWARE = [

@@ -2,5 +2,6 @@
 
 Kept apart from the content apps on purpose: the generation is operational state, not
 content, so `export_site` does not export it and `import_site` does not count it as content.
-The cache itself is `articles/caching.py`.
+The generation is read and replaced by `pagecache/generation.py`; the cache itself is
+`public/caching.py`.
 """

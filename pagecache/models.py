@@ -9,7 +9,7 @@ class PublicGeneration(models.Model):
     that token is current. The row, not the cache, is the truth, so a purge made by any
     process (a gunicorn worker, cron's `publish_scheduled`, a shell) reaches every process,
     whether the cache is Redis or each process's own memory; each process re-reads the row at
-    most once a second (`articles.caching.public_generation`). A purge replaces the token in
+    most once a second (`pagecache.generation.public_generation`). A purge replaces the token in
     the transaction that changes what is public, so the two commit together.
     """
 

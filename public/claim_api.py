@@ -3,7 +3,7 @@
 Only public claims (`claims.public`), with the appearances live publications froze.
 """
 
-from django.urls import reverse
+from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers, status
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from claims.models import Claim
 from claims.public import find_public_claim, public_claim_item, public_claims
 from ketasite.api import PUBLIC_ERRORS, ConditionalGetMixin, error_responses, public_endpoint
+from public.caching import cached_public_page
 
 
 class PublicClaimSourceSerializer(serializers.Serializer):
@@ -127,5 +128,11 @@ class PublicClaimDetailView(ConditionalGetMixin, APIView):
         return Response(public_claim_item(claim))
 
 
-public_claim_list = public_endpoint(PublicClaimListView)
-public_claim_detail = public_endpoint(PublicClaimDetailView)
+public_claim_list = public_endpoint(PublicClaimListView, page_cache=cached_public_page)
+public_claim_detail = public_endpoint(PublicClaimDetailView, page_cache=cached_public_page)
+
+# Routes, under /api/v1/ in the "api" namespace (`ketasite.api_urls` includes this module).
+urlpatterns = [
+    path("claims/", public_claim_list, name="claim-list"),
+    path("claims/<slug:slug>/", public_claim_detail, name="claim-detail"),
+]

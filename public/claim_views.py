@@ -8,9 +8,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from articles.caching import cached_public_page
 from articles.rendering import json_ld_script
 from claims.public import claim_review, find_public_claim, public_claim_item, public_claims
+from public.caching import cached_public_page
 
 PAGE_SIZE = 20
 

@@ -18,10 +18,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection
 
-from articles import caching
 from articles.blocks import with_text
 from articles.groups import ensure_editorial_groups
 from articles.models import Article, Revision
+from pagecache import generation as caching
 
 _counter = itertools.count(1)
 

@@ -77,7 +77,7 @@ MODULES = {
         ),
         Module(
             "caching",
-            "articles/caching.py",
+            "public/caching.py",
             ("tests/public/test_caching.py", "tests/api/test_cache_negotiation.py",
              "tests/hostile/test_cache_safety.py", "tests/public/test_caching_mutants.py"),
         ),

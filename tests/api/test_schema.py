@@ -246,6 +246,24 @@ class World:
         claim_services.link_annotation(annotation, claim=self.claim, actor=self.editor)
         return annotation
 
+    def new_suggestion(self):
+        """A suggested claim on the draft's p1, open, of a sentence not dismissed yet (an
+        accept or a dismiss uses it up)."""
+        from spotting.models import Suggestion
+
+        self._suggestions = getattr(self, "_suggestions", 0) + 1
+        revision = self.draft.draft
+        text = revision.blocks[1]["text"]
+        # A range of its own for each (one suggestion per range and revision).
+        start, end = divmod(self._suggestions, 30)
+        end = len(text) - 1 - end
+        return Suggestion.objects.create(
+            article=self.draft, revision=revision, block_id="p1", start=start, end=end,
+            exact=text[start:end], position_start=start, position_end=end, kind="efficacy",
+            score=0.9, sentence_hash=f"schema-case-{self._suggestions}",
+            reasons=["a drug: ketamine"],
+        )
+
     def new_thread(self, *, resolved=False):
         return ReviewComment.objects.create(
             annotation=self.annotation, author=self.editor, body="Is there a trial for this?",
@@ -305,6 +323,8 @@ class World:
             action = case.body.get("action") if isinstance(case.body, dict) else None
             if isinstance(action, str) and action in workflow.ACTIONS:
                 return self.article_for(action).pk
+        if name == "sid":
+            return self.new_suggestion().pk
         if path.startswith("/api/v1/editorial/articles/"):
             return self.draft.pk
         if label == "DELETE /api/v1/editorial/annotations/{id}/":

@@ -21,11 +21,11 @@ from django.test.signals import template_rendered
 from django.urls import reverse
 from lxml import html as lxml_html
 
-from articles import frozen
 from articles.models import Article
 from articles.preview import create_share_link
 from claims import services as claim_services
 from ketasite.middleware import server_error, service_unavailable_response
+from public import frozen
 from tests.conftest import make_user
 from tests.hostile.helpers import build_article, make_team
 
@@ -58,10 +58,11 @@ def static_root(tmp_path_factory):
 def production_static(static_root, monkeypatch):
     # The article page shell is rendered once per process: drop the one rendered earlier
     # with the plain storage's names.
-    monkeypatch.setattr(frozen, "_SHELL", {})
+    frozen._page_shell.cache_clear()
     with override_settings(STORAGES=production_storages(), STATIC_ROOT=static_root,
                            DEBUG=False):
         yield static_root
+    frozen._page_shell.cache_clear()
 
 
 @pytest.fixture

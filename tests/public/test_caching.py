@@ -5,9 +5,9 @@ import time
 import pytest
 from django.db import transaction
 
-from articles import caching
-from articles.caching import forget_generation, purge_article, purge_article_on_commit
 from articles.models import Article
+from pagecache import generation as caching
+from pagecache.generation import forget_generation, purge_public_pages
 from pagecache.models import PublicGeneration
 from tests.conftest import publish_now
 from tests.public.helpers import published_article
@@ -86,7 +86,7 @@ def test_publishing_an_update_and_purging_shows_the_new_version(client):
     publish_now(article)
     # Until the purge the cached page stays: that is what the cache is for.
     assert "Old title" in client.get(url).content.decode()
-    purge_article(article)
+    purge_public_pages()
     html = client.get(url).content.decode()
     assert "New title" in html and "Old title" not in html
 
@@ -97,7 +97,7 @@ def test_unpublishing_and_purging_makes_the_page_gone_and_lists_forget_it(client
     client.get(url)
     client.get("/")
     Article.objects.filter(pk=article.pk).update(state=Article.State.UNPUBLISHED)
-    purge_article(article)
+    purge_public_pages()
     assert client.get(url).status_code == 410
     assert "Going away" not in client.get("/").content.decode()
 
@@ -111,7 +111,7 @@ def test_the_purge_is_rolled_back_with_the_change(client, real_timing):
     before = PublicGeneration.objects.get().token
     with pytest.raises(RuntimeError), transaction.atomic():
         Article.objects.filter(pk=article.pk).update(state=Article.State.UNPUBLISHED)
-        purge_article_on_commit(article)
+        purge_public_pages()
         assert PublicGeneration.objects.get().token != before
         raise RuntimeError("the change fails after the purge")
     assert PublicGeneration.objects.get().token == before
@@ -160,14 +160,14 @@ def test_the_generation_row_is_made_again_when_missing(client):
     url = f"/articles/{article.slug}/"
     assert client.get(url)["X-Cache"] == "miss"
     assert client.get(url)["X-Cache"] == "hit"
-    purge_article(article)
+    purge_public_pages()
     assert client.get(url)["X-Cache"] == "miss"
 
 
 def test_a_410_is_not_cached(client):
     article = published_article()
     Article.objects.filter(pk=article.pk).update(state=Article.State.UNPUBLISHED)
-    purge_article(article)
+    purge_public_pages()
     client.get(f"/articles/{article.slug}/")
     assert "X-Cache" not in client.get(f"/articles/{article.slug}/")
 

@@ -9,8 +9,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.frozen import crc32_combine, deflate_segment, gzip_join
+from articles.frozen import deflate_segment
 from articles.models import Publication
+from public.frozen import crc32_combine, gzip_join
 from tests.public.helpers import published_article
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from articles import workflow
 from articles.models import Publication, Revision, SearchEntry
 from articles.publishing import rerender_publication
-from articles.search import search_page, search_publications
+from public.search import search_page, search_publications
 from tests.conftest import make_article, make_blocks, publish_now
 from tests.reliability.test_backup_restore import build_site, flush_site, write_export
 

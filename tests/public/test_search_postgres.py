@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import workflow
 from articles.models import Publication, Revision
-from articles.search import search_page, search_publications
+from public.search import search_page, search_publications
 from tests.conftest import make_article, make_blocks, publish_now
 
 pytestmark = [

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from articles.backup import CONTENT_APPS, export_document
 from articles.models import (
     Article,
     ImportRecord,
@@ -22,7 +23,7 @@ from articles.models import (
     WorkflowEvent,
 )
 from evidence.models import Annotation, Citation, RatingChange, ReviewComment, Source
-from ketasite.backup import CONTENT_APPS, export_document
+from spotting.models import Dismissal
 from tests.conftest import (
     make_annotation,
     make_article,
@@ -79,6 +80,9 @@ def build_site():
         expires_at=timezone.now() + timedelta(days=7),
     )
     NotificationPreference.objects.create(user=reviewer, email_enabled=False)
+    # An editor's word that a sentence is not a claim is content; suggestions are derived.
+    Dismissal.objects.create(article=article, sentence_hash="ef" * 32,
+                             sentence="Nothing here is medical advice.", dismissed_by=editor)
     make_article(title="A second draft", author=editor)
     return article
 

@@ -10,7 +10,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core import mail
 from django.urls import reverse
 
-from ketasite.urls import password_reset_view
+from accounts.urls import password_reset_view
 from tests.conftest import make_user
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')

@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ketasite.backup import dump_document, export_document
+from articles.backup import dump_document, export_document
 
 
 class Command(BaseCommand):

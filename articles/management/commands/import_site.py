@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ketasite.backup import RestoreError, restore_document
+from articles.backup import RestoreError, restore_document
 
 
 class Command(BaseCommand):

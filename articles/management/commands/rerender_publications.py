@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles.caching import purge_public_pages
 from articles.models import Publication
 from articles.publishing import rerender_publication
+from pagecache.generation import purge_public_pages
 
 
 class Command(BaseCommand):

@@ -1,13 +1,12 @@
 """The public page cache: whole anonymous responses, as bytes, purged on publish.
 
-Every entry holds the "public generation" it was cached in. The generation is a random token
-in one database row (`pagecache.PublicGeneration`), which every purge replaces in the
-transaction that changes what is public. Each process keeps the token it last read and reads
-the row again when its copy is a second old, so a purge made anywhere (another gunicorn
-worker, cron's `publish_scheduled`, a shell) is seen by every process within a second, with
-Redis or with each process's own memory as the cache, and a Redis failure cannot lose a
-purge. A page of another generation is never served; a hit costs no query (one at most per
-second and process, to check the generation).
+Every entry holds the "public generation" it was cached in (`pagecache.generation`: a random
+token in one database row, which every purge replaces in the transaction that changes what is
+public, and which each process re-reads when its copy is a second old). So a purge made
+anywhere is seen by every process within a second, with Redis or with each process's own
+memory as the cache, and a Redis failure cannot lose a purge. A page of another generation is
+never served; a hit costs no query (one at most per second and process, to check the
+generation).
 
 Responses to a logged-in user (a session cookie that authenticates) are never cached nor
 served from the cache, and carry `Cache-Control: private`.
@@ -15,24 +14,18 @@ served from the cache, and carry `Cache-Control: private`.
 
 import gzip
 import hashlib
-import secrets
-import time
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 
-from articles.frozen import accepts_gzip, gzip_body, gzip_etag, identity_etag
-from pagecache.models import PublicGeneration
+from articles.frozen import gzip_body
+from pagecache.generation import public_generation
+from public.frozen import accepts_gzip, gzip_etag, identity_etag
 
-# A process trusts the generation it read for this long (seconds): the longest a purge made
-# elsewhere can take to be seen, and why a hit needs no query.
-GENERATION_MAX_AGE = 1.0
 PAGE_KEY_PREFIX = "public:page"
 PUBLIC_CACHE_CONTROL = {"public": True, "max_age": 0, "must_revalidate": True}
 # Headers a view sets that must travel with a cached response.
@@ -45,82 +38,6 @@ GZIP_MIN_BYTES = 1024
 # What a client accepting gzip is sent (the gzip form, or the identity of a small page) is
 # cached under the page's key plus this suffix.
 GZIP_KEY_SUFFIX = ":gzip"
-
-
-class _KnownGeneration:
-    """This process's copy of the generation: the token and when it was read (monotonic)."""
-
-    token = None
-    read_at = 0.0
-
-
-_known = _KnownGeneration()
-
-
-def _read_generation():
-    """Return the generation in the database, creating its row when there is none."""
-    token = PublicGeneration.objects.filter(pk=1).values_list("token", flat=True).first()
-    if token is None:
-        token = PublicGeneration.objects.get_or_create(
-            pk=1, defaults={"token": secrets.token_hex(8), "changed_at": timezone.now()}
-        )[0].token
-    return token
-
-
-def public_generation():
-    """Return the current public generation token.
-
-    This process's copy while it is younger than GENERATION_MAX_AGE (no query), else the
-    database's, read now. A database error propagates: without the generation, no cached
-    page can be known to be current.
-    """
-    now = time.monotonic()
-    token = _known.token
-    if token is None or now - _known.read_at >= GENERATION_MAX_AGE:
-        token = _read_generation()
-        _known.token, _known.read_at = token, now
-    return token
-
-
-def forget_generation():
-    """Drop this process's copy of the generation, so the next request reads the database."""
-    _known.token = None
-
-
-def purge_public_pages():
-    """Make every cached public page unreachable, in every process, within a second.
-
-    Replaces the generation token in the database. Inside a transaction the new token commits
-    (or rolls back) with the change that called for the purge: no process can see the new
-    state under the old token for longer than a second, and a crash after the commit cannot
-    lose the purge. This process forgets its copy at once and again on commit.
-    """
-    token = secrets.token_hex(8)
-    now = timezone.now()
-    if not PublicGeneration.objects.filter(pk=1).update(token=token, changed_at=now):
-        PublicGeneration.objects.update_or_create(
-            pk=1, defaults={"token": token, "changed_at": now}
-        )
-    forget_generation()
-    transaction.on_commit(forget_generation)
-
-
-def purge_article(article):
-    """Purge the cached pages that may show `article`: its page, lists, tags, feeds, search.
-
-    A publish changes the home page, tag pages, feed, sitemap and search as well as the
-    article's own page, so the whole public generation is replaced.
-    """
-    purge_public_pages()
-
-
-def purge_article_on_commit(article):
-    """Purge the public pages when the current transaction commits.
-
-    The new generation is written in the transaction, so other processes see it exactly when
-    the change commits, and not at all if it rolls back.
-    """
-    purge_article(article)
 
 
 def is_logged_in(request):

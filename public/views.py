@@ -1,11 +1,12 @@
 """Public pages. Every view starts from published-only data: live publications.
 
 Views are thin: the article page was rendered at publish (`articles.frozen`), so an anonymous
-article page is one query and a few concatenations, and anonymous responses are cached whole
-(`articles.caching.cached_public_page`).
+article page is one query and a few concatenations (`public.frozen`), and anonymous responses
+are cached whole (`public.caching.cached_public_page`).
 """
 
 import math
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -16,14 +17,7 @@ from django.utils.http import http_date
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from articles.caching import cached_public_page, is_logged_in
-from articles.frozen import (
-    PAGE_FIELDS,
-    accepts_gzip,
-    page_context,
-    page_response,
-    prepared_rows,
-)
+from articles.frozen import page_context
 from articles.models import Publication
 from articles.publishing import moved_address
 from articles.rendering import (
@@ -34,7 +28,9 @@ from articles.rendering import (
     json_ld_script,
     structured_data,
 )
-from articles.search import (
+from public.caching import cached_public_page, is_logged_in
+from public.frozen import PAGE_FIELDS, accepts_gzip, live_rows, page_response
+from public.search import (
     AnonymousSearchThrottle,
     SearchQueryError,
     clean_query,
@@ -49,32 +45,24 @@ DETAIL_FIELDS = (
     "changelog", "reviewed_by", "reviewed_at", "published_at", "first_published_at",
 )
 
-# A publication never changes once frozen, so its JSON-LD is computed once per process and
-# kept (keyed by row and publish time); building it costs milliseconds on a long article.
-_STRUCTURED_DATA = {}
-_STRUCTURED_DATA_MAX = 256
-
-
 def publication_structured_data(publication, url):
-    """Return the JSON-LD script of a publication, memoised per process.
+    """Return the JSON-LD script of a publication at `url`.
 
     On a miss, reading `annotations` (deferred) costs one more query.
     """
-    key = (publication.pk, publication.published_at, url)
-    script = _STRUCTURED_DATA.get(key)
-    if script is None:
-        script = json_ld_script(
-            structured_data(publication, url=url, site_name=settings.SITE_NAME)
-        )
-        if len(_STRUCTURED_DATA) >= _STRUCTURED_DATA_MAX:
-            _STRUCTURED_DATA.clear()
-        _STRUCTURED_DATA[key] = script
-    return script
+    return _structured_data_script(publication.pk, publication.published_at, url, publication)
 
 
-def live_publications():
-    """Return the live publications, newest first, with only what a list shows."""
-    return Publication.objects.live().only(*LIST_FIELDS).order_by("-published_at", "-pk")
+# A publication never changes once frozen, so its JSON-LD is computed once per process and
+# kept (keyed by row and publish time); building it costs milliseconds on a long article.
+@lru_cache(maxsize=256)
+def _structured_data_script(pk, published_at, url, publication):
+    return json_ld_script(structured_data(publication, url=url, site_name=settings.SITE_NAME))
+
+
+def listed_publications():
+    """The live publications, newest first, with only what a list shows."""
+    return Publication.objects.live().newest_first().only(*LIST_FIELDS)
 
 
 def _page(request, queryset):
@@ -85,7 +73,7 @@ def _page(request, queryset):
 @require_safe
 @cached_public_page
 def home(request):
-    page = _page(request, live_publications())
+    page = _page(request, listed_publications())
     return render(request, "articles/home.html", {"page": page})
 
 
@@ -103,18 +91,13 @@ def moved_permanently(request, viewname, slug):
     return HttpResponsePermanentRedirect(location)
 
 
-def frozen_page_query(slug):
-    """The stored page of the live publication at `slug`."""
-    return Publication.objects.live().filter(slug=slug).values_list(*PAGE_FIELDS)[:1]
-
-
 @require_safe
 @cached_public_page
 def article_detail(request, slug):
     """The article page. Anonymous readers get the page frozen at publish (one query, no
     rendering); logged-in users get the same templates rendered per request."""
     if not is_logged_in(request):
-        rows = prepared_rows(frozen_page_query, key="article-page", value=slug)
+        rows = live_rows(PAGE_FIELDS, slug=slug)
         if rows and rows[0][PAGE_FIELDS.index("page_digest")]:
             return page_response(rows[0], gzip_ok=accepts_gzip(request))
     publication = Publication.objects.live().only(*DETAIL_FIELDS).filter(slug=slug).first()
@@ -141,7 +124,7 @@ def tag_detail(request, slug):
     if slugify(slug) != slug:
         # Not an address a tag can have (upper case, say): no publication froze it.
         raise Http404("No published article has this tag.")
-    page = _page(request, live_publications().with_tag_slug(slug))
+    page = _page(request, listed_publications().with_tag_slug(slug))
     if not page.object_list:
         raise Http404("No published article has this tag.")
     # The name as the newest publication on the page froze it.

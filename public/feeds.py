@@ -23,7 +23,7 @@ class LatestArticlesFeed(Feed):
             Publication.objects.live()
             .only("title", "summary", "evidence_summary", "published_at", "first_published_at",
                   "slug")
-            .order_by("-published_at", "-pk")[:FEED_SIZE]
+            .newest_first()[:FEED_SIZE]
         )
 
     def item_title(self, item):

@@ -9,9 +9,10 @@ permissions: those ids differ from one database to another.
 
 Password hashes are left out unless asked for; restored users without one get an unusable
 password (an administrator gives them one: Django's password reset skips such accounts). API
-tokens, sessions and sign-in attempts are never exported. Annotations also carry their W3C Web
-Annotation form, in an extra `w3c` key of the row, for readers of the file; the restore
-ignores it.
+tokens, sessions and sign-in attempts are never exported. Annotations also carry readable
+forms registered by other apps (`register_annotation_form`: the public app adds the W3C Web
+Annotation form, in an extra `w3c` key of the row), for readers of the file; the restore
+ignores them.
 
 A file may be crafted, so a restore never grants a right: see `restore_document` for what it
 refuses unless told to trust the file's accounts.
@@ -23,9 +24,9 @@ import decimal
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth.hashers import is_password_usable
 from django.contrib.auth.models import Group, User
 from django.core import serializers
@@ -34,22 +35,24 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from articles.blocks import block_starts
-from articles.caching import purge_public_pages
 from articles.frozen import content_etag, gzip_body
 from articles.models import Article, NotificationPreference, Publication, ShareLink
 from articles.publishing import fill_missing_addresses, rerender_publication
 from evidence.models import Annotation
 from ketasite.sanitize import clean_html
+from pagecache.generation import purge_public_pages
 
 FORMAT_NAME = "ketasite-export"
 FORMAT_VERSION = 1
-CONTENT_APPS = ("articles", "evidence", "taggit")
+CONTENT_APPS = ("articles", "evidence", "spotting", "taggit")
 # Rows of these are matched by natural key on restore, so an account that already exists (the
 # operator's own) is updated rather than duplicated.
 NATURAL_KEY_MODELS = (Group, User)
 # Derived rows, never exported nor read from a file: the database rebuilds them from the
-# restored articles and publications (`articles.models.SearchEntry`, kept by triggers).
-DERIVED_MODELS = ("articles.searchentry",)
+# restored articles and publications (`articles.models.SearchEntry`, kept by triggers), and
+# the claim spotter's suggestions (a draft is spotted again when they are first read; the
+# editors' dismissals are content and are exported).
+DERIVED_MODELS = ("articles.searchentry", "spotting.suggestion", "spotting.spottedrevision")
 
 
 class RestoreError(Exception):
@@ -126,13 +129,21 @@ def _serialize(model, queryset, *, with_passwords):
     return rows
 
 
-def _annotation_w3c(annotation, block_offsets):
-    """Return the W3C Web Annotation form of a stored annotation (draft or published).
+# Readable forms written beside each exported annotation row, {row key: build}, registered by
+# the apps that own them (the public app registers "w3c", its W3C Web Annotation output) so
+# that this module need not import them. `build(item, *, annotation_id, page_path)` gets the
+# annotation as the public API's items have it.
+_ANNOTATION_FORMS: dict[str, Callable[..., dict]] = {}
 
-    `block_offsets` is `block_starts` of the annotation's revision.
-    """
-    from evidence.api import w3c_annotation
 
+def register_annotation_form(key: str, build: Callable[..., dict]) -> None:
+    """Write `build(...)` of every annotation under `key` in its exported row."""
+    _ANNOTATION_FORMS[key] = build
+
+
+def _annotation_forms(annotation, block_offsets):
+    """Return {key: form} of a stored annotation (draft or published), one per registered
+    form. `block_offsets` is `block_starts` of the annotation's revision."""
     offset = block_offsets.get(annotation.block_id, 0)
     item = {
         "exact": annotation.exact,
@@ -145,11 +156,11 @@ def _annotation_w3c(annotation, block_offsets):
         "created": annotation.created_at.isoformat() if annotation.created_at else None,
         "modified": annotation.modified_at.isoformat() if annotation.modified_at else None,
     }
-    return w3c_annotation(
-        item,
-        annotation_url=f"{settings.SITE_URL}/api/v1/annotations/{annotation.pk}/",
-        page_url=f"{settings.SITE_URL}{annotation.article.get_absolute_url()}",
-    )
+    page_path = annotation.article.get_absolute_url()
+    return {
+        key: build(item, annotation_id=annotation.pk, page_path=page_path)
+        for key, build in _ANNOTATION_FORMS.items()
+    }
 
 
 def export_rows(*, with_passwords=False):
@@ -169,7 +180,7 @@ def export_rows(*, with_passwords=False):
             }
             for row in rows:
                 annotation = annotations[row["pk"]]
-                row["w3c"] = _annotation_w3c(annotation, offsets[annotation.revision_id])
+                row.update(_annotation_forms(annotation, offsets[annotation.revision_id]))
         data[label_of(model)] = rows
     return data
 

@@ -1,0 +1,211 @@
+"""Search over live publications: PostgreSQL full-text search, a simple fallback on SQLite.
+
+On PostgreSQL each publication stores its search vector and rank vector at publish
+(`articles.search.store_search_vectors`); a query never parses an article's text. A search reads
+`SearchEntry`, a narrow, GIN-indexed copy of those vectors with one row per live publication
+and no other (kept by database triggers in the transaction that moves the live pointer), so
+matching, counting and ranking thousands of articles neither read the wide publication rows
+nor check each one is live. The count stops at `COUNT_CAP` ("more than 1,000 results"), and
+only the best `COUNT_CAP` can be paged through. Snippets (`ts_headline`, which does parse
+text) are built only for the results on the page shown, from the first `HEADLINE_CHARS`
+characters of the text (title, summary, then the body), so a snippet costs the same however
+long the article is.
+
+Results carry `snippet`, safe HTML: the text around the match, escaped, with the matched
+words in `<mark>`.
+"""
+
+import re
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.db.models.functions import Left
+from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from rest_framework.throttling import SimpleRateThrottle
+
+from articles.models import Publication, SearchEntry
+from articles.search import uses_postgres
+from ketasite.ratelimit import client_address
+from public.caching import is_logged_in
+
+MAX_QUERY_CHARS = 200
+SNIPPET_CHARS = 240
+# Counting stops here: on a site about ketamine nearly every article matches "ketamine", and
+# an exact count of 10,000 matches costs more than the page itself. Readers see "more than
+# 1,000 results" and can page through the best 1,000.
+COUNT_CAP = 1000
+# Snippets are built from this many characters at the start of the text (the title, the
+# summary, then the body): ts_headline's cost grows with the text it parses. A match that
+# occurs only further in gives a snippet of the article's opening lines, unmarked.
+HEADLINE_CHARS = 1200
+# Private-use characters mark the highlights inside PostgreSQL's headline, so the text can be
+# escaped first and the marks turned into <mark> after: no text can smuggle markup through.
+_START, _STOP = "\ue000", "\ue001"
+RESULT_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at", "article__slug",
+                 "slug")
+# Ties in rank (and the SQLite fallback) go newest first; the id makes the order total, so a
+# result never shows on two pages or on none.
+TIEBREAK = ("-published_at", "-pk")
+
+
+class AnonymousSearchThrottle(SimpleRateThrottle):
+    """The anonymous search rate, `KETASITE_THROTTLE_SEARCH`, per client address.
+
+    Each new query is a database search (the page cache helps only a repeated one), so
+    anonymous clients get a lower rate here than anywhere else; a signed-in user is not
+    counted. DRF's sliding window in the default cache: shared by every process with Redis.
+    """
+
+    scope = "search"
+
+    def get_rate(self):
+        return settings.KETASITE_THROTTLE_SEARCH or None  # empty: no limit
+
+    def get_cache_key(self, request, view):
+        if is_logged_in(request):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+
+class SearchQueryError(ValueError):
+    """A query that cannot be searched; the message says why."""
+
+
+def clean_query(raw):
+    """Return the query trimmed, or raise SearchQueryError with a readable reason."""
+    query = " ".join(str(raw or "").replace("\x00", " ").split())
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchQueryError(
+            f"Please shorten your search to at most {MAX_QUERY_CHARS} characters."
+        )
+    return query
+
+
+def _search_query(query):
+    return SearchQuery(query, search_type="websearch", config=settings.KETASITE_SEARCH_CONFIG)
+
+
+class CappedPaginator(Paginator):
+    """A Paginator whose count stops at `cap`: only the first `cap` results are paged.
+
+    `count_queryset` is what is counted, without the ranking's ORDER BY (a sliced count of
+    the ranked queryset would rank every match first). `capped` says whether more matched.
+    """
+
+    def __init__(self, object_list, per_page, *, count_queryset, cap=None):
+        super().__init__(object_list, per_page)
+        self.count_queryset = count_queryset
+        self.cap = COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def _matched(self):
+        return self.count_queryset[: self.cap + 1].count()
+
+    @cached_property
+    def count(self):
+        return min(self._matched, self.cap)
+
+    @cached_property
+    def capped(self):
+        return self._matched > self.cap
+
+    @property
+    def cap_text(self):
+        return f"{self.cap:,}"
+
+
+def _matching_entries(search_query):
+    return SearchEntry.objects.filter(search_vector=search_query)
+
+
+def _ranked(queryset, search_query, *, pk="-pk"):
+    return queryset.annotate(rank=SearchRank(F("rank_vector"), search_query)).order_by(
+        "-rank", "-published_at", pk
+    )
+
+
+def search_publications(query):
+    """Return the live publications matching `query`, best first (without snippets).
+
+    On PostgreSQL the search entries' vectors are matched through their GIN index and the
+    results ranked by their rank vectors (a match in the title first, then in the summary),
+    then newest first; on SQLite every word must occur in the text, newest first. (The search
+    page does not use this: see `search_page`.)
+    """
+    base = Publication.objects.live().select_related("article").only(*RESULT_FIELDS)
+    if uses_postgres(base):
+        search_query = _search_query(query)
+        matches = _matching_entries(search_query).values("publication_id")
+        return _ranked(base.filter(pk__in=matches), search_query)
+    return _sqlite_matches(base, query)
+
+
+def _sqlite_matches(base, query):
+    results = base.only(*RESULT_FIELDS, "search_text")
+    for word in query.split():
+        results = results.filter(search_text__icontains=word)
+    return results.order_by(*TIEBREAK)
+
+
+def search_page(query, *, number, per_page):
+    """Return the page `number` (invalid numbers give the first or last page) of the results
+    for `query`, each result with `.snippet`. The page's paginator is a `CappedPaginator`.
+
+    Two queries however many articles match: the capped count, and the page's rows. On
+    PostgreSQL the page's ids are chosen first, on the search entries (ranked, sliced), and
+    only those rows are read from the publications, each with a headline; they are read
+    through `Publication.objects.live()` too, so a result that is not live cannot be shown.
+    """
+    base = Publication.objects.live().select_related("article").only(*RESULT_FIELDS)
+    if not uses_postgres(base):
+        results = _sqlite_matches(base, query)
+        page = CappedPaginator(results, per_page, count_queryset=results).get_page(number)
+        page.object_list = list(page.object_list)
+        for publication in page.object_list:
+            publication.snippet = snippet(publication, query)
+        return page
+    search_query = _search_query(query)
+    matches = _matching_entries(search_query)
+    ranked = _ranked(matches, search_query, pk="-publication_id").values("publication_id")
+    page = CappedPaginator(ranked, per_page, count_queryset=matches).get_page(number)
+    rows = _ranked(base.filter(pk__in=page.object_list), search_query).annotate(
+        headline=SearchHeadline(
+            Left("search_text", HEADLINE_CHARS), search_query,
+            config=settings.KETASITE_SEARCH_CONFIG, start_sel=_START, stop_sel=_STOP,
+            max_words=40, min_words=15, max_fragments=2, fragment_delimiter=" … ",
+        ),
+    )
+    page.object_list = list(rows)
+    for publication in page.object_list:
+        publication.snippet = snippet(publication, query)
+    return page
+
+
+def _marked(text):
+    return mark_safe(  # noqa: S308 - escaped first; only our own markers become <mark>
+        escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    )
+
+
+def snippet(publication, query):
+    """Return the safe HTML snippet of a result."""
+    headline = getattr(publication, "headline", None)
+    if headline is not None:
+        return _marked(headline)
+    text = publication.search_text
+    words = [w for w in query.split() if w]
+    lowered = text.lower()
+    first = min((lowered.find(w.lower()) for w in words if w.lower() in lowered), default=0)
+    start = max(0, first - SNIPPET_CHARS // 3)
+    end = min(len(text), start + SNIPPET_CHARS)
+    window = text[start:end]
+    if words:
+        pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+        window = pattern.sub(lambda m: f"{_START}{m.group()}{_STOP}", window)
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return _marked(f"{prefix}{window}{suffix}")
