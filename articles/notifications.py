@@ -144,3 +144,27 @@ def notify_approved(*, article_id: int, actor_id: int | None, comment: str = "")
                *_comment_lines(comment)],
     )
     return sent
+
+
+def notify_claim_rating_changed(*, article_id, actor_id, claim, reason=""):
+    """Tell a live article's authors and reviewers that a claim it shows was rated again.
+
+    Its public page keeps the rating it was approved with until it is published again.
+    """
+    article = Article.objects.select_related("draft").get(pk=article_id)
+    people = _users().filter(
+        Q(pk__in=_authors(article).values("pk"))
+        | Q(review_assignments__article=article)
+    ).distinct()
+    return _send(
+        article,
+        recipients=_recipients(people, actor_id=actor_id),
+        subject=f"Re-review needed: {article.title}",
+        lines=[
+            f"The rating of a claim “{article.title}” shows has changed:",
+            f"“{claim}”.",
+            *([reason] if reason else []),
+            "The public page keeps the rating it was approved with until it is reviewed and "
+            "published again.",
+        ],
+    )

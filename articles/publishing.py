@@ -20,6 +20,7 @@ from articles.frozen import freeze_responses, page_context
 from articles.models import Article, Publication, Revision
 from articles.rendering import json_ld_script, render_body, structured_data
 from articles.search import store_search_vectors
+from claims.freezing import frozen_claims, record_published_appearances
 from evidence.dualreview import publishes_two_ratings
 from evidence.models import Annotation, Citation, Source
 from evidence.references import parse_reference
@@ -112,6 +113,8 @@ def frozen_annotations(
         .prefetch_related("sources")
         .order_by("pk")
     )
+    rows = list(rows)
+    claims = frozen_claims(row.pk for row in rows)
     frozen = []
     for row in rows:
         if row.block_id not in starts or not 0 <= row.start < row.end <= lengths[row.block_id]:
@@ -134,6 +137,8 @@ def frozen_annotations(
                 "sources": sorted(source.pk for source in row.sources.all()),
                 "created": _iso(row.created_at),
                 "modified": _iso(row.modified_at),
+                # The registered claim the passage makes, when a reviewer confirmed it.
+                **({"claim": claims[row.pk]} if row.pk in claims else {}),
                 # Kept for ordering only; removed below.
                 "_sources": list(row.sources.all()),
             }
@@ -306,6 +311,7 @@ def freeze_publication(
         _freeze_page_and_api(publication, url=url)
         publication.save()
         store_search_vectors(Publication.objects.filter(pk=publication.pk))
+        record_published_appearances(publication)
     return publication
 
 

@@ -190,6 +190,12 @@ def _note_html(annotation, references_by_id, history_base=""):
         if history_base and verdict and certainty else ""
     )
     body_html = f'<div class="note-body">{body}</div>' if body.strip() else ""
+    claim = annotation.get("claim")
+    if claim and str(claim.get("url", "")).startswith("/"):
+        body_html += (
+            f'<p class="note-claim">The claim: <a href="{esc(claim["url"])}">'
+            f'{esc(claim.get("statement", ""))}</a></p>'
+        )
     return (
         f'<div class="note verdict-{verdict or "unrated"}" id="{note_id}" tabindex="-1" '
         f'role="note">'

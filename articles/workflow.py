@@ -51,6 +51,7 @@ from articles.permissions import (
     has_permission,
     is_reviewer,
 )
+from claims.gates import unconfirmed_link_failures
 from evidence import anchoring
 from evidence.dualreview import dual_review_gate
 from evidence.models import Annotation, ReviewComment
@@ -171,6 +172,9 @@ def approve_gate(article: Article) -> list[str]:
         failures.append(
             f"resolve the review comment {comment.pk} on annotation {comment.annotation_id}"
         )
+    # A passage linked to a registered claim counts as rated only once a reviewer confirmed
+    # the claim's rating (or their own) for it.
+    failures.extend(unconfirmed_link_failures(revision))
     return failures
 
 

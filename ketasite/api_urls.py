@@ -15,10 +15,12 @@ v1 = [
     path("", include("accounts.api_urls")),
     # Public: published content only.
     path("", include("public.api_urls")),
+    path("", include("public.claim_api")),
     # Editorial: authenticated, any state the user may see.
     path("", include("articles.api_urls")),
     path("", include("evidence.api_urls")),
     path("", include("spotting.urls")),
+    path("", include("claims.urls")),
 ]
 
 urlpatterns = [

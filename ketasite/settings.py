@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "articles",
     "evidence",
     "pagecache",
+    "claims",
     "public",
     "reviewers",
     "spotting",

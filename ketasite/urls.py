@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/", include("ketasite.api_urls")),
     path("reviewers/", include("public.reviewer_urls")),
+    path("claims/", include("public.claim_urls")),
     path("", include("public.urls")),
 ]
 

@@ -548,6 +548,7 @@
     el.threadLink.hidden = true;
     fillForm({});
     showForm();
+    root.dispatchEvent(new CustomEvent("annotator:open", { detail: { annotation: null } }));
   }
 
   function openEdit(annotation, opener) {
@@ -575,6 +576,8 @@
     fillForm(annotation);
     showForm();
     el.title.focus();
+    // Other scripts (annotator-claims.js) follow which annotation is open.
+    root.dispatchEvent(new CustomEvent("annotator:open", { detail: { annotation: annotation } }));
   }
 
   function openAttach(annotation, opener) {
@@ -598,6 +601,7 @@
   }
 
   function closeForm() {
+    root.dispatchEvent(new CustomEvent("annotator:open", { detail: { annotation: null } }));
     el.form.hidden = true;
     root.classList.remove("is-editing");
     state.mode = null;

@@ -24,6 +24,7 @@ from werkzeug.test import Client as WSGIClient
 
 from articles import workflow
 from articles.models import Article
+from claims import services as claim_services
 from evidence.models import (
     Annotation,
     DualReviewPolicy,
@@ -154,6 +155,8 @@ PUBLIC_OPERATIONS = {
     "GET /api/v1/sources/",
     "GET /api/v1/sources/{id}/",
     "GET /api/v1/tags/",
+    "GET /api/v1/claims/",
+    "GET /api/v1/claims/{slug}/",
     "POST /api/v1/auth/token/",
 }
 
@@ -223,6 +226,11 @@ class World:
         self.draft.refresh_from_db()
         self.annotation = self.new_annotation()
         self.thread = self.new_thread()
+        self.claim = claim_services.create_claim(
+            statement="Ketamine is not FDA-approved for ADHD.", actor=self.editor)
+        claim_services.rate_claim(self.claim, actor=self.editor, expected_version=1,
+                                  verdict="unsupported", certainty="low")
+        claim_services.publish_claim(self.claim, actor=self.editor)
         # Read through the WSGI application as schemathesis calls it: Django's test client
         # would connect close_old_connections to the request signals again after each call.
         self.wsgi = WSGIClient(application)
@@ -238,6 +246,11 @@ class World:
     def new_annotation(self):
         return make_annotation(self.draft, block_id="p1", start=0, end=8, certainty="low",
                                verdict="unsupported", note="Check the trial.")
+
+    def linked_annotation(self):
+        annotation = self.new_annotation()
+        claim_services.link_annotation(annotation, claim=self.claim, actor=self.editor)
+        return annotation
 
     def new_suggestion(self):
         """A suggested claim on the draft's p1, open, of a sentence not dismissed yet (an
@@ -314,8 +327,18 @@ class World:
     def _real(self, case, name):
         """The real value of path parameter `name`, fresh when the case uses it up."""
         path, label = case.path, case.operation.label
+        if path.startswith("/api/v1/claims/"):
+            return self.claim.slug
         if name == "slug":
             return self.live.slug
+        if path.startswith("/api/v1/editorial/claims/"):
+            return self.claim.pk
+        if label in ("DELETE /api/v1/editorial/annotations/{id}/claim/",
+                     "POST /api/v1/editorial/annotations/{id}/claim/confirm/"):
+            return self.linked_annotation().pk
+        if label == "PUT /api/v1/editorial/annotations/{id}/claim/" and isinstance(
+                case.body, dict) and isinstance(case.body.get("claim"), int):
+            case.body["claim"] = self.claim.pk
         if name == "number":
             return self.draft.draft.number
         if path.endswith("/transitions/"):

@@ -23,6 +23,7 @@ from lxml import html as lxml_html
 
 from articles.models import Article
 from articles.preview import create_share_link
+from claims import services as claim_services
 from evidence.models import Annotation, DualReviewPolicy
 from ketasite.middleware import server_error, service_unavailable_response
 from public import frozen
@@ -120,6 +121,11 @@ def site_pages(team, superuser):
     )]
     pages += [(anonymous, f"/articles/{gone.article.slug}/", 410),
               (anonymous, "/articles/no-such-article/", 404)]
+    claim = claim_services.create_claim(statement="Ketamine smclaim claim.", actor=team.editor)
+    claim_services.rate_claim(claim, actor=team.reviewer, expected_version=claim.version,
+                              verdict="supported", certainty="low")
+    claim_services.publish_claim(claim, actor=team.publisher)
+    pages += [(anonymous, "/claims/", 200), (anonymous, f"/claims/{claim.slug}/", 200)]
 
     editor = Client()
     editor.force_login(team.editor)
@@ -137,7 +143,8 @@ def site_pages(team, superuser):
                   "/admin/articles/article/reviews/",
                   "/admin/evidence/reviewerrating/agreement/",
                   f"/admin/articles/article/{draft.article.pk}/revisions/",
-                  f"/admin/articles/article/{draft.article.pk}/revisions/diff/?from=1&to=1"}
+                  f"/admin/articles/article/{draft.article.pk}/revisions/diff/?from=1&to=1",
+                  f"/admin/claims/claim/merge/?ids={claim.pk}"}
     for app in admin.site.get_app_list(request):
         for model in app["models"]:
             admin_urls.add(model["admin_url"])

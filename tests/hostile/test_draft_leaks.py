@@ -20,6 +20,8 @@ from taggit.models import Tag
 from articles import workflow
 from articles.models import Article, Publication, Revision
 from articles.preview import create_share_link
+from claims import services as claim_services
+from claims.models import Claim
 from evidence.annotations import create_annotation
 from evidence.models import Annotation, ReviewComment, Source
 from evidence.sources import cite_source, get_or_create_source
@@ -79,6 +81,7 @@ def world(django_db_setup, django_db_blocker):
             publish_filler(team, code, number=index)
         built[SHARED], token = shared_draft(team, SHARED, number=len(CASES) + len(FILLERS))
         reviewer_profiles(team)
+        build_claims(team, built)
         yield {
             "built": built,
             "team": team,
@@ -86,6 +89,26 @@ def world(django_db_setup, django_db_blocker):
             "reader": make_user(username="reader-in-no-group"),
         }
         transaction.set_rollback(True)
+
+
+# Claims: one whose page a publisher published (linked from a draft too, which its page must
+# not show), and one linked only from unpublished drafts, which must never be public.
+PUBLIC_CLAIM = "zqxclmpub"
+DRAFT_CLAIM = "zqxclmdft"
+
+
+def build_claims(team, built):
+    public = claim_services.create_claim(
+        statement=f"Ketamine {PUBLIC_CLAIM} claim.", actor=team.editor
+    )
+    claim_services.rate_claim(public, actor=team.reviewer, expected_version=public.version,
+                              verdict="unsupported", certainty="low", note="Claim note.")
+    claim_services.publish_claim(public, actor=team.publisher)
+    claim_services.link_annotation(built["zqxdft"].annotation, claim=public, actor=team.editor)
+    hidden = claim_services.create_claim(
+        statement=f"Ketamine {DRAFT_CLAIM} claim.", actor=team.editor
+    )
+    claim_services.link_annotation(built["zqxrev"].annotation, claim=hidden, actor=team.editor)
 
 
 def publish_filler(team, code, *, number):
@@ -174,11 +197,13 @@ def secret_words():
         secrets.update(f"{code}{word}" for word in EVENT_WORDS)
     secrets.add(f"{SHARED}orphan")
     secrets.update(PROFILE_SECRETS)
+    secrets.add(DRAFT_CLAIM)
     return secrets
 
 
 def public_words():
-    return {markers(code)[name] for code in LIVE_CODES for name in PUBLIC_FIELDS}
+    return {markers(code)[name] for code in LIVE_CODES for name in PUBLIC_FIELDS} | {
+        PUBLIC_CLAIM}
 
 
 def database_keys():
@@ -193,6 +218,8 @@ def database_keys():
         keys.update(model.objects.values_list("pk", flat=True))
     for slug, name in Tag.objects.values_list("slug", "name"):
         keys.update((slug, name))
+    for slug, pk in Claim.objects.values_list("slug", "pk"):
+        keys.update((slug, pk))
     return {str(key) for key in keys}
 
 
