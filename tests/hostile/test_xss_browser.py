@@ -102,7 +102,9 @@ async () => {
   let count = 0;
   for (const el of seen) {
     if (!el.isConnected) continue;  // Gone after an earlier click (a list refreshed).
-    el.click();
+    // SVG links (the evidence chart) have no click(): send them the event instead.
+    if (typeof el.click === "function") el.click();
+    else el.dispatchEvent(new MouseEvent("click", {bubbles: true, cancelable: true}));
     count += 1;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
