@@ -390,7 +390,7 @@ def frozen_article_list(request):
 # page N is read from whichever end of the list is nearer (the last page costs what the first
 # does), and pages deeper than PAGE_NUMBER_DEPTH rows from both ends are reached by cursor
 # (`?cursor=`, in the `next`/`previous` links), which walks the index from a position.
-PAGE_NUMBER_DEPTH = 2000
+PAGE_NUMBER_DEPTH = 10_000
 UNFILTERED_LIST_PARAMETERS = frozenset(("page", "page_size", "cursor"))
 _CURSOR = re.compile(r"([np])(\d{1,19})_(\d{1,19})")
 

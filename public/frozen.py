@@ -297,34 +297,42 @@ def _live_page_sql(fields, *, newest_first, keyset, with_count, using):
     publication, article = Publication._meta, Article._meta
     selected = [f"p.{quote(publication.get_field(name).column)}" for name in fields]
     hidden = ", ".join(["%s"] * len(NOT_LIVE_STATES))
+    order = "DESC" if newest_first else "ASC"
+    comparison = "<" if newest_first else ">"
     if connection.vendor == "postgresql":
+        # The page's positions from the entries' index alone (an index-only scan, however
+        # deep the offset), then their publications, one by primary key each.
+        where = f" WHERE (published_at, publication_id) {comparison} (%s, %s)" if keyset else ""
+        entries = quote(SearchEntry._meta.db_table)
         source = (
-            f"{quote(SearchEntry._meta.db_table)} e INNER JOIN"
-            f" {quote(publication.db_table)} p ON p.id = e.publication_id"
+            f"(SELECT published_at, publication_id FROM {entries}"  # noqa: S608
+            f"{where} ORDER BY published_at {order}, publication_id {order}"
+            f" LIMIT %s OFFSET %s) e"
+            f" INNER JOIN {quote(publication.db_table)} p ON p.id = e.publication_id"
         )
         key = ("e.published_at", "e.publication_id")
         table = quote(LiveCount._meta.db_table)
         count = f"COALESCE((SELECT live FROM {table} WHERE id = 1), 0)"  # noqa: S608
-        state_params = 0
-    else:
-        source = (
-            f"{quote(publication.db_table)} p INNER JOIN {quote(article.db_table)} a"
-            f" ON a.id = p.article_id AND a.live_id = p.id AND a.state NOT IN ({hidden})"
+        columns = [*selected, *key] + ([count] if with_count else [])
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {source}"  # noqa: S608
+            f" ORDER BY {key[0]} {order}, {key[1]} {order}"
         )
-        key = ("p.published_at", "p.id")
-        count = f"(SELECT COUNT(*) FROM {source})"  # noqa: S608 (names only; values are params)
-        state_params = 1
-    order = "DESC" if newest_first else "ASC"
-    where = ""
-    if keyset:
-        where = f" WHERE ({key[0]}, {key[1]}) {'<' if newest_first else '>'} (%s, %s)"
+        return sql, 0
+    source = (
+        f"{quote(publication.db_table)} p INNER JOIN {quote(article.db_table)} a"
+        f" ON a.id = p.article_id AND a.live_id = p.id AND a.state NOT IN ({hidden})"
+    )
+    key = ("p.published_at", "p.id")
+    count = f"(SELECT COUNT(*) FROM {source})"  # noqa: S608 (names only; values are params)
+    where = f" WHERE ({key[0]}, {key[1]}) {comparison} (%s, %s)" if keyset else ""
     columns = [*selected, *key] + ([count] if with_count else [])
     sql = (
         f"SELECT {', '.join(columns)} FROM {source}{where}"  # noqa: S608
         f" ORDER BY {key[0]} {order}, {key[1]} {order} LIMIT %s OFFSET %s"
     )
     # How many times the hidden states are bound: the source in the count, then in FROM.
-    return sql, state_params * ((1 if with_count else 0) + 1)
+    return sql, (1 if with_count else 0) + 1
 
 
 def live_page(fields, *, size, offset=0, newest_first=True, after=None, with_count=False,
