@@ -448,6 +448,7 @@ def live_list_page(request):
         if not newest_first:
             rows.reverse()
         count = rows[0][-1] if rows else live_count()
+        rows = [row[:-1] for row in rows]
         # The rows on the far side of the cursor: those it was made from, unless they are gone.
         behind = bool(live_page((), size=1, newest_first=not newest_first,
                                 after=_nudged(position, newest_first)))
