@@ -217,6 +217,11 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
+        indexes = [
+            # The admin's article list: newest change first, alone and by state (docs/scale.md).
+            models.Index(fields=["-updated_at"], name="article_updated"),
+            models.Index(fields=["state", "-updated_at"], name="article_state_updated"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["origin_key"], condition=~Q(origin_key=""), name="article_unique_origin"
@@ -289,6 +294,10 @@ class Revision(models.Model):
 
     class Meta:
         ordering = ["article", "number"]
+        indexes = [
+            # The admin's article list by title: the drafts' titles in order (docs/scale.md).
+            models.Index(fields=["title"], name="revision_title"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="revision_unique_number"),
         ]
@@ -551,6 +560,10 @@ class WorkflowEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # The admin's event list filtered by action, newest first (docs/scale.md).
+            models.Index(fields=["action", "-created_at"], name="workflowevent_action"),
+        ]
 
     def __str__(self):
         return f"{self.action}: {self.from_state} → {self.to_state}"
