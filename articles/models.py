@@ -294,10 +294,6 @@ class Revision(models.Model):
 
     class Meta:
         ordering = ["article", "number"]
-        indexes = [
-            # The admin's article list by title: the drafts' titles in order (docs/scale.md).
-            models.Index(fields=["title"], name="revision_title"),
-        ]
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="revision_unique_number"),
         ]

@@ -24,7 +24,7 @@ from evidence.annotations import (
 from evidence.annotator import annotator_view
 from evidence.forms import AnnotationForm, SourceForm
 from evidence.models import Annotation, RatingChange, ReviewComment, Source
-from ketasite.admin_paging import LargeTableAdmin
+from ketasite.admin_paging import LargeTableAdmin, values_filter
 
 
 class AnnotationRefused(Exception):
@@ -39,7 +39,7 @@ COMMENT_DRAFT_KEY = "evidence-comment-draft"
 class SourceAdmin(LargeTableAdmin):
     form = SourceForm
     list_display = ["__str__", "pmid", "doi", "journal", "year", "design"]
-    list_filter = ["design", "year"]
+    list_filter = ["design", values_filter("year")]
     # By title (Meta), as each filter's index reads it (docs/scale.md).
     sortable_by = []
     search_fields = ["title", "pmid", "doi", "url", "journal", "authors"]

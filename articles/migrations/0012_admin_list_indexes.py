@@ -22,10 +22,6 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['state', '-updated_at'], name='article_state_updated'),
         ),
         migrations.AddIndex(
-            model_name='revision',
-            index=models.Index(fields=['title'], name='revision_title'),
-        ),
-        migrations.AddIndex(
             model_name='workflowevent',
             index=models.Index(fields=['action', '-created_at'], name='workflowevent_action'),
         ),
