@@ -116,7 +116,10 @@ def bulk_site(count, *, annotations_per_article=0, events_per_article=0, states_
                 """,
                 {**params, "k": events_per_article},
             )
-        cursor.execute("ANALYZE")
+        cursor.execute(
+            "ANALYZE articles_article, articles_revision, articles_publication,"
+            " articles_searchentry, evidence_annotation, articles_workflowevent"
+        )
     return base
 
 
