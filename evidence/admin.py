@@ -74,6 +74,8 @@ class AnnotationAdmin(LargeTableAdmin):
     sortable_by = ["modified_at"]
     search_fields = ["exact", "note", "article__slug"]
     list_select_related = ["article__draft"]
+    # The list names each annotation's article by its draft's title: not the draft's blocks.
+    list_deferred = ("article__draft__blocks", "article__draft__summary")
     readonly_fields = [
         "revision", "exact", "prefix", "suffix", "rendered_note", "status", "author", "version",
         "first_published_at", "created_at", "modified_at",
@@ -83,6 +85,9 @@ class AnnotationAdmin(LargeTableAdmin):
     # change_form.html) with its own POST forms: forms cannot nest inside the change form.
     inlines = [RatingChangeInline]
     actions = ["resolve_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*self.list_deferred)
 
     @admin.display(description="quote", ordering="exact")
     def quote(self, annotation):

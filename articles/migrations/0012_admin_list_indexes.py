@@ -18,10 +18,6 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['-updated_at'], name='article_updated'),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['state', '-updated_at'], name='article_state_updated'),
-        ),
-        migrations.AddIndex(
             model_name='workflowevent',
             index=models.Index(fields=['action', '-created_at'], name='workflowevent_action'),
         ),

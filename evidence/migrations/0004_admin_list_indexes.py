@@ -19,10 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='annotation',
-            index=models.Index(fields=['status', '-modified_at'], name='annotation_status_modified'),
-        ),
-        migrations.AddIndex(
-            model_name='annotation',
             index=models.Index(fields=['verdict', '-modified_at'], name='annotation_verdict_modified'),
         ),
         migrations.AddIndex(

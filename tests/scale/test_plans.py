@@ -13,7 +13,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import NOT_LIVE_STATES
 from ketasite import admin_paging
 from public.frozen import _live_page_sql
 from tests.conftest import make_user
@@ -40,7 +39,7 @@ def test_the_public_list_pages_walk_the_live_index_from_either_end(big_site):
     for newest_first in (True, False):
         sql, bindings = _live_page_sql(("api_item_json",), newest_first=newest_first,
                                        keyset=False, with_count=True, using="default")
-        plan = explain(sql, [*list(NOT_LIVE_STATES) * 0, 20, 2000])
+        plan = explain(sql, [20, 100])
         assert "Seq Scan" not in plan, plan
         assert uses_index(plan, "searchentry_newest", only=True), plan
         assert uses_index(plan, "articles_publication_pkey"), plan
@@ -51,22 +50,28 @@ def test_the_public_list_pages_walk_the_live_index_from_either_end(big_site):
         assert uses_index(plan, "searchentry_newest", only=True), plan
 
 
+# Each list, and each filter with a value the bulk rows hold rarely or never: a common value is
+# found quickly by walking the list's order index, a rare one needs the filter's own index.
 ADMIN_LISTS = {
     "articles_article": [
-        "/admin/articles/article/", "/admin/articles/article/?state__exact=draft",
-        "/admin/articles/article/?tag=adhd", "/admin/articles/article/?o=5",
+        ("/admin/articles/article/", None),
+        ("/admin/articles/article/?state__exact=approved", "state"),
+        ("/admin/articles/article/?tag=adhd", None), ("/admin/articles/article/?o=5", None),
     ],
     "evidence_annotation": [
-        "/admin/evidence/annotation/", "/admin/evidence/annotation/?verdict__exact=mixed",
-        "/admin/evidence/annotation/?status__exact=open",
-        "/admin/evidence/annotation/?certainty__exact=high",
+        ("/admin/evidence/annotation/", None),
+        ("/admin/evidence/annotation/?verdict__exact=", "verdict"),
+        ("/admin/evidence/annotation/?status__exact=resolved", "status"),
+        ("/admin/evidence/annotation/?certainty__exact=", "certainty"),
     ],
     "evidence_source": [
-        "/admin/evidence/source/", "/admin/evidence/source/?design__exact=rct",
-        "/admin/evidence/source/?year=2001",
+        ("/admin/evidence/source/", None),
+        ("/admin/evidence/source/?design__exact=anecdote", "design"),
+        ("/admin/evidence/source/?year=2001", "year"),
     ],
     "articles_workflowevent": [
-        "/admin/articles/workflowevent/", "/admin/articles/workflowevent/?action=publish",
+        ("/admin/articles/workflowevent/", None),
+        ("/admin/articles/workflowevent/?action=restore", "action"),
     ],
 }
 
@@ -86,12 +91,14 @@ def test_admin_lists_read_their_pages_and_filters_by_index(db, monkeypatch):
             FROM generate_series(1, 5000) g
             """
         )
-        cursor.execute("ANALYZE evidence_source")
+        # Retired (resolved) annotations are the rare ones on a real site.
+        cursor.execute("UPDATE evidence_annotation SET status = 'open'")
+        cursor.execute("ANALYZE evidence_source, evidence_annotation")
     monkeypatch.setattr(admin_paging, "EXACT_BELOW", 1000)
     client = Client()
     client.force_login(make_user(is_staff=True, is_superuser=True))
     for table, urls in ADMIN_LISTS.items():
-        for url in urls:
+        for url, column in urls:
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url).status_code == 200, url
             reads = [q["sql"] for q in queries.captured_queries
@@ -100,3 +107,5 @@ def test_admin_lists_read_their_pages_and_filters_by_index(db, monkeypatch):
             for sql in reads:
                 plan = explain(sql)
                 assert f"Seq Scan on {table}" not in plan, (url, sql, plan)
+                if column and "LIMIT" in sql:
+                    assert re.search(rf"Index Cond: .*\b{column}\b", plan), (url, plan)
