@@ -36,15 +36,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(state=Article.State.IN_REVIEW, review_assignments__reviewer=user)
 
     def edited_by(self, user: Any) -> "ArticleQuerySet":
-        """Return the articles `user` created, wrote a revision of, or is assigned to edit.
-
-        Each article's own revisions are probed (EXISTS), so with another filter (a state)
-        only those articles are read, never every revision the user ever wrote.
-        """
-        wrote = Revision.objects.filter(article=models.OuterRef("pk"), author=user)
-        return self.filter(
-            Q(created_by=user) | Q(assigned_editor=user) | models.Exists(wrote)
-        )
+        """Return the articles `user` created, wrote a revision of, or is assigned to edit."""
+        ids = Revision.objects.filter(author=user).values("article_id")
+        return self.filter(Q(created_by=user) | Q(assigned_editor=user) | Q(pk__in=ids))
 
     def changes_requested_for(self, user: Any) -> "ArticleQuerySet":
         """Return the articles of `user` (author or assigned editor) sent back for changes."""

@@ -13,6 +13,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from articles.models import Article
+from articles.notifications import _authors
 from ketasite import admin_paging
 from public.frozen import _live_page_sql
 from tests.conftest import make_user
@@ -109,3 +111,17 @@ def test_admin_lists_read_their_pages_and_filters_by_index(db, monkeypatch):
                 assert f"Seq Scan on {table}" not in plan, (url, sql, plan)
                 if column and "LIMIT" in sql:
                     assert re.search(rf"Index Cond: .*\b{column}\b", plan), (url, plan)
+
+
+def test_notification_recipients_read_the_articles_own_revisions(db):
+    """A notification's recipients (articles/notifications.py `_authors`) come from this
+    article's revisions, however many revisions each of them wrote elsewhere."""
+    editor = make_user("Editors")
+    bulk_site(3000)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_revision SET author_id = %s", [editor.pk])
+        cursor.execute("ANALYZE articles_revision")
+    article = Article.objects.filter(state="changes_requested").first()
+    plan = explain(*_authors(article).query.sql_with_params())
+    assert "Seq Scan on articles_revision" not in plan, plan
+    assert uses_index(plan, "articles_revision_article_id_[0-9a-f]+"), plan
