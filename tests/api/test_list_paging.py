@@ -1,6 +1,8 @@
 """The public article list at any size: page numbers from either end, a cursor for the
 pages in between, the same document for every client, and a fixed number of queries."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -53,6 +55,15 @@ def test_page_numbers_read_from_either_end_give_the_same_pages(api, seven):
     assert last["previous"].endswith("page=3&page_size=2") or "page=3" in last["previous"]
     assert api.get(f"{LIST}?page_size=2&page=4").json() == last
     assert api.get(f"{LIST}?page_size=2&page=5").status_code == 404
+
+
+def test_the_last_page_is_read_from_the_end(api, seven):
+    """The last page skips nothing: it is the oldest rows, read oldest first."""
+    with CaptureQueriesContext(connection) as queries:
+        last = api.get(f"{LIST}?page_size=3&page=last").json()
+    assert slugs(last) == seven[6:]
+    pages = [q["sql"] for q in queries.captured_queries if "LIMIT" in q["sql"]]
+    assert pages and all(re.search(r"ASC LIMIT 1 OFFSET 0\b", sql) for sql in pages), pages
 
 
 def test_deep_pages_are_reached_by_cursor_links_both_ways(api, seven, monkeypatch):
