@@ -523,8 +523,8 @@ class LiveCount(models.Model):
 
     Kept by a statement trigger on `SearchEntry` (migration 0011), in the transaction that adds
     or removes an entry, so the public list's `count` is one row read instead of a count of
-    every live article. A flush that truncates the entries removes the row; with no row the
-    count is 0 (and is read exactly). Unused on SQLite, which counts.
+    every live article. A flush that truncates the entries removes the row; a change with no
+    row counts the entries once and starts the row again. Unused on SQLite, which counts.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)

@@ -2,7 +2,9 @@ from django.db import migrations, models
 
 # The number of live publications, kept in one row by statement triggers on the search
 # entries (one entry per live publication, migration 0007), in the same transaction. A
-# statement trigger with its transition table adds a bulk insert's rows in one update.
+# statement trigger with its transition table adds a bulk insert's rows in one update. When the
+# row is missing (a flush that deletes every table, in any order) the next change counts the
+# entries once and starts again from there; a TRUNCATE of the entries removes it.
 TRIGGERS = """
 CREATE FUNCTION articles_livecount_add() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -15,8 +17,13 @@ BEGIN
         SELECT -count(*) INTO delta FROM removed;
     END IF;
     IF delta <> 0 THEN
-        INSERT INTO articles_livecount (id, live) VALUES (1, delta)
-        ON CONFLICT (id) DO UPDATE SET live = articles_livecount.live + EXCLUDED.live;
+        UPDATE articles_livecount SET live = live + delta WHERE id = 1;
+        IF NOT FOUND THEN
+            -- No row (a flush deleted it): count the entries once, this statement's included.
+            INSERT INTO articles_livecount (id, live)
+            SELECT 1, count(*) FROM articles_searchentry
+            ON CONFLICT (id) DO NOTHING;
+        END IF;
     END IF;
     RETURN NULL;
 END
