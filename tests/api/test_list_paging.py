@@ -6,9 +6,11 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article
+from claims.models import Claim
 from public import api as public_api
 from tests.api.conftest import publish_article
 from tests.conftest import make_user
@@ -141,3 +143,23 @@ def test_first_last_and_cursor_pages_cost_a_fixed_number_of_queries(api, seven, 
     assert _queries(api, f"{LIST}?page_size=1") == first == 1
     assert _queries(api, f"{LIST}?page_size=1&page=last") == last <= 2
     assert _queries(api, cursor) == by_cursor <= 2
+
+
+def test_the_claims_list_reads_its_back_half_from_the_end(api, settings):
+    settings.KETASITE_PUBLIC_CACHE = False
+    for letter in "abcde":
+        Claim.objects.create(statement=f"Claim {letter}", statement_key=f"claim {letter}",
+                             slug=f"claim-{letter}", published_at=timezone.now())
+    every = [item["slug"] for item in api.get("/api/v1/claims/").json()["results"]]
+    assert every == [f"claim-{letter}" for letter in "abcde"]
+    pages = [api.get(f"/api/v1/claims/?page_size=2&page={n}").json() for n in (1, 2, 3)]
+    assert [[item["slug"] for item in page["results"]] for page in pages] == [
+        every[0:2], every[2:4], every[4:]
+    ]
+    assert pages[2]["next"] is None and "page=2" in pages[2]["previous"]
+    with CaptureQueriesContext(connection) as queries:
+        last = api.get("/api/v1/claims/?page_size=2&page=last").json()
+    assert last == pages[2]
+    listing = [q["sql"] for q in queries.captured_queries
+               if '"claims_claim"."statement"' in q["sql"] and "LIMIT" in q["sql"]]
+    assert listing and all(re.search(r"DESC.*LIMIT 1\b", sql) for sql in listing), listing
