@@ -11,9 +11,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles import reviewdates, reviewing, workflow
+from articles import reviewdates, reviewing
 from articles.access import get_visible_article
-from articles.api import workflow_error
 from ketasite.api import EDITORIAL_WRITE_ERRORS, StrictSerializer, error_responses
 
 
@@ -58,10 +57,7 @@ class ReviewIntervalView(APIView):
         article = get_visible_article(request, pk)
         incoming = ReviewIntervalInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            article = reviewing.set_review_interval(
-                article, actor=request.user, months=incoming.validated_data["months"]
-            )
-        except workflow.WorkflowError as error:
-            raise workflow_error(error)
+        article = reviewing.set_review_interval(
+            article, actor=request.user, months=incoming.validated_data["months"]
+        )
         return Response(review_dates_item(article))

@@ -1,7 +1,8 @@
 """The editorial claim API: the registry, matching, rating, and linking annotations.
 
-Views are thin: they parse, call `claims.services` / `claims.matching`, and map refusals to
-the API's error shape. Public claim endpoints are in `public/claim_api.py`.
+Views are thin: they parse and call `claims.services` / `claims.matching`; the API's
+exception handler answers their refusals (`ketasite.api.refusal_error`). Public claim
+endpoints are in `public/claim_api.py`.
 """
 
 import re
@@ -23,7 +24,6 @@ from ketasite.api import (
     EDITORIAL_PATCH_ERRORS,
     EDITORIAL_READ_ERRORS,
     EDITORIAL_WRITE_ERRORS,
-    DomainError,
     InvalidRequest,
     PreconditionFailed,
     PreconditionRequired,
@@ -37,20 +37,6 @@ MAX_SIMILAR = 100
 
 def claim_etag(claim):
     return f'"claim-{claim.pk}-v{claim.version}"'
-
-
-def claim_error(error):
-    """Return the API exception for a refusal by claims.services."""
-    if isinstance(error, services.StaleClaim):
-        return PreconditionFailed(str(error))
-    if isinstance(error, services.ClaimError):
-        return InvalidRequest(error.errors, detail=str(error) or None, code=error.code)
-    return DomainError(
-        status_code=getattr(error, "http_status", 403), detail=str(error), code=error.code
-    )
-
-
-RULE_ERRORS = (services.ClaimError, services.ClaimNotAllowed, services.StaleClaim)
 
 
 # Serialising ----------------------------------------------------------------------------------
@@ -288,10 +274,7 @@ class EditorialClaimListView(generics.GenericAPIView):
     )
     def get(self, request):
         if "similar_to" in request.query_params:
-            try:
-                text = services.clean_similar_to(request.query_params.get("similar_to"))
-            except services.ClaimError as error:
-                raise claim_error(error)
+            text = services.clean_similar_to(request.query_params.get("similar_to"))
             matches = matching.similar_claims(text, limit=MAX_SIMILAR)
             by_id = claims_for_listing().in_bulk([m.key for m in matches])
             items = []
@@ -335,12 +318,9 @@ class EditorialClaimListView(generics.GenericAPIView):
             annotation = Annotation.objects.filter(pk=values["annotation"]).first()
             if annotation is None:
                 raise InvalidRequest({"annotation": [f"No annotation {values['annotation']}."]})
-        try:
-            claim = services.create_claim(
-                statement=values["statement"], actor=request.user, annotation=annotation
-            )
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+        claim = services.create_claim(
+            statement=values["statement"], actor=request.user, annotation=annotation
+        )
         return claim_detail_response(claim, status.HTTP_201_CREATED)
 
 
@@ -400,14 +380,11 @@ class EditorialClaimDetailView(APIView):
         incoming = ClaimRateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
-        try:
-            claim = services.rate_claim(
-                claim, actor=request.user, expected_version=version,
-                verdict=values["verdict"], certainty=values["certainty"],
-                note=values.get("note"), sources=values.get("sources"),
-            )
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+        claim = services.rate_claim(
+            claim, actor=request.user, expected_version=version,
+            verdict=values["verdict"], certainty=values["certainty"],
+            note=values.get("note"), sources=values.get("sources"),
+        )
         return claim_detail_response(claim)
 
 
@@ -470,10 +447,7 @@ class EditorialAnnotationClaimView(APIView):
         claim = Claim.objects.filter(pk=incoming.validated_data["claim"]).first()
         if claim is None:
             raise InvalidRequest({"claim": [f"No claim {incoming.validated_data['claim']}."]})
-        try:
-            services.link_annotation(annotation, claim=claim, actor=request.user)
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+        services.link_annotation(annotation, claim=claim, actor=request.user)
         return annotation_link_response(annotation)
 
     @extend_schema(
@@ -483,10 +457,7 @@ class EditorialAnnotationClaimView(APIView):
     )
     def delete(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        try:
-            services.unlink_annotation(annotation, actor=request.user)
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+        services.unlink_annotation(annotation, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -517,13 +488,10 @@ class EditorialAnnotationClaimConfirmView(APIView):
         incoming = ConfirmInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
-        try:
-            services.confirm_link(
-                annotation, actor=request.user, accept=values["accept"],
-                verdict=values.get("verdict"), certainty=values.get("certainty"),
-                note=values.get("note"),
-            )
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+        services.confirm_link(
+            annotation, actor=request.user, accept=values["accept"],
+            verdict=values.get("verdict"), certainty=values.get("certainty"),
+            note=values.get("note"),
+        )
         return annotation_link_response(annotation)
 

@@ -1,5 +1,6 @@
 """The evidence API's editorial endpoints: annotations, review comments and sources. They
-call `evidence.annotations` and map its errors to responses. The public annotation and
+call `evidence.annotations`, whose refusals the API's exception handler answers
+(`ketasite.api.refusal_error`). The public annotation and
 source endpoints (and the W3C form) are in `public.api`.
 """
 
@@ -27,7 +28,6 @@ from ketasite.api import (
     EDITORIAL_DETAIL_ERRORS,
     EDITORIAL_PATCH_ERRORS,
     EDITORIAL_WRITE_ERRORS,
-    DomainError,
     InvalidRequest,
     PreconditionFailed,
     PreconditionRequired,
@@ -44,24 +44,6 @@ def annotation_etag(annotation):
 
 
 ETAG_VERSION = re.compile(r'^(?:W/)?"annotation-(\d+)-v(\d+)"$')
-
-
-def annotation_error(error):
-    """Return the API exception for a refusal by evidence.annotations."""
-    if isinstance(error, annotation_rules.StaleAnnotation):
-        return PreconditionFailed(str(error))
-    if isinstance(error, annotation_rules.AnnotationError):
-        return InvalidRequest(error.errors, detail=str(error) or None)
-    return DomainError(
-        status_code=getattr(error, "http_status", 403), detail=str(error), code=error.code
-    )
-
-
-RULE_ERRORS = (
-    annotation_rules.AnnotationError,
-    annotation_rules.AnnotationNotAllowed,
-    annotation_rules.StaleAnnotation,
-)
 
 
 class CommentSerializer(serializers.Serializer):
@@ -315,21 +297,18 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
         incoming = AnnotationCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
-        try:
-            annotation = annotation_rules.create_annotation(
-                article=article,
-                actor=request.user,
-                block_id=values["block"],
-                start=values["start"],
-                end=values["end"],
-                exact=values.get("exact"),
-                certainty=values.get("certainty", ""),
-                verdict=values.get("verdict", ""),
-                note=values.get("note", ""),
-                sources=values.get("sources", ()),
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        annotation = annotation_rules.create_annotation(
+            article=article,
+            actor=request.user,
+            block_id=values["block"],
+            start=values["start"],
+            end=values["end"],
+            exact=values.get("exact"),
+            certainty=values.get("certainty", ""),
+            verdict=values.get("verdict", ""),
+            note=values.get("note", ""),
+            sources=values.get("sources", ()),
+        )
         return annotation_detail_response(
             request, editorial_annotations().get(pk=annotation.pk), status.HTTP_201_CREATED
         )
@@ -393,12 +372,9 @@ class EditorialAnnotationDetailView(APIView):
         incoming.is_valid(raise_exception=True)
         changes = dict(incoming.validated_data)
         changes.pop("version", None)
-        try:
-            annotation_rules.update_annotation(
-                annotation, actor=request.user, expected_version=version, **changes
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        annotation_rules.update_annotation(
+            annotation, actor=request.user, expected_version=version, **changes
+        )
         return annotation_detail_response(request, editorial_annotations().get(pk=pk))
 
     @extend_schema(
@@ -411,12 +387,9 @@ class EditorialAnnotationDetailView(APIView):
         # If-Match is optional here; when sent, the service compares it under the lock.
         sent_if_match = bool(request.META.get("HTTP_IF_MATCH"))
         version = expected_version(request, annotation, None) if sent_if_match else None
-        try:
-            annotation_rules.delete_annotation(
-                annotation, actor=request.user, expected_version=version
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        annotation_rules.delete_annotation(
+            annotation, actor=request.user, expected_version=version
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -464,13 +437,10 @@ class EditorialCommentView(generics.GenericAPIView):
         incoming = CommentInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
-        try:
-            comment = annotation_rules.add_comment(
-                annotation, actor=request.user, body=values["body"],
-                reply_to=values.get("reply_to"),
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        comment = annotation_rules.add_comment(
+            annotation, actor=request.user, body=values["body"],
+            reply_to=values.get("reply_to"),
+        )
         return Response(
             comment_item(review_comments().get(pk=comment.pk)), status=status.HTTP_201_CREATED
         )
@@ -493,10 +463,7 @@ class EditorialCommentThreadView(APIView):
 
     def post(self, request, pk):
         comment = get_visible_comment(request, pk)
-        try:
-            self.change(comment, actor=request.user)
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        self.change(comment, actor=request.user)
         return Response(comment_item(review_comments().get(pk=comment.pk)))
 
 

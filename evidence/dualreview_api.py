@@ -1,6 +1,7 @@
 """The editorial API of dual review: an assigned reviewer's own rating, and the consensus.
 
-Both call `evidence.dualreview` and map its refusals like the other editorial endpoints. The
+Both call `evidence.dualreview`; its refusals are answered like every service's
+(`ketasite.api.refusal_error`). The
 ratings are never public: public clients read the frozen, settled rating of each annotation.
 """
 
@@ -12,10 +13,8 @@ from rest_framework.views import APIView
 
 from evidence import dualreview
 from evidence.api import (
-    RULE_ERRORS,
     ConsensusSerializer,
     ReviewerRatingSerializer,
-    annotation_error,
     get_visible_annotation,
 )
 from evidence.models import Annotation, ReviewerRating
@@ -63,13 +62,10 @@ class EditorialRatingView(APIView):
         incoming = RatingInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
-        try:
-            rating = dualreview.rate_independently(
-                annotation, actor=request.user, certainty=values["certainty"],
-                verdict=values["verdict"], note=values.get("note", ""),
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        rating = dualreview.rate_independently(
+            annotation, actor=request.user, certainty=values["certainty"],
+            verdict=values["verdict"], note=values.get("note", ""),
+        )
         rating = ReviewerRating.objects.select_related("reviewer").get(pk=rating.pk)
         return Response(dualreview.rating_item(rating), status=status.HTTP_201_CREATED)
 
@@ -97,11 +93,8 @@ class EditorialConsensusView(APIView):
         incoming = ConsensusInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
-        try:
-            consensus = dualreview.record_consensus(
-                annotation, actor=request.user, certainty=values["certainty"],
-                verdict=values["verdict"], note=values["note"],
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        consensus = dualreview.record_consensus(
+            annotation, actor=request.user, certainty=values["certainty"],
+            verdict=values["verdict"], note=values["note"],
+        )
         return Response(dualreview.consensus_item(consensus), status=status.HTTP_201_CREATED)

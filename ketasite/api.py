@@ -34,6 +34,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from ketasite.errors import Refusal
 from ketasite.ratelimit import count_request
 
 logger = logging.getLogger("ketasite.api")
@@ -81,10 +82,10 @@ class LockedOut(exceptions.APIException):
 
 
 class InvalidRequest(exceptions.APIException):
-    """A 400 carrying field errors, for problems found by a service rather than a serializer.
+    """A 400 carrying field errors, for problems a view finds in the request itself.
 
-    The API's answer; the domain's own error for bad input is `articles.workflow.InvalidInput`
-    (its views map it through `workflow_error`)."""
+    The API's answer; a service function refuses bad input with a `Refusal` (400, with
+    `errors`), which `refusal_error` answers."""
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The input is not valid."
@@ -102,6 +103,26 @@ class DomainError(exceptions.APIException):
         self.status_code = status_code
         super().__init__(detail, code)
         self.errors = errors
+
+
+def refusal_error(refusal):
+    """Return the API exception for a `Refusal` raised by a service function: its status,
+    code, message and field errors as they are, except that a change based on an older
+    version (412) is the API's `PreconditionFailed`, with the refusal's message.
+
+    The exception handler applies it, so views call services without catching anything."""
+    if refusal.http_status == status.HTTP_412_PRECONDITION_FAILED:
+        return PreconditionFailed(refusal.message or None)
+    errors = {
+        str(field): [str(message) for message in messages]
+        for field, messages in (refusal.errors or {}).items()
+    }
+    detail = refusal.message
+    if not detail:
+        detail = InvalidRequest.default_detail if refusal.http_status == 400 else "Refused."
+    return DomainError(
+        status_code=refusal.http_status, detail=detail, code=refusal.code, errors=errors or None
+    )
 
 
 def error_body(detail, code, errors=None):
@@ -148,6 +169,8 @@ def api_exception_handler(exc, context):
         exc = exceptions.ValidationError(str(exc) or "Too many fields or files in the request.")
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError("The request could not be read.")
+    elif isinstance(exc, Refusal):
+        exc = refusal_error(exc)
     # Imported here: this module is named in REST_FRAMEWORK, which rest_framework.views reads.
     from rest_framework.views import exception_handler as drf_exception_handler
 

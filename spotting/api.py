@@ -13,13 +13,11 @@ from rest_framework.views import APIView
 
 from articles.access import get_visible_article
 from evidence.api import (
-    RULE_ERRORS,
     EditorialAnnotationDetailSerializer,
     annotation_detail_response,
-    annotation_error,
     editorial_annotations,
 )
-from ketasite.api import DomainError, error_responses
+from ketasite.api import error_responses
 from spotting import suggestions as rules
 from spotting.models import Suggestion
 
@@ -72,10 +70,6 @@ def suggestion_item(suggestion: Suggestion) -> dict:
         "reasons": list(suggestion.reasons),
         "state": suggestion.state,
     }
-
-
-def suggestion_error(error: rules.SuggestionError) -> DomainError:
-    return DomainError(status_code=error.http_status, detail=error.message, code=error.code)
 
 
 def _article_for_deciding(request, pk):
@@ -134,12 +128,7 @@ class EditorialSuggestionAcceptView(APIView):
     def post(self, request, pk, sid):
         article = _article_for_deciding(request, pk)
         suggestion = _suggestion_of(article, sid)
-        try:
-            annotation = rules.accept_suggestion(suggestion, actor=request.user)
-        except rules.SuggestionError as error:
-            raise suggestion_error(error)
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        annotation = rules.accept_suggestion(suggestion, actor=request.user)
         return annotation_detail_response(
             request, editorial_annotations().get(pk=annotation.pk), status.HTTP_201_CREATED
         )
@@ -169,9 +158,6 @@ class EditorialSuggestionDismissView(APIView):
     def post(self, request, pk, sid):
         article = _article_for_deciding(request, pk)
         suggestion = _suggestion_of(article, sid)
-        try:
-            dismissal = rules.dismiss_suggestion(suggestion, actor=request.user)
-        except rules.SuggestionError as error:
-            raise suggestion_error(error)
+        dismissal = rules.dismiss_suggestion(suggestion, actor=request.user)
         return Response({"suggestion": suggestion_item(suggestion),
                          "dismissed_at": dismissal.created_at})
