@@ -51,6 +51,7 @@ from ketasite.api import (
     declared_length,
     error_responses,
     if_match_state,
+    validated,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -331,9 +332,7 @@ class EditorialArticleListView(generics.ListAPIView):
                 raise PayloadTooLarge("The request body is larger than any import may be.")
             data, options = self._from_upload(request)
         else:
-            incoming = ImportJSONSerializer(data=request.data)
-            incoming.is_valid(raise_exception=True)
-            values = incoming.validated_data
+            values = validated(request, ImportJSONSerializer)
             data = values["content"].encode("utf-8")
             options = {
                 "filename": "",
@@ -461,9 +460,7 @@ class EditorialArticleDetailView(APIView):
             raise PreconditionRequired()
         if precondition == "stale":
             raise PreconditionFailed()
-        incoming = ArticlePatchSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        changes = incoming.validated_data
+        changes = validated(request, ArticlePatchSerializer)
         workflow.save_revision(
             article,
             actor=request.user,
@@ -646,13 +643,9 @@ class ReviewersView(APIView):
     )
     def put(self, request, pk):
         article = get_visible_article(request, pk)
-        incoming = ReviewersInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        values = validated(request, ReviewersInputSerializer)
         assignments = workflow.assign_reviewers(
-            article,
-            actor=request.user,
-            reviewers=incoming.validated_data["reviewers"],
-            due=incoming.validated_data.get("due"),
+            article, actor=request.user, reviewers=values["reviewers"], due=values.get("due")
         )
         return Response({"reviewers": [reviewer_item(a) for a in assignments]})
 
@@ -681,9 +674,7 @@ class TransitionView(APIView):
     )
     def post(self, request, pk):
         article = get_visible_article(request, pk)
-        incoming = TransitionInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
+        values = validated(request, TransitionInputSerializer)
         workflow.perform(
             article,
             action=values["action"],

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from articles import reviewdates, reviewing
 from articles.access import get_visible_article
-from ketasite.api import EDITORIAL_WRITE_ERRORS, StrictSerializer, error_responses
+from ketasite.api import EDITORIAL_WRITE_ERRORS, StrictSerializer, error_responses, validated
 
 
 class ReviewIntervalInputSerializer(StrictSerializer):
@@ -55,9 +55,6 @@ class ReviewIntervalView(APIView):
     )
     def put(self, request, pk):
         article = get_visible_article(request, pk)
-        incoming = ReviewIntervalInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        article = reviewing.set_review_interval(
-            article, actor=request.user, months=incoming.validated_data["months"]
-        )
+        months = validated(request, ReviewIntervalInputSerializer)["months"]
+        article = reviewing.set_review_interval(article, actor=request.user, months=months)
         return Response(review_dates_item(article))

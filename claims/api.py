@@ -5,12 +5,10 @@ exception handler answers their refusals (`ketasite.api.refusal_error`). Public 
 endpoints are in `public/claim_api.py`.
 """
 
-import re
-
 from django.db.models import Count, Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,18 +23,19 @@ from ketasite.api import (
     EDITORIAL_READ_ERRORS,
     EDITORIAL_WRITE_ERRORS,
     InvalidRequest,
-    PreconditionFailed,
-    PreconditionRequired,
     StrictSerializer,
     error_responses,
+    expected_version,
+    validated,
+    version_etag,
+    visible_or_404,
 )
 
-ETAG_VERSION = re.compile(r'^(?:W/)?"claim-(\d+)-v(\d+)"$')
 MAX_SIMILAR = 100
 
 
 def claim_etag(claim):
-    return f'"claim-{claim.pk}-v{claim.version}"'
+    return version_etag("claim", claim.pk, claim.version)
 
 
 # Serialising ----------------------------------------------------------------------------------
@@ -251,12 +250,9 @@ Q_PARAM = OpenApiParameter(
 
 
 def get_visible_claim(request, pk) -> Claim:
-    if not services.can_view_claims(request.user):
-        raise exceptions.NotFound("No claim with this id is visible to you.")
-    claim = Claim.objects.filter(pk=pk).first()
-    if claim is None:
-        raise exceptions.NotFound("No claim with this id is visible to you.")
-    return claim
+    return visible_or_404(
+        Claim.objects.all(), pk, allowed=services.can_view_claims(request.user), name="claim"
+    )
 
 
 class EditorialClaimListView(generics.GenericAPIView):
@@ -310,9 +306,7 @@ class EditorialClaimListView(generics.GenericAPIView):
         tags=["editorial"],
     )
     def post(self, request):
-        incoming = ClaimCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
+        values = validated(request, ClaimCreateSerializer)
         annotation = None
         if "annotation" in values:
             annotation = Annotation.objects.filter(pk=values["annotation"]).first()
@@ -329,22 +323,6 @@ IF_MATCH = OpenApiParameter(
     description="The claim's ETag you read (or send `version` in the body): stale gives 412, "
     "neither gives 428.",
 )
-
-
-def expected_version(request, claim, body_version):
-    """Return the version the rating is based on, from If-Match or the body."""
-    header = request.META.get("HTTP_IF_MATCH")
-    if header:
-        match = ETAG_VERSION.match(header.strip())
-        if not match or int(match.group(1)) != claim.pk:
-            raise PreconditionFailed()
-        return int(match.group(2))
-    if isinstance(body_version, int) and not isinstance(body_version, bool):
-        return body_version
-    raise PreconditionRequired(
-        "Send the claim's ETag in If-Match (or its version in the body), so no rating is "
-        "overwritten."
-    )
 
 
 class EditorialClaimDetailView(APIView):
@@ -375,11 +353,12 @@ class EditorialClaimDetailView(APIView):
     )
     def patch(self, request, pk):
         claim = get_visible_claim(request, pk)
-        body_version = request.data.get("version") if isinstance(request.data, dict) else None
-        version = expected_version(request, claim, body_version)
-        incoming = ClaimRateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
+        version = expected_version(
+            request, kind="claim", pk=claim.pk,
+            missing="Send the claim's ETag in If-Match (or its version in the body), so no "
+            "rating is overwritten.",
+        )
+        values = validated(request, ClaimRateSerializer)
         claim = services.rate_claim(
             claim, actor=request.user, expected_version=version,
             verdict=values["verdict"], certainty=values["certainty"],
@@ -389,12 +368,10 @@ class EditorialClaimDetailView(APIView):
 
 
 def get_visible_annotation(request, pk) -> Annotation:
-    if not services.can_view_claims(request.user):
-        raise exceptions.NotFound("No annotation with this id is visible to you.")
-    annotation = Annotation.objects.filter(pk=pk).first()
-    if annotation is None:
-        raise exceptions.NotFound("No annotation with this id is visible to you.")
-    return annotation
+    return visible_or_404(
+        Annotation.objects.all(), pk, allowed=services.can_view_claims(request.user),
+        name="annotation",
+    )
 
 
 def annotation_link_response(annotation, status_code=status.HTTP_200_OK):
@@ -442,11 +419,10 @@ class EditorialAnnotationClaimView(APIView):
     )
     def put(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = LinkInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        claim = Claim.objects.filter(pk=incoming.validated_data["claim"]).first()
+        claim_id = validated(request, LinkInputSerializer)["claim"]
+        claim = Claim.objects.filter(pk=claim_id).first()
         if claim is None:
-            raise InvalidRequest({"claim": [f"No claim {incoming.validated_data['claim']}."]})
+            raise InvalidRequest({"claim": [f"No claim {claim_id}."]})
         services.link_annotation(annotation, claim=claim, actor=request.user)
         return annotation_link_response(annotation)
 
@@ -485,9 +461,7 @@ class EditorialAnnotationClaimConfirmView(APIView):
     )
     def post(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = ConfirmInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
+        values = validated(request, ConfirmInputSerializer)
         services.confirm_link(
             annotation, actor=request.user, accept=values["accept"],
             verdict=values.get("verdict"), certainty=values.get("certainty"),

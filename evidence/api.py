@@ -4,8 +4,6 @@ call `evidence.annotations`, whose refusals the API's exception handler answers
 source endpoints (and the W3C form) are in `public.api`.
 """
 
-import re
-
 from django.db.models import Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -29,10 +27,12 @@ from ketasite.api import (
     EDITORIAL_PATCH_ERRORS,
     EDITORIAL_WRITE_ERRORS,
     InvalidRequest,
-    PreconditionFailed,
-    PreconditionRequired,
     StrictSerializer,
     error_responses,
+    expected_version,
+    validated,
+    version_etag,
+    visible_or_404,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -40,10 +40,7 @@ from ketasite.api import (
 
 
 def annotation_etag(annotation):
-    return f'"annotation-{annotation.pk}-v{annotation.version}"'
-
-
-ETAG_VERSION = re.compile(r'^(?:W/)?"annotation-(\d+)-v(\d+)"$')
+    return version_etag("annotation", annotation.pk, annotation.version)
 
 
 class CommentSerializer(serializers.Serializer):
@@ -186,12 +183,10 @@ def editorial_annotations():
 
 
 def get_visible_annotation(request, pk):
-    if not request.user.has_perm(VIEW_PERMISSION):
-        raise exceptions.NotFound("No annotation with this id is visible to you.")
-    annotation = editorial_annotations().filter(pk=pk).first()
-    if annotation is None:
-        raise exceptions.NotFound("No annotation with this id is visible to you.")
-    return annotation
+    return visible_or_404(
+        editorial_annotations(), pk, allowed=request.user.has_perm(VIEW_PERMISSION),
+        name="annotation",
+    )
 
 
 def _dual_states(request, article_id, annotations):
@@ -294,9 +289,7 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
     )
     def post(self, request, pk):
         article = get_visible_article(request, pk)
-        incoming = AnnotationCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
+        values = validated(request, AnnotationCreateSerializer)
         annotation = annotation_rules.create_annotation(
             article=article,
             actor=request.user,
@@ -321,19 +314,12 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def expected_version(request, annotation, body_version):
+def annotation_version(request, annotation):
     """Return the version the client's change is based on, from If-Match or the body."""
-    header = request.META.get("HTTP_IF_MATCH")
-    if header:
-        match = ETAG_VERSION.match(header.strip())
-        if not match or int(match.group(1)) != annotation.pk:
-            raise PreconditionFailed()
-        return int(match.group(2))
-    if body_version is not None:
-        return body_version
-    raise PreconditionRequired(
-        "Send the ETag you read in If-Match (or the version in the body), so no change is "
-        "overwritten."
+    return expected_version(
+        request, kind="annotation", pk=annotation.pk,
+        missing="Send the ETag you read in If-Match (or the version in the body), so no "
+        "change is overwritten.",
     )
 
 
@@ -364,13 +350,8 @@ class EditorialAnnotationDetailView(APIView):
     )
     def patch(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        body_version = request.data.get("version") if isinstance(request.data, dict) else None
-        version = expected_version(
-            request, annotation, body_version if isinstance(body_version, int) else None
-        )
-        incoming = AnnotationPatchSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        changes = dict(incoming.validated_data)
+        version = annotation_version(request, annotation)
+        changes = dict(validated(request, AnnotationPatchSerializer))
         changes.pop("version", None)
         annotation_rules.update_annotation(
             annotation, actor=request.user, expected_version=version, **changes
@@ -386,7 +367,7 @@ class EditorialAnnotationDetailView(APIView):
         annotation = get_visible_annotation(request, pk)
         # If-Match is optional here; when sent, the service compares it under the lock.
         sent_if_match = bool(request.META.get("HTTP_IF_MATCH"))
-        version = expected_version(request, annotation, None) if sent_if_match else None
+        version = annotation_version(request, annotation) if sent_if_match else None
         annotation_rules.delete_annotation(
             annotation, actor=request.user, expected_version=version
         )
@@ -434,9 +415,7 @@ class EditorialCommentView(generics.GenericAPIView):
     )
     def post(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = CommentInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
+        values = validated(request, CommentInputSerializer)
         comment = annotation_rules.add_comment(
             annotation, actor=request.user, body=values["body"],
             reply_to=values.get("reply_to"),
@@ -447,12 +426,10 @@ class EditorialCommentView(generics.GenericAPIView):
 
 
 def get_visible_comment(request, pk):
-    if not request.user.has_perm(VIEW_PERMISSION):
-        raise exceptions.NotFound("No review comment with this id is visible to you.")
-    comment = review_comments().select_related("annotation").filter(pk=pk).first()
-    if comment is None:
-        raise exceptions.NotFound("No review comment with this id is visible to you.")
-    return comment
+    return visible_or_404(
+        review_comments().select_related("annotation"), pk,
+        allowed=request.user.has_perm(VIEW_PERMISSION), name="review comment",
+    )
 
 
 class EditorialCommentThreadView(APIView):
@@ -581,9 +558,10 @@ class EditorialSourceListView(generics.GenericAPIView):
     def post(self, request):
         if not request.user.has_perm("evidence.add_source"):
             raise exceptions.PermissionDenied("Only editors and reviewers may add sources.")
-        incoming = SourceCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = {k: v for k, v in incoming.validated_data.items() if v not in (None, "")}
+        values = {
+            k: v for k, v in validated(request, SourceCreateSerializer).items()
+            if v not in (None, "")
+        }
         try:
             source, created = source_ids.get_or_create_source(**values)
         except source_ids.SourceError as error:

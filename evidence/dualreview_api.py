@@ -18,7 +18,7 @@ from evidence.api import (
     get_visible_annotation,
 )
 from evidence.models import Annotation, ReviewerRating
-from ketasite.api import StrictSerializer, error_responses
+from ketasite.api import StrictSerializer, error_responses, validated
 
 RATING_ERRORS = (400, 401, 403, 404, 409, 429)
 
@@ -59,9 +59,7 @@ class EditorialRatingView(APIView):
     )
     def post(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = RatingInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
+        values = validated(request, RatingInputSerializer)
         rating = dualreview.rate_independently(
             annotation, actor=request.user, certainty=values["certainty"],
             verdict=values["verdict"], note=values.get("note", ""),
@@ -90,9 +88,7 @@ class EditorialConsensusView(APIView):
     )
     def post(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = ConsensusInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
+        values = validated(request, ConsensusInputSerializer)
         consensus = dualreview.record_consensus(
             annotation, actor=request.user, certainty=values["certainty"],
             verdict=values["verdict"], note=values["note"],

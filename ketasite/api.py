@@ -9,6 +9,7 @@ Every error under /api/ has one shape: {"detail": sentence, "code": machine code
 import hashlib
 import json
 import logging
+import re
 from functools import wraps
 
 from django.conf import settings
@@ -438,6 +439,28 @@ def wants_jsonld(request):
 
 
 # ---------------------------------------------------------------------------------------------
+# Editorial views: the request's object and body
+
+
+def visible_or_404(queryset, pk, *, allowed, name):
+    """Return the object `pk` of `queryset` when `allowed` (the user may see such objects);
+    otherwise, and for an unknown id, a 404 naming `name`: an id reveals nothing, so an
+    object the user may not see is unknown, never 403. Not allowed costs no query."""
+    found = queryset.filter(pk=pk).first() if allowed else None
+    if found is None:
+        raise exceptions.NotFound(f"No {name} with this id is visible to you.")
+    return found
+
+
+def validated(request, serializer_class):
+    """Return the request body as `serializer_class` validates it; invalid, a 400 naming
+    each field (before anything is written)."""
+    incoming = serializer_class(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+# ---------------------------------------------------------------------------------------------
 # Throttles and paging
 
 
@@ -637,6 +660,27 @@ def if_match_state(request, current_etag):
     if "*" in tags or current_etag.removeprefix("W/") in tags:
         return "match"
     return "stale"
+
+
+def version_etag(kind, pk, version):
+    """The ETag of version `version` of the `kind` ("annotation", "claim") with id `pk`."""
+    return f'"{kind}-{pk}-v{version}"'
+
+
+def expected_version(request, *, kind, pk, missing):
+    """Return the version a change to the `kind` with id `pk` is based on: the one its
+    If-Match ETag names (`version_etag`; a tag of anything else is 412), else the integer
+    `version` of the body; neither is 428, saying `missing`."""
+    header = request.META.get("HTTP_IF_MATCH")
+    if header:
+        match = re.fullmatch(rf'(?:W/)?"{re.escape(kind)}-(\d+)-v(\d+)"', header.strip())
+        if not match or int(match.group(1)) != pk:
+            raise PreconditionFailed()
+        return int(match.group(2))
+    version = request.data.get("version") if isinstance(request.data, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version
+    raise PreconditionRequired(missing)
 
 
 class ConditionalGetMixin:
