@@ -321,7 +321,7 @@ class EditorialClaimListView(generics.GenericAPIView):
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description="The claim's ETag you read (or send `version` in the body): stale gives 412, "
-    "neither gives 428.",
+    "neither gives 428; `*` rates the claim as it is.",
 )
 
 
@@ -354,7 +354,7 @@ class EditorialClaimDetailView(APIView):
     def patch(self, request, pk):
         claim = get_visible_claim(request, pk)
         version = expected_version(
-            request, kind="claim", pk=claim.pk,
+            request, kind="claim", pk=claim.pk, current=claim.version,
             missing="Send the claim's ETag in If-Match (or its version in the body), so no "
             "rating is overwritten.",
         )

@@ -310,14 +310,14 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description="The ETag you read (or send `version` in the body): stale gives 412, "
-    "neither gives 428.",
+    "neither gives 428; `*` changes the annotation as it is.",
 )
 
 
 def annotation_version(request, annotation):
     """Return the version the client's change is based on, from If-Match or the body."""
     return expected_version(
-        request, kind="annotation", pk=annotation.pk,
+        request, kind="annotation", pk=annotation.pk, current=annotation.version,
         missing="Send the ETag you read in If-Match (or the version in the body), so no "
         "change is overwritten.",
     )

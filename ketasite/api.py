@@ -667,16 +667,28 @@ def version_etag(kind, pk, version):
     return f'"{kind}-{pk}-v{version}"'
 
 
-def expected_version(request, *, kind, pk, missing):
-    """Return the version a change to the `kind` with id `pk` is based on: the one its
-    If-Match ETag names (`version_etag`; a tag of anything else is 412), else the integer
-    `version` of the body; neither is 428, saying `missing`."""
+def expected_version(request, *, kind, pk, current, missing):
+    """Return the version a change to the `kind` with id `pk` (now at version `current`) is
+    based on, for the service to compare under its lock.
+
+    From If-Match, read as for the article (`if_match_state`: weak or strong tags, a list, or
+    `*`): `*` or a tag of the current version gives `current`; another tag of this object
+    its version (which the service refuses as stale); no tag of this object is 412. Without
+    If-Match, the integer `version` of the body; neither is 428, saying `missing`."""
     header = request.META.get("HTTP_IF_MATCH")
     if header:
-        match = re.fullmatch(rf'(?:W/)?"{re.escape(kind)}-(\d+)-v(\d+)"', header.strip())
-        if not match or int(match.group(1)) != pk:
+        tags = _etag_list(header)
+        if "*" in tags:
+            return current
+        pattern = re.compile(rf'"{re.escape(kind)}-(\d+)-v(\d+)"')
+        versions = [
+            int(match.group(2))
+            for match in map(pattern.fullmatch, tags)
+            if match and int(match.group(1)) == pk
+        ]
+        if not versions:
             raise PreconditionFailed()
-        return int(match.group(2))
+        return current if current in versions else versions[0]
     version = request.data.get("version") if isinstance(request.data, dict) else None
     if isinstance(version, int) and not isinstance(version, bool):
         return version

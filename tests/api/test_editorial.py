@@ -318,6 +318,30 @@ def test_if_match_takes_a_weak_tag_but_not_another_annotations(token_client, art
 
 
 @pytest.mark.django_db
+def test_if_match_takes_a_star_or_a_list_holding_the_annotations_tag(token_client, article):
+    reviewer = token_client("Reviewers")
+    annotation = make_annotation(article, block_id="p1", start=0, end=8)
+    other = make_annotation(article, block_id="p1", start=9, end=12)
+    star = reviewer.patch(annotation_url(annotation.pk), {"note": "One."}, format="json",
+                          HTTP_IF_MATCH="*")
+    assert star.status_code == 200, star.json()
+    others_only = reviewer.patch(annotation_url(annotation.pk), {"note": "Two."}, format="json",
+                                 HTTP_IF_MATCH=reviewer.get(annotation_url(other.pk))["ETag"])
+    assert_error_shape(others_only, 412, "precondition_failed")
+    tags = f'"annotation-{other.pk}-v1", "annotation-{annotation.pk}-v1", {star["ETag"]}'
+    listed = reviewer.patch(annotation_url(annotation.pk), {"note": "Two."}, format="json",
+                            HTTP_IF_MATCH=tags)
+    assert listed.status_code == 200, listed.json()
+    assert (listed.json()["note"], listed.json()["version"]) == ("Two.", 3)
+    assert editor_delete_with(token_client, annotation, "*") == 204
+
+
+def editor_delete_with(token_client, annotation, if_match):
+    return token_client("Editors").delete(annotation_url(annotation.pk),
+                                          HTTP_IF_MATCH=if_match).status_code
+
+
+@pytest.mark.django_db
 def test_delete_unpublished_annotation(editor_client, article):
     annotation = make_annotation(article, block_id="p1", start=0, end=8)
     assert editor_client.delete(annotation_url(annotation.pk)).status_code == 204
