@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 
 from articles.blocks import with_text
 from articles.groups import ensure_editorial_groups
@@ -82,6 +83,28 @@ def fixture_document(name):
 
 def _on_postgres():
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def _flush_by_delete(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """PostgreSQL's flush for the tests: DELETE from each table instead of one TRUNCATE.
+
+    Every transactional test (browser, process and concurrency tests) ends with a flush.
+    TRUNCATE replaces each table's files, which took about 2 s a test on the CI machine for
+    the project's 52 tables; DELETE on the few rows a test leaves takes a few milliseconds.
+    Foreign keys are deferrable (Django makes them so), so the order does not matter inside
+    the flush's transaction. Sequences are left alone unless a test asks for a reset.
+    """
+    if reset_sequences or not tables:
+        return _truncate_flush(self, style, tables, reset_sequences=reset_sequences,
+                               allow_cascade=allow_cascade)
+    return ["SET CONSTRAINTS ALL DEFERRED;"] + [
+        f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};"
+        for table in tables
+    ]
+
+
+_truncate_flush = PostgresOperations.sql_flush
+PostgresOperations.sql_flush = _flush_by_delete
 
 
 def pytest_report_header(config):
