@@ -146,6 +146,33 @@ def pytest_collectreport(report):
         _skips.append((report.nodeid, set(), reason))
 
 
+def _deselected_markers():
+    """The markers named in KETASITE_DESELECT_MARKERS: their tests are not run here.
+
+    .ci/run sets it to "browser,neutral" for the PostgreSQL run, which runs beside the
+    SQLite run: the browser tests and the tests that touch no database (marker `neutral`)
+    give the same answer on both, so they run once, in the SQLite run.
+    """
+    value = os.environ.get("KETASITE_DESELECT_MARKERS", "")
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+_deselected = []
+
+
+def pytest_collection_modifyitems(config, items):
+    markers = _deselected_markers()
+    if not markers:
+        return
+    kept, dropped = [], []
+    for item in items:
+        (dropped if markers & {mark.name for mark in item.iter_markers()} else kept).append(item)
+    if dropped:
+        _deselected.extend(item.nodeid for item in dropped)
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def _allowed_skip_markers():
     value = os.environ.get("KETASITE_ALLOWED_SKIPS")
     if value is None:
@@ -169,6 +196,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     seed_skips = sum(1 for _, _, reason in _skips if seeds_hint() in reason)
     if seed_skips:
         terminalreporter.write_line(f"{seed_skips} tests skipped: {seeds_hint()}.", yellow=True)
+    if _deselected:
+        terminalreporter.write_line(
+            f"{len(_deselected)} tests marked {', '.join(sorted(_deselected_markers()))} "
+            "were not run here (KETASITE_DESELECT_MARKERS): CI runs them in the SQLite run."
+        )
     allowed = _allowed_skip_markers()
     if allowed is None:
         return
