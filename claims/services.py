@@ -81,9 +81,7 @@ class ClaimNotAllowed(Refusal, PermissionError):
     """The actor may not do this (403), or the state does not allow it (409)."""
 
     code = "not_allowed"
-
-    def __init__(self, message, *, http_status=403, code=None):
-        super().__init__(message, http_status=http_status, code=code)
+    http_status = 403
 
 
 class StaleClaim(Refusal):

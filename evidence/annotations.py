@@ -74,9 +74,7 @@ class AnnotationNotAllowed(Refusal, PermissionError):
     """The actor may not make this change, or the article's state does not allow it."""
 
     code = "not_allowed"
-
-    def __init__(self, message, *, http_status=403):
-        super().__init__(message, http_status=http_status)
+    http_status = 403
 
 
 class StaleAnnotation(Refusal):
