@@ -49,7 +49,7 @@ from evidence.annotations import (
     update_annotation,
 )
 from evidence.models import Annotation, Source
-from ketasite.errors import Refusal
+from ketasite.errors import Refusal, StaleVersion
 from ketasite.sanitize import render_markdown
 from pagecache.generation import purge_public_pages
 
@@ -84,17 +84,14 @@ class ClaimNotAllowed(Refusal, PermissionError):
     http_status = 403
 
 
-class StaleClaim(Refusal):
+class StaleClaim(StaleVersion):
     """The rating was based on an older version of the claim (412)."""
 
-    code = "stale"
-    http_status = 412
-
     def __init__(self, current):
-        self.current = current
         super().__init__(
             f"Someone else rated this claim meanwhile (it is now version {current.version}); "
-            "read it again and make your change again."
+            "read it again and make your change again.",
+            current=current,
         )
 
 

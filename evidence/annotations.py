@@ -40,7 +40,7 @@ from evidence.models import (
     ReviewComment,
     Source,
 )
-from ketasite.errors import Refusal
+from ketasite.errors import Refusal, StaleVersion
 from ketasite.sanitize import render_markdown
 
 PERM_ANNOTATE = "evidence.add_annotation"
@@ -77,17 +77,14 @@ class AnnotationNotAllowed(Refusal, PermissionError):
     http_status = 403
 
 
-class StaleAnnotation(Refusal):
+class StaleAnnotation(StaleVersion):
     """The change was based on an older version. `current` is the annotation as it is now."""
 
-    code = "stale"
-    http_status = 412
-
     def __init__(self, current):
-        self.current = current
         super().__init__(
             f"Someone else changed this annotation (it is now version {current.version}); "
-            "reload it and make your change again."
+            "reload it and make your change again.",
+            current=current,
         )
 
 

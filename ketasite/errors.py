@@ -29,3 +29,15 @@ class Refusal(Exception):
         if errors is not None:
             self.errors = errors
         super().__init__(message)
+
+
+class StaleVersion(Refusal):
+    """The change was based on an older version of a versioned object (412); `current` is
+    the object as it is now."""
+
+    code = "stale"
+    http_status = 412
+
+    def __init__(self, message, *, current):
+        self.current = current
+        super().__init__(message)
