@@ -597,7 +597,7 @@ class RevisionDiffView(APIView):
             OpenApiParameter("to", int, required=True, description="Revision number.",
                              examples=[OpenApiExample("The second revision", value=2)]),
         ],
-        responses={200: DiffSerializer, **error_responses(400, 401, 404, 429)},
+        responses={200: DiffSerializer, **error_responses(*EDITORIAL_DETAIL_ERRORS)},
         tags=["editorial"],
     )
     def get(self, request, pk):

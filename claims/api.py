@@ -18,6 +18,7 @@ from claims import matching, services
 from claims.models import Claim, ClaimLink, ClaimRating
 from evidence.models import Annotation, Source
 from ketasite.api import (
+    EDITORIAL_ACTION_ERRORS,
     EDITORIAL_DETAIL_ERRORS,
     EDITORIAL_PATCH_ERRORS,
     EDITORIAL_READ_ERRORS,
@@ -428,7 +429,7 @@ class EditorialAnnotationClaimView(APIView):
 
     @extend_schema(
         operation_id="editorial_annotation_claim_destroy",
-        responses={204: None, **error_responses(400, 401, 403, 404, 409, 429)},
+        responses={204: None, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def delete(self, request, pk):

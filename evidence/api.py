@@ -23,6 +23,7 @@ from evidence import sources as source_ids
 from evidence.dualreview import dual_review_item, dual_states
 from evidence.models import Annotation, DualReviewPolicy, ReviewComment, Source
 from ketasite.api import (
+    EDITORIAL_ACTION_ERRORS,
     EDITORIAL_DETAIL_ERRORS,
     EDITORIAL_PATCH_ERRORS,
     EDITORIAL_WRITE_ERRORS,
@@ -250,7 +251,7 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
         operation_id="editorial_article_annotations_list",
         responses={
             200: EditorialAnnotationSerializer(many=True),
-            **error_responses(400, 401, 404, 429),
+            **error_responses(*EDITORIAL_DETAIL_ERRORS),
         },
         tags=["editorial"],
     )
@@ -394,7 +395,7 @@ class EditorialCommentView(generics.GenericAPIView):
         operation_id="editorial_annotation_comments_list",
         description="Every review comment of the annotation, resolved ones too, in thread "
         "order: each thread's first comment, then its replies.",
-        responses={200: CommentSerializer(many=True), **error_responses(400, 401, 404, 429)},
+        responses={200: CommentSerializer(many=True), **error_responses(*EDITORIAL_DETAIL_ERRORS)},
         tags=["editorial"],
     )
     def get(self, request, pk):
@@ -444,9 +445,6 @@ class EditorialCommentThreadView(APIView):
         return Response(comment_item(review_comments().get(pk=comment.pk)))
 
 
-THREAD_ERRORS = (400, 401, 403, 404, 409, 429)
-
-
 class EditorialCommentResolveView(EditorialCommentThreadView):
     change = staticmethod(annotation_rules.resolve_comment)
 
@@ -456,7 +454,7 @@ class EditorialCommentResolveView(EditorialCommentThreadView):
         "author may (403 otherwise). 409 for a reply (resolve its thread) or a thread already "
         "resolved. The thread stays readable, marked resolved.",
         request=None,
-        responses={200: CommentSerializer, **error_responses(*THREAD_ERRORS)},
+        responses={200: CommentSerializer, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk):
@@ -471,7 +469,7 @@ class EditorialCommentReopenView(EditorialCommentThreadView):
         description="Open a resolved thread again: a reviewer or the comment's author may "
         "(403 otherwise). 409 for a reply or a thread that is open.",
         request=None,
-        responses={200: CommentSerializer, **error_responses(*THREAD_ERRORS)},
+        responses={200: CommentSerializer, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk):

@@ -18,9 +18,12 @@ from evidence.api import (
     get_visible_annotation,
 )
 from evidence.models import Annotation, ReviewerRating
-from ketasite.api import StrictSerializer, error_responses, validated
-
-RATING_ERRORS = (400, 401, 403, 404, 409, 429)
+from ketasite.api import (
+    EDITORIAL_ACTION_ERRORS,
+    StrictSerializer,
+    error_responses,
+    validated,
+)
 
 
 class RatingInputSerializer(StrictSerializer):
@@ -54,7 +57,7 @@ class EditorialRatingView(APIView):
         description="Record your own rating. Only reviewers assigned to the article, once "
         "each (403); 409 when the article does not need two ratings.",
         request=RatingInputSerializer,
-        responses={201: ReviewerRatingSerializer, **error_responses(*RATING_ERRORS)},
+        responses={201: ReviewerRatingSerializer, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk):
@@ -83,7 +86,7 @@ class EditorialConsensusView(APIView):
         "rating with a note (403 for anyone else); it is what the annotation publishes. 409 "
         "before both ratings exist (the detail names who has not rated) or once recorded.",
         request=ConsensusInputSerializer,
-        responses={201: ConsensusSerializer, **error_responses(*RATING_ERRORS)},
+        responses={201: ConsensusSerializer, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk):

@@ -799,5 +799,7 @@ EDITORIAL_READ_ERRORS = (400, 401, 403, 404, 429)
 EDITORIAL_DETAIL_ERRORS = (400, 401, 404, 429)
 # A POST that goes through a workflow or evidence rule.
 EDITORIAL_WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 429)
+# A POST with no body, or a DELETE, that goes through such a rule.
+EDITORIAL_ACTION_ERRORS = (400, 401, 403, 404, 409, 429)
 # A PATCH guarded by If-Match (412 stale, 428 missing).
 EDITORIAL_PATCH_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 428, 429)

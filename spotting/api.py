@@ -17,11 +17,9 @@ from evidence.api import (
     annotation_detail_response,
     editorial_annotations,
 )
-from ketasite.api import error_responses
+from ketasite.api import EDITORIAL_ACTION_ERRORS, error_responses
 from spotting import suggestions as rules
 from spotting.models import Suggestion
-
-DECISION_ERRORS = (400, 401, 403, 404, 409, 429)
 
 
 class SelectorSerializer(serializers.Serializer):
@@ -122,7 +120,7 @@ class EditorialSuggestionAcceptView(APIView):
         "suggestion was already accepted or dismissed, or the draft has changed since.",
         request=None,
         responses={201: EditorialAnnotationDetailSerializer,
-                   **error_responses(*DECISION_ERRORS)},
+                   **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk, sid):
@@ -151,7 +149,7 @@ class EditorialSuggestionDismissView(APIView):
                 }),
                 description="The suggestion, now dismissed.",
             ),
-            **error_responses(*DECISION_ERRORS),
+            **error_responses(*EDITORIAL_ACTION_ERRORS),
         },
         tags=["editorial"],
     )
