@@ -15,23 +15,15 @@ from django.urls import path, reverse
 
 from claims import services
 from claims.models import Claim, ClaimLink, ClaimMerge, ClaimRating, ReReview
+from ketasite.admin_site import ReadOnlyAdmin, ReadOnlyInline
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
+class ClaimInline(ReadOnlyInline):
     def has_view_permission(self, request, obj=None):
         return services.can_view_claims(request.user)
 
 
-class RatingInline(ReadOnlyInline):
+class RatingInline(ClaimInline):
     model = ClaimRating
     fk_name = "claim"
     fields = ["created_at", "actor", "verdict", "certainty", "note", "origin"]
@@ -39,7 +31,7 @@ class RatingInline(ReadOnlyInline):
     verbose_name_plural = "rating history"
 
 
-class LinkInline(ReadOnlyInline):
+class LinkInline(ClaimInline):
     model = ClaimLink
     fk_name = "claim"
     fields = ["annotation", "linked_by", "linked_at", "confirmed_by", "confirmed_at", "decision",
@@ -203,7 +195,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReReview)
-class ReReviewAdmin(admin.ModelAdmin):
+class ReReviewAdmin(ReadOnlyAdmin):
     list_display = ["article", "claim", "reason", "created_at", "resolved_at"]
     list_filter = ["resolved_at"]
     list_select_related = ["article", "claim"]
@@ -213,15 +205,6 @@ class ReReviewAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return services.can_view_claims(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ClaimMerge)

@@ -49,6 +49,7 @@ from evidence.annotations import (
     update_annotation,
 )
 from evidence.models import Annotation, Source
+from ketasite.errors import Refusal, StaleVersion
 from ketasite.sanitize import render_markdown
 from pagecache.generation import purge_public_pages
 
@@ -61,43 +62,36 @@ MAX_NOTE_CHARS = 20_000
 MAX_SIMILAR_TO_CHARS = 1000
 
 
-class ClaimError(ValueError):
+class ClaimError(Refusal, ValueError):
     """Input that cannot be saved; `errors` maps fields to messages (400)."""
 
     code = "invalid"
     http_status = 400
 
     def __init__(self, errors, *, existing=None, code=None):
-        self.errors = {name: list(messages) for name, messages in errors.items()}
+        errors = {name: list(messages) for name, messages in errors.items()}
         self.existing = existing
-        if code:
-            self.code = code
-        super().__init__(" ".join(m for messages in self.errors.values() for m in messages))
+        super().__init__(
+            " ".join(m for messages in errors.values() for m in messages),
+            code=code, errors=errors,
+        )
 
 
-class ClaimNotAllowed(PermissionError):
+class ClaimNotAllowed(Refusal, PermissionError):
     """The actor may not do this (403), or the state does not allow it (409)."""
 
     code = "not_allowed"
-
-    def __init__(self, message, *, http_status=403, code=None):
-        self.http_status = http_status
-        if code:
-            self.code = code
-        super().__init__(message)
+    http_status = 403
 
 
-class StaleClaim(Exception):
+class StaleClaim(StaleVersion):
     """The rating was based on an older version of the claim (412)."""
 
-    code = "stale"
-    http_status = 412
-
     def __init__(self, current):
-        self.current = current
         super().__init__(
             f"Someone else rated this claim meanwhile (it is now version {current.version}); "
-            "read it again and make your change again."
+            "read it again and make your change again.",
+            current=current,
         )
 
 

@@ -29,6 +29,7 @@ from articles.audit import record_event
 from articles.models import Article, Revision
 from evidence.annotations import can_annotate, create_annotation
 from evidence.models import Annotation
+from ketasite.errors import Refusal
 from spotting.models import Dismissal, SpottedRevision, Suggestion
 from spotting.spotter import spot_blocks
 
@@ -37,15 +38,11 @@ NOT_WORD = re.compile(r"[^\w]+")
 COVERING_STATES = (Annotation.Status.OPEN, Annotation.Status.RESOLVED)
 
 
-class SuggestionError(Exception):
+class SuggestionError(Refusal):
     """A refused decision on a suggestion; `code` and `http_status` serve the API."""
 
     code = "invalid"
     http_status = 400
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(message)
 
 
 class SuggestionNotAllowed(SuggestionError):
