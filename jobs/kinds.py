@@ -21,7 +21,8 @@ from jobs.runner import JobRun, UnitResult
 from jobs.services import start_job
 from pagecache.generation import purge_public_pages
 from spotting.models import SpottedRevision
-from spotting.suggestions import refresh_suggestions_for_revision
+from spotting.queue import ARTICLES_PARAM, NEW_ONLY_PARAM
+from spotting.suggestions import ensure_spotted, refresh_suggestions_for_revision
 
 # --- importing files ---------------------------------------------------------------------
 
@@ -164,28 +165,45 @@ def run_notification(job_run: JobRun) -> None:
 SPOTTING_CHUNK = 100
 
 
-def start_spotting(*, actor=None) -> Job:
+def start_spotting(*, actor=None, articles=None, new_only: bool = False) -> Job:
     """Run the claim spotter again over the draft of every article that is not archived
-    (after the spotter changed); dismissals are kept, as on any re-spotting."""
-    return start_job(kind="spotting", title="Re-run claim spotting over all drafts",
-                     actor=actor)
+    (after the spotter changed), or of `articles` (ids) only; dismissals are kept, as on any
+    re-spotting. With `new_only`, a draft that was already spotted is left as it is (the
+    import's job, `spotting.queue.spot_after_import`, starts the same kind)."""
+    params = {}
+    if articles is not None:
+        params = {ARTICLES_PARAM: [int(pk) for pk in articles], NEW_ONLY_PARAM: new_only}
+    title = ("Re-run claim spotting over all drafts" if articles is None
+             else f"Spot claims in {len(params[ARTICLES_PARAM])} article(s)")
+    return start_job(kind="spotting", title=title, actor=actor, params=params)
 
 
 def run_spotting(job_run: JobRun) -> None:
+    params = job_run.job.params
     articles = (Article.objects.exclude(state=Article.State.ARCHIVED)
                 .filter(draft__isnull=False).select_related("draft").order_by("pk"))
+    if ARTICLES_PARAM in params:
+        articles = articles.filter(pk__in=params[ARTICLES_PARAM])
+    new_only = bool(params.get(NEW_ONLY_PARAM))
     if not job_run.job.total:
         job_run.set_total(articles.count())
     while chunk := list(articles.filter(pk__gt=job_run.job.cursor)[:SPOTTING_CHUNK]):
         for article in chunk:
-            job_run.run_unit(lambda article=article: _spot_unit(article),
+            job_run.run_unit(lambda article=article: _spot_unit(article, new_only=new_only),
                              name=f"{article} (article {article.pk})", cursor=article.pk)
             job_run.job.cursor = article.pk
 
 
-def _spot_unit(article) -> UnitResult:
-    SpottedRevision.objects.get_or_create(revision=article.draft)
-    made = refresh_suggestions_for_revision(revision=article.draft)
+def _spot_unit(article, *, new_only: bool = False) -> UnitResult:
+    if new_only:
+        # The draft as it is now (a later import may have replaced the one that queued this
+        # job); one a first read already spotted is not spotted twice.
+        made = ensure_spotted(article.draft)
+        if made is None:
+            return UnitResult(outcome="already spotted", object_id=article.pk)
+    else:
+        SpottedRevision.objects.get_or_create(revision=article.draft)
+        made = refresh_suggestions_for_revision(revision=article.draft)
     return UnitResult(outcome=f"{len(made)} suggested", object_id=article.pk)
 
 

@@ -1,0 +1,162 @@
+"""Suggestions appear on import: every import that makes a draft queues a spotting job, which
+a worker runs through the real database backend (django-tasks-db) right after the import.
+
+The import itself does not spot (its transaction writes the job, and the task is handed to
+the backend on commit); the worker fills the suggestions, so the editorial API lists them
+without spotting on the read. A dismissal sticks across a re-import.
+"""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+from rest_framework.test import APIClient
+
+from articles.importing import import_bytes
+from articles.models import Article
+from jobs.models import Job
+from spotting.models import Dismissal, SpottedRevision, Suggestion
+from tests.conftest import make_user
+from tests.spotting.helpers import CLAIM, NOT_A_CLAIM, SECOND_CLAIM, document
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def database_backend(settings):
+    settings.KETASITE_JOB_BACKEND = "database"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_worker():
+    """What `manage.py jobs_worker --batch` does: recover, then run every queued task."""
+    call_command("jobs_worker", batch=True, verbosity=0, stderr=io.StringIO())
+
+
+def api_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def listed_quotes(user, article):
+    response = api_for(user).get(f"/api/v1/editorial/articles/{article.pk}/suggestions/")
+    assert response.status_code == 200
+    return [item["quote"] for item in response.json()["results"]]
+
+
+def spotting_jobs():
+    return Job.objects.filter(kind="spotting")
+
+
+def assert_waits_for_the_worker(article):
+    """The import queued one spotting job and spotted nothing itself."""
+    job = spotting_jobs().get()
+    assert job.state == Job.State.QUEUED
+    assert DBTaskResult.objects.get(id=job.task_id).status == "READY"
+    assert job.params == {"articles": [article.pk], "new_only": True}
+    assert not Suggestion.objects.exists()
+    assert not SpottedRevision.objects.exists()
+    return job
+
+
+def assert_spotted_by_the_worker(job, editor, article):
+    run_worker()
+    job.refresh_from_db()
+    assert (job.state, job.done, job.failed) == (Job.State.SUCCEEDED, 1, 0)
+    # Spotted by the worker, before anyone read the suggestions.
+    assert SpottedRevision.objects.filter(revision_id=article.draft_id).exists()
+    assert sorted(Suggestion.objects.values_list("exact", flat=True)) == sorted(
+        [CLAIM, SECOND_CLAIM])
+    assert listed_quotes(editor, article) == [CLAIM, SECOND_CLAIM]
+
+
+def test_the_import_command_queues_spotting_and_the_worker_fills_the_suggestions(
+        tmp_path):
+    editor = make_user("Editors")
+    path = tmp_path / "clinic.txt"
+    path.write_bytes(document())
+    call_command("import_articles", str(path), stdout=io.StringIO())
+    article = Article.objects.get()
+    job = assert_waits_for_the_worker(article)
+    assert_spotted_by_the_worker(job, editor, article)
+
+
+def test_the_api_import_queues_spotting_and_the_worker_fills_the_suggestions():
+    editor = make_user("Editors")
+    response = api_for(editor).post(
+        "/api/v1/editorial/articles/",
+        {"format": "text", "content": document().decode()}, format="json",
+    )
+    assert response.status_code == 201, response.content
+    article = Article.objects.get()
+    job = assert_waits_for_the_worker(article)
+    assert_spotted_by_the_worker(job, editor, article)
+
+
+def test_the_admin_import_queues_spotting_and_the_worker_fills_the_suggestions(
+        client):
+    editor = make_user("Editors", is_staff=True)
+    client.force_login(editor)
+    response = client.post(reverse("admin:articles_article_import"),
+                           {"files": [SimpleUploadedFile("clinic.txt", document())]})
+    assert response.status_code == 200
+    article = Article.objects.get()
+    job = assert_waits_for_the_worker(article)
+    assert_spotted_by_the_worker(job, editor, article)
+
+
+def test_an_unchanged_or_failed_import_queues_nothing():
+    import_bytes(document(), filename="clinic.txt")
+    assert spotting_jobs().count() == 1
+    import_bytes(document(), filename="clinic.txt")  # the same bytes: unchanged
+    import_bytes(b"", filename="empty.txt")  # failed
+    import_bytes(document(), filename="dry.txt", dry_run=True)
+    assert spotting_jobs().count() == 1
+
+
+def test_without_a_worker_the_first_read_still_spots(settings):
+    editor = make_user("Editors")
+    article = import_bytes(document(), filename="clinic.txt").article
+    assert listed_quotes(editor, article) == [CLAIM, SECOND_CLAIM]
+    seen = sorted(Suggestion.objects.values_list("pk", flat=True))
+    # The worker then finds the draft spotted and leaves it as the reader saw it.
+    run_worker()
+    assert spotting_jobs().get().state == Job.State.SUCCEEDED
+    assert sorted(Suggestion.objects.values_list("pk", flat=True)) == seen
+
+
+def test_spotting_on_import_can_be_turned_off(settings):
+    settings.KETASITE_SPOT_ON_IMPORT = False
+    import_bytes(document(), filename="clinic.txt")
+    assert not spotting_jobs().exists()
+
+
+def test_a_dismissal_sticks_across_a_re_import():
+    editor = make_user("Editors")
+    article = import_bytes(document(), filename="clinic.txt").article
+    run_worker()
+    listed = api_for(editor).get(
+        f"/api/v1/editorial/articles/{article.pk}/suggestions/").json()["results"]
+    second = next(item for item in listed if item["quote"] == SECOND_CLAIM)
+    response = api_for(editor).post(
+        f"/api/v1/editorial/articles/{article.pk}/suggestions/{second['id']}/dismiss/")
+    assert response.status_code == 200
+
+    extra = "Ketamine lowers suicidal thoughts within 24 hours in 60% of adults."
+    outcome = import_bytes(document(extra=extra), filename="clinic.txt")
+    assert outcome.result == "new_revision"
+    assert spotting_jobs().filter(state=Job.State.QUEUED).count() == 1
+    run_worker()
+
+    article.refresh_from_db()
+    assert SpottedRevision.objects.filter(revision_id=article.draft_id).exists()
+    assert Suggestion.objects.filter(revision_id=article.draft_id).count() == 2
+    quotes = listed_quotes(editor, article)
+    assert SECOND_CLAIM not in quotes
+    assert NOT_A_CLAIM not in quotes
+    assert quotes == [CLAIM, extra]
+    assert Dismissal.objects.filter(article=article).count() == 1
