@@ -24,6 +24,12 @@ from tests.spotting.helpers import CLAIM, NOT_A_CLAIM, SECOND_CLAIM, document
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Claims added to the helper's document, so that each import is a text of its own.
+EXTRAS = {
+    1: "Ketamine lowers suicidal thoughts within 24 hours in 60% of adults.",
+    2: "Esketamine raises blood pressure in 30% of adults within 40 minutes.",
+}
+
 
 @pytest.fixture(autouse=True)
 def database_backend(settings):
@@ -52,63 +58,50 @@ def spotting_jobs():
     return Job.objects.filter(kind="spotting")
 
 
-def assert_waits_for_the_worker(article):
-    """The import queued one spotting job and spotted nothing itself."""
-    job = spotting_jobs().get()
-    assert job.state == Job.State.QUEUED
-    assert DBTaskResult.objects.get(id=job.task_id).status == "READY"
-    assert job.params == {"articles": [article.pk], "new_only": True}
-    assert not Suggestion.objects.exists()
-    assert not SpottedRevision.objects.exists()
-    return job
-
-
-def assert_spotted_by_the_worker(job, editor, article):
-    run_worker()
-    job.refresh_from_db()
-    assert (job.state, job.done, job.failed) == (Job.State.SUCCEEDED, 1, 0)
-    # Spotted by the worker, before anyone read the suggestions.
-    assert SpottedRevision.objects.filter(revision_id=article.draft_id).exists()
-    assert sorted(Suggestion.objects.values_list("exact", flat=True)) == sorted(
-        [CLAIM, SECOND_CLAIM])
-    assert listed_quotes(editor, article) == [CLAIM, SECOND_CLAIM]
-
-
-def test_the_import_command_queues_spotting_and_the_worker_fills_the_suggestions(
-        tmp_path):
-    editor = make_user("Editors")
-    path = tmp_path / "clinic.txt"
+def test_imports_by_command_api_and_admin_queue_spotting_and_the_worker_fills_them(
+        tmp_path, client):
+    editor = make_user("Editors", is_staff=True)
+    # The command.
+    path = tmp_path / "by-command.txt"
     path.write_bytes(document())
     call_command("import_articles", str(path), stdout=io.StringIO())
-    article = Article.objects.get()
-    job = assert_waits_for_the_worker(article)
-    assert_spotted_by_the_worker(job, editor, article)
-
-
-def test_the_api_import_queues_spotting_and_the_worker_fills_the_suggestions():
-    editor = make_user("Editors")
+    # The API.
     response = api_for(editor).post(
         "/api/v1/editorial/articles/",
-        {"format": "text", "content": document().decode()}, format="json",
+        {"format": "text", "content": document(extra=EXTRAS[1]).decode(),
+         "source_url": "https://example.org/by-api"}, format="json",
     )
     assert response.status_code == 201, response.content
-    article = Article.objects.get()
-    job = assert_waits_for_the_worker(article)
-    assert_spotted_by_the_worker(job, editor, article)
-
-
-def test_the_admin_import_queues_spotting_and_the_worker_fills_the_suggestions(
-        client):
-    editor = make_user("Editors", is_staff=True)
+    # The admin's import page.
     client.force_login(editor)
-    response = client.post(reverse("admin:articles_article_import"),
-                           {"files": [SimpleUploadedFile("clinic.txt", document())]})
+    upload = SimpleUploadedFile("by-admin.txt", document(extra=EXTRAS[2]))
+    response = client.post(reverse("admin:articles_article_import"), {"files": [upload]})
     assert response.status_code == 200
-    article = Article.objects.get()
-    job = assert_waits_for_the_worker(article)
-    assert_spotted_by_the_worker(job, editor, article)
+    articles = list(Article.objects.order_by("pk"))
+    assert [a.source_url or a.original_filename for a in articles] == [
+        "by-command.txt", "https://example.org/by-api", "by-admin.txt"]
+
+    # Each import queued one job for its article and spotted nothing itself.
+    jobs = list(spotting_jobs().order_by("pk"))
+    assert [job.params for job in jobs] == [
+        {"articles": [article.pk], "new_only": True} for article in articles]
+    assert {job.state for job in jobs} == {Job.State.QUEUED}
+    assert {DBTaskResult.objects.get(id=job.task_id).status for job in jobs} == {"READY"}
+    assert not Suggestion.objects.exists() and not SpottedRevision.objects.exists()
+
+    run_worker()
+
+    for job in jobs:
+        job.refresh_from_db()
+        assert (job.state, job.done, job.failed) == (Job.State.SUCCEEDED, 1, 0)
+    # Spotted by the worker, before anyone read the suggestions.
+    assert set(SpottedRevision.objects.values_list("revision__article_id", flat=True)) == {
+        article.pk for article in articles}
+    assert [listed_quotes(editor, article) for article in articles] == [
+        [CLAIM, SECOND_CLAIM], [CLAIM, SECOND_CLAIM, EXTRAS[1]], [CLAIM, SECOND_CLAIM, EXTRAS[2]]]
 
 
+@pytest.mark.django_db
 def test_an_unchanged_or_failed_import_queues_nothing():
     import_bytes(document(), filename="clinic.txt")
     assert spotting_jobs().count() == 1
@@ -129,6 +122,7 @@ def test_without_a_worker_the_first_read_still_spots(settings):
     assert sorted(Suggestion.objects.values_list("pk", flat=True)) == seen
 
 
+@pytest.mark.django_db
 def test_spotting_on_import_can_be_turned_off(settings):
     settings.KETASITE_SPOT_ON_IMPORT = False
     import_bytes(document(), filename="clinic.txt")
@@ -146,7 +140,7 @@ def test_a_dismissal_sticks_across_a_re_import():
         f"/api/v1/editorial/articles/{article.pk}/suggestions/{second['id']}/dismiss/")
     assert response.status_code == 200
 
-    extra = "Ketamine lowers suicidal thoughts within 24 hours in 60% of adults."
+    extra = EXTRAS[1]
     outcome = import_bytes(document(extra=extra), filename="clinic.txt")
     assert outcome.result == "new_revision"
     assert spotting_jobs().filter(state=Job.State.QUEUED).count() == 1
