@@ -5,9 +5,9 @@ The document is `{"format": "ketasite-export", "version": 1, "exported_at": ISO 
 (`{"model", "pk", "fields"}`), so every model of the articles, evidence and taggit apps is
 included without being listed here, as are the users and groups. The claim registry
 (`claims`: claims, their rating history, their appearances (links to annotations, with the
-reviewers' confirmations), published appearances, re-reviews and merges) is content too. Users and groups are written
-by natural key (username, group name), and so are references to them, to content types and to
-permissions: those ids differ from one database to another.
+reviewers' confirmations), published appearances, re-reviews and merges) is content too.
+Users and groups are written by natural key (username, group name), and so are references to
+them, to content types and to permissions: those ids differ from one database to another.
 
 Password hashes are left out unless asked for; restored users without one get an unusable
 password (an administrator gives them one: Django's password reset skips such accounts). API

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from articles import notifications
 from articles.backup import dump_document, export_document
@@ -21,7 +22,7 @@ from jobs.runner import JobRun, UnitResult
 from jobs.services import start_job
 from pagecache.generation import purge_public_pages
 from spotting.models import SpottedRevision
-from spotting.queue import ARTICLES_PARAM, NEW_ONLY_PARAM
+from spotting.queue import NEW_DRAFTS_PARAMS
 from spotting.suggestions import ensure_spotted, refresh_suggestions_for_revision
 
 # --- importing files ---------------------------------------------------------------------
@@ -165,39 +166,38 @@ def run_notification(job_run: JobRun) -> None:
 SPOTTING_CHUNK = 100
 
 
-def start_spotting(*, actor=None, articles=None, new_only: bool = False) -> Job:
+def start_spotting(*, actor=None, new_drafts: bool = False) -> Job:
     """Run the claim spotter again over the draft of every article that is not archived
-    (after the spotter changed), or of `articles` (ids) only; dismissals are kept, as on any
-    re-spotting. With `new_only`, a draft that was already spotted is left as it is (the
-    import's job, `spotting.queue.spot_after_import`, starts the same kind)."""
-    params = {}
-    if articles is not None:
-        params = {ARTICLES_PARAM: [int(pk) for pk in articles], NEW_ONLY_PARAM: new_only}
-    title = ("Re-run claim spotting over all drafts" if articles is None
-             else f"Spot claims in {len(params[ARTICLES_PARAM])} article(s)")
-    return start_job(kind="spotting", title=title, actor=actor, params=params)
+    (after the spotter changed; dismissals are kept, as on any re-spotting), or with
+    `new_drafts` spot only the drafts nobody has spotted yet (what an import queues:
+    `spotting.queue`)."""
+    if new_drafts:
+        return start_job(kind="spotting", title="Spot claims in new drafts", actor=actor,
+                         params=dict(NEW_DRAFTS_PARAMS))
+    return start_job(kind="spotting", title="Re-run claim spotting over all drafts",
+                     actor=actor)
 
 
 def run_spotting(job_run: JobRun) -> None:
-    params = job_run.job.params
+    new_drafts = job_run.job.params == NEW_DRAFTS_PARAMS
     articles = (Article.objects.exclude(state=Article.State.ARCHIVED)
                 .filter(draft__isnull=False).select_related("draft").order_by("pk"))
-    if ARTICLES_PARAM in params:
-        articles = articles.filter(pk__in=params[ARTICLES_PARAM])
-    new_only = bool(params.get(NEW_ONLY_PARAM))
+    if new_drafts:
+        articles = articles.exclude(
+            Exists(SpottedRevision.objects.filter(revision_id=OuterRef("draft_id")))
+        )
     if not job_run.job.total:
         job_run.set_total(articles.count())
     while chunk := list(articles.filter(pk__gt=job_run.job.cursor)[:SPOTTING_CHUNK]):
         for article in chunk:
-            job_run.run_unit(lambda article=article: _spot_unit(article, new_only=new_only),
+            job_run.run_unit(lambda article=article: _spot_unit(article, new_drafts=new_drafts),
                              name=f"{article} (article {article.pk})", cursor=article.pk)
             job_run.job.cursor = article.pk
 
 
-def _spot_unit(article, *, new_only: bool = False) -> UnitResult:
-    if new_only:
-        # The draft as it is now (a later import may have replaced the one that queued this
-        # job); one a first read already spotted is not spotted twice.
+def _spot_unit(article, *, new_drafts: bool = False) -> UnitResult:
+    if new_drafts:
+        # One a reader (or another run) spotted in the meantime is not spotted twice.
         made = ensure_spotted(article.draft)
         if made is None:
             return UnitResult(outcome="already spotted", object_id=article.pk)

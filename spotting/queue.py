@@ -1,37 +1,60 @@
-"""Spotting an imported draft in the background, right after the import commits.
+"""Spotting imported drafts in the background, right after the import commits.
 
-The importer calls `spot_after_import(article)` in its transaction: it starts a "spotting"
-job for that one article (the job kind is `jobs.kinds.run_spotting`), and the job's task is
-handed to the task backend when the import commits, so a rolled-back import spots nothing and
-the import itself pays only for two rows (the job and its task). A worker then spots the
-draft, so its suggestions are waiting when an editor opens the annotator. Reading the
-suggestions still spots a draft nobody has spotted yet (`suggestions.ensure_spotted`): the
-first read is the fallback when no worker runs, and an edit's new revision is spotted then.
+The importer calls `spot_after_import()` in its transaction. Once the import commits, a
+"spotting" job for new drafts is queued (the job kind is `jobs.kinds.run_spotting`) unless
+one is already waiting in the queue: that one has not started, so it will see this import's
+draft too. The job spots every draft of an article that is not archived and that nobody has
+spotted yet, so a bulk import of a thousand files queues one job, not a thousand, and the
+import itself pays one small query per file. A worker then spots the drafts, so their
+suggestions are waiting when an editor opens the annotator.
+
+Reading the suggestions still spots a draft nobody has spotted yet
+(`suggestions.ensure_spotted`): the first read is the fallback when no worker runs.
 
 Kept out of `jobs.kinds`, which imports the importer.
 """
 
+import logging
+
 from django.conf import settings
+from django.db import transaction
 
 from jobs.models import Job
 from jobs.services import start_job
 
-# The job's params: the articles whose drafts it spots, and whether a draft that was already
-# spotted (by a first read) is left as it is (True here) or spotted again (the re-run over all
-# drafts after the spotter changed).
-ARTICLES_PARAM = "articles"
-NEW_ONLY_PARAM = "new_only"
+logger = logging.getLogger("ketasite.jobs")
+
+# The params of the job that spots new drafts (those with no SpottedRevision); the re-run
+# over all drafts after the spotter changed has none.
+NEW_DRAFTS_PARAMS = {"new_drafts": True}
 
 
-def spot_after_import(article) -> Job | None:
-    """Queue the spotting of `article`'s draft for when the caller's transaction commits.
+def spot_after_import() -> None:
+    """Make sure, once the caller's transaction commits, that a job will spot the new draft.
 
-    Returns the job, or None when KETASITE_SPOT_ON_IMPORT is off (drafts are then spotted on
-    their first read).
+    Does nothing when KETASITE_SPOT_ON_IMPORT is off (drafts are then spotted on their first
+    read). A rolled-back import queues nothing.
     """
-    if not settings.KETASITE_SPOT_ON_IMPORT or article.draft_id is None:
+    if settings.KETASITE_SPOT_ON_IMPORT:
+        transaction.on_commit(queue_new_draft_spotting)
+
+
+def queue_new_draft_spotting() -> Job | None:
+    """Start a job that spots every draft nobody has spotted, unless one is queued already;
+    return the job started, or None.
+
+    Called after the import committed: a job still queued has not read the drafts yet, so it
+    will find this one. Two importers at once may each start one; the second then finds the
+    drafts spotted (`ensure_spotted` spots each draft once). A failure is logged, never raised
+    into the import that already committed: the draft is then spotted on its first read.
+    """
+    try:
+        waiting = Job.objects.filter(kind="spotting", state=Job.State.QUEUED,
+                                     params=NEW_DRAFTS_PARAMS)
+        if waiting.exists():
+            return None
+        return start_job(kind="spotting", title="Spot claims in new drafts",
+                         params=dict(NEW_DRAFTS_PARAMS))
+    except Exception:
+        logger.exception("the spotting of new drafts could not be queued")
         return None
-    return start_job(
-        kind="spotting", title=f"Spot claims in “{str(article)[:150]}”",
-        params={ARTICLES_PARAM: [article.pk], NEW_ONLY_PARAM: True},
-    )

@@ -348,7 +348,7 @@ def _store(*, parsed, data, sha256, filename, source_url, origin_key, tags, acto
     record.save(update_fields=["article", "result", "report"])
     if result != ImportRecord.Result.UNCHANGED:
         # A worker spots the new draft's claims once this import commits.
-        spot_after_import(article)
+        spot_after_import()
     return ImportOutcome(
         filename=filename, result=result, article=article, revision=revision, record=record,
         title=parsed.title, blocks=len(parsed.blocks), sources=sources, warnings=warnings,

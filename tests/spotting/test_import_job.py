@@ -81,19 +81,18 @@ def test_imports_by_command_api_and_admin_queue_spotting_and_the_worker_fills_th
     assert [a.source_url or a.original_filename for a in articles] == [
         "by-command.txt", "https://example.org/by-api", "by-admin.txt"]
 
-    # Each import queued one job for its article and spotted nothing itself.
-    jobs = list(spotting_jobs().order_by("pk"))
-    assert [job.params for job in jobs] == [
-        {"articles": [article.pk], "new_only": True} for article in articles]
-    assert {job.state for job in jobs} == {Job.State.QUEUED}
-    assert {DBTaskResult.objects.get(id=job.task_id).status for job in jobs} == {"READY"}
+    # The first import queued one job for new drafts; the others found it waiting. Nothing
+    # was spotted by the imports themselves.
+    job = spotting_jobs().get()
+    assert job.params == {"new_drafts": True}
+    assert job.state == Job.State.QUEUED
+    assert DBTaskResult.objects.get(id=job.task_id).status == "READY"
     assert not Suggestion.objects.exists() and not SpottedRevision.objects.exists()
 
     run_worker()
 
-    for job in jobs:
-        job.refresh_from_db()
-        assert (job.state, job.done, job.failed) == (Job.State.SUCCEEDED, 1, 0)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total, job.failed) == (Job.State.SUCCEEDED, 3, 3, 0)
     # Spotted by the worker, before anyone read the suggestions.
     assert set(SpottedRevision.objects.values_list("revision__article_id", flat=True)) == {
         article.pk for article in articles}
@@ -101,14 +100,22 @@ def test_imports_by_command_api_and_admin_queue_spotting_and_the_worker_fills_th
         [CLAIM, SECOND_CLAIM], [CLAIM, SECOND_CLAIM, EXTRAS[1]], [CLAIM, SECOND_CLAIM, EXTRAS[2]]]
 
 
-@pytest.mark.django_db
 def test_an_unchanged_or_failed_import_queues_nothing():
     import_bytes(document(), filename="clinic.txt")
-    assert spotting_jobs().count() == 1
+    run_worker()
+    assert spotting_jobs().get().state == Job.State.SUCCEEDED
     import_bytes(document(), filename="clinic.txt")  # the same bytes: unchanged
     import_bytes(b"", filename="empty.txt")  # failed
     import_bytes(document(), filename="dry.txt", dry_run=True)
     assert spotting_jobs().count() == 1
+
+
+def test_a_job_is_queued_again_once_the_waiting_one_has_started():
+    import_bytes(document(), filename="first.txt")
+    first = spotting_jobs().get()
+    Job.objects.filter(pk=first.pk).update(state=Job.State.RUNNING)  # a worker took it
+    import_bytes(document(extra=EXTRAS[1]), filename="second.txt")
+    assert spotting_jobs().filter(state=Job.State.QUEUED).exclude(pk=first.pk).count() == 1
 
 
 def test_without_a_worker_the_first_read_still_spots(settings):
@@ -122,7 +129,6 @@ def test_without_a_worker_the_first_read_still_spots(settings):
     assert sorted(Suggestion.objects.values_list("pk", flat=True)) == seen
 
 
-@pytest.mark.django_db
 def test_spotting_on_import_can_be_turned_off(settings):
     settings.KETASITE_SPOT_ON_IMPORT = False
     import_bytes(document(), filename="clinic.txt")
@@ -143,7 +149,7 @@ def test_a_dismissal_sticks_across_a_re_import():
     extra = EXTRAS[1]
     outcome = import_bytes(document(extra=extra), filename="clinic.txt")
     assert outcome.result == "new_revision"
-    assert spotting_jobs().filter(state=Job.State.QUEUED).count() == 1
+    assert spotting_jobs().filter(state=Job.State.QUEUED).count() == 1  # a second job
     run_worker()
 
     article.refresh_from_db()
