@@ -133,7 +133,7 @@ def run(options=None):
         speed = _subprocess(["--sentences"], _env(f"sqlite:///{directory}/unused.sqlite3"))
     per_cpu_second = speed["sentences"] / speed["cpu"]
     per_second = speed["sentences"] / speed["elapsed"]
-    spotted_all = with_["spotted"] == ARTICLES and with_["jobs"] == ARTICLES
+    spotted_all = with_["spotted"] == ARTICLES
     return [
         {
             "benchmark": f"spotting: added time on the import benchmark ({ARTICLES} seed "
@@ -141,7 +141,8 @@ def run(options=None):
             "measured": f"{added:+.0%}: import {with_['import']['cpu']:.1f} s CPU with "
                         f"spotting queued on import, {without['import']['cpu']:.1f} s without "
                         f"({with_['import']['elapsed']:.1f} s / {without['import']['elapsed']:.1f}"
-                        f" s wall); then the worker spotted {with_['spotted']} drafts, "
+                        f" s wall); then the worker ran {with_['jobs']} spotting job(s), spotted "
+                        f"{with_['spotted']} drafts, "
                         f"{with_['suggestions']:,} suggestions, "
                         f"{worker['cpu'] / ARTICLES * 1000:.0f} ms CPU per article (inside "
                         f"the import it would add +{inside:.0%})",

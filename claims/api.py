@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles.api import CanViewArticles
-from claims import matching, services
+from claims import matching, permissions, services
 from claims.models import Claim, ClaimLink, ClaimRating
 from evidence.models import Annotation, Source
 from ketasite.api import (
@@ -50,7 +50,7 @@ def claim_error(error):
     )
 
 
-RULE_ERRORS = (services.ClaimError, services.ClaimNotAllowed, services.StaleClaim)
+RULE_ERRORS = (services.ClaimError, permissions.ClaimNotAllowed, services.StaleClaim)
 
 
 # Serialising ----------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ Q_PARAM = OpenApiParameter(
 
 
 def get_visible_claim(request, pk) -> Claim:
-    if not services.can_view_claims(request.user):
+    if not permissions.can_view_claims(request.user):
         raise exceptions.NotFound("No claim with this id is visible to you.")
     claim = Claim.objects.filter(pk=pk).first()
     if claim is None:
@@ -412,7 +412,7 @@ class EditorialClaimDetailView(APIView):
 
 
 def get_visible_annotation(request, pk) -> Annotation:
-    if not services.can_view_claims(request.user):
+    if not permissions.can_view_claims(request.user):
         raise exceptions.NotFound("No annotation with this id is visible to you.")
     annotation = Annotation.objects.filter(pk=pk).first()
     if annotation is None:
