@@ -46,6 +46,7 @@ from claims.services import statement_key, store_match_vector
 from evidence.models import Annotation, ConsensusRating, ReviewerRating
 from ketasite.sanitize import clean_html
 from pagecache.generation import purge_public_pages
+from spotting.queue import spot_new_drafts_after_commit
 
 FORMAT_NAME = "ketasite-export"
 FORMAT_VERSION = 1
@@ -55,8 +56,9 @@ CONTENT_APPS = ("articles", "evidence", "spotting", "claims", "taggit", "reviewe
 NATURAL_KEY_MODELS = (Group, User)
 # Derived rows, never exported nor read from a file: the database rebuilds them from the
 # restored articles and publications (`articles.models.SearchEntry`, kept by triggers), and
-# the claim spotter's suggestions (a draft is spotted again when they are first read; the
-# editors' dismissals are content and are exported).
+# the claim spotter's suggestions (the restored drafts are spotted again by a job queued when
+# the restore commits, or on their first read; the editors' dismissals are content and are
+# exported).
 DERIVED_MODELS = ("articles.searchentry", "spotting.suggestion", "spotting.spottedrevision")
 
 
@@ -613,6 +615,8 @@ def restore_document(document, *, trust_accounts=False, using=DEFAULT_DB_ALIAS):
             admission.rerender_publications()
             _reset_sequences(connection, models_in_order)
             transaction.on_commit(purge_public_pages, using=using)
+            # Suggestions are derived, never in the file: the worker spots the drafts again.
+            spot_new_drafts_after_commit()
     except RestoreError:
         raise
     except Exception as error:  # noqa: BLE001 - any failure is reported in one line

@@ -1,12 +1,14 @@
 """Spotting imported drafts in the background, right after the import commits.
 
-The importer calls `spot_after_import()` in its transaction. Once the import commits, a
-"spotting" job for new drafts is queued (the job kind is `jobs.kinds.run_spotting`) unless
-one is already waiting in the queue: that one has not started, so it will see this import's
-draft too. The job spots every draft of an article that is not archived and that nobody has
-spotted yet, so a bulk import of a thousand files queues one job, not a thousand, and the
-import itself pays one small query per file. A worker then spots the drafts, so their
-suggestions are waiting when an editor opens the annotator.
+The importer calls `spot_new_drafts_after_commit()` in its transaction (and so does a site
+restore, `articles.backup`, whose drafts come without their derived suggestions). Once the
+import commits, a "spotting" job for new drafts is queued (the job kind is
+`jobs.kinds.run_spotting`) unless one is already waiting in the queue: that one has not
+started, so it will see this import's draft too. The job spots every draft of an article
+that is not archived and that nobody has spotted yet, so a bulk import of a thousand files
+queues one job, not a thousand, and the import itself pays one small query per file. A
+worker then spots the drafts, so their suggestions are waiting when an editor opens the
+annotator.
 
 Reading the suggestions still spots a draft nobody has spotted yet
 (`suggestions.ensure_spotted`): the first read is the fallback when no worker runs.
@@ -29,11 +31,11 @@ logger = logging.getLogger("ketasite.jobs")
 NEW_DRAFTS_PARAMS = {"new_drafts": True}
 
 
-def spot_after_import() -> None:
-    """Make sure, once the caller's transaction commits, that a job will spot the new draft.
+def spot_new_drafts_after_commit() -> None:
+    """Make sure, once the caller's transaction commits, that a job will spot the new drafts.
 
     Does nothing when KETASITE_SPOT_ON_IMPORT is off (drafts are then spotted on their first
-    read). A rolled-back import queues nothing.
+    read). A rolled-back import (or restore) queues nothing.
     """
     if settings.KETASITE_SPOT_ON_IMPORT:
         transaction.on_commit(queue_new_draft_spotting)

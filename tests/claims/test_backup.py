@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from articles.backup import export_document
+from articles.models import Article
 from claims import services
 from claims.matching import similar_claims
 from claims.models import (
@@ -19,6 +20,8 @@ from claims.models import (
     PublishedAppearance,
     ReReview,
 )
+from jobs.models import Job
+from spotting.models import SpottedRevision
 from tests.claims.helpers import (
     STATEMENT,
     article_blocks,
@@ -62,7 +65,8 @@ def counts():
         Claim, ClaimRating, ClaimLink, PublishedAppearance, ReReview, ClaimMerge)}
 
 
-def test_the_claim_registry_survives_a_round_trip(client, tmp_path):
+def test_the_claim_registry_survives_a_round_trip(client, tmp_path,
+                                                   django_capture_on_commit_callbacks):
     claim, article = build_registry()
     before_counts = counts()
     assert before_counts == {"Claim": 3, "ClaimRating": 4, "ClaimLink": 3,
@@ -72,9 +76,14 @@ def test_the_claim_registry_survives_a_round_trip(client, tmp_path):
     flush_site()
     assert not Claim.objects.exists()
 
-    call_command("import_site", str(path), "--trust-accounts")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_site", str(path), "--trust-accounts")
 
     assert counts() == before_counts
+    # Suggestions are derived, never in the file: a job spotted the restored drafts again.
+    assert Job.objects.filter(kind="spotting").exists()
+    drafts = Article.objects.exclude(draft=None).values_list("draft_id", flat=True)
+    assert set(SpottedRevision.objects.values_list("revision_id", flat=True)) == set(drafts)
     after = export_document(with_passwords=True)["models"]
     for label in ("claims.claim", "claims.claimrating", "claims.claimlink",
                   "claims.publishedappearance", "claims.rereview", "claims.claimmerge"):
