@@ -37,6 +37,7 @@ def test_a_linked_passage_is_named_by_its_claim_in_the_changelog_and_history(cli
     assert STATEMENT in history
 
 
+@pytest.mark.neutral
 def test_the_label_falls_back_to_the_quote_and_is_shortened():
     quote = {"exact": "Ketamine   eases\\ndepression.".replace("\\n", "\n")}
     assert claim_label(quote) == "Ketamine eases depression."
