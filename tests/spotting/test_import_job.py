@@ -132,8 +132,11 @@ def test_a_dismissal_sticks_across_a_re_import():
     response = api_for(editor).post(
         f"/api/v1/editorial/articles/{article.pk}/suggestions/{second['id']}/dismiss/")
     assert response.status_code == 200
-    # An unchanged, failed or dry-run import makes no draft and queues nothing.
+    # An unchanged, failed or dry-run import makes no draft and queues nothing, nor does a
+    # file whose bytes changed but not its text.
     import_bytes(document(), filename="clinic.txt")
+    same_text = import_bytes(document().replace(b"\n", b"\r\n"), filename="clinic.txt")
+    assert same_text.result == "unchanged" and same_text.warnings
     import_bytes(b"", filename="empty.txt")
     import_bytes(document(extra=EXTRAS[2]), filename="dry.txt", dry_run=True)
     assert spotting_jobs().count() == 1
