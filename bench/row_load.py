@@ -114,15 +114,20 @@ class Recorder:
         self.latencies = defaultdict(list)
         self.errors = defaultdict(int)
         self.error_samples = []
-
         self.by_server = defaultdict(list)
         self.errors_by_server = defaultdict(int)
+        # Public reads answered from the page cache (X-Cache: hit), per server.
+        self.hits_by_server = defaultdict(int)
+        self.reads_by_server = defaultdict(int)
 
-    def record(self, kind, started, status, detail="", server=""):
+    def record(self, kind, started, status, detail="", server="", cache=None):
         elapsed_ms = (time.monotonic() - started) * 1000
         with self.lock:
             self.latencies[kind].append(elapsed_ms)
             self.by_server[server].append(elapsed_ms)
+            if kind != "write":
+                self.reads_by_server[server] += 1
+                self.hits_by_server[server] += cache == "hit"
             if status not in (200, 304):
                 self.errors[kind] += 1
                 self.errors_by_server[server] += 1
@@ -132,7 +137,7 @@ class Recorder:
 
 def request(port, method, path, *, body=None, headers=None, timeout=30, host=None):
     """One request on a fresh connection (gunicorn's sync workers close each one), naming
-    `host` in its Host header when given."""
+    `host` in its Host header when given; return (status, body, X-Cache header or None)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = dict(headers or {})
     if host:
@@ -140,7 +145,7 @@ def request(port, method, path, *, body=None, headers=None, timeout=30, host=Non
     try:
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.read(), response.getheader("X-Cache")
     finally:
         connection.close()
 
@@ -164,8 +169,8 @@ def reader(target, stop, recorder, offset):
         index += 1
         started = time.monotonic()
         try:
-            status, body = request(port, "GET", path, host=target.host)
-            recorder.record(kind, started, status, body.decode("utf-8", "replace"), name)
+            status, body, cache = request(port, "GET", path, host=target.host)
+            recorder.record(kind, started, status, body.decode("utf-8", "replace"), name, cache)
         except OSError as error:
             recorder.record(kind, started, 0, repr(error), name)
 
@@ -184,7 +189,7 @@ def writer(target, stop, recorder, spec, acknowledged, offset=0):
         body = json.dumps({"note": note, "version": versions[pk]})
         started = time.monotonic()
         try:
-            status, answer = request(
+            status, answer, _ = request(
                 port, "PATCH", f"/api/v1/editorial/annotations/{pk}/", body=body,
                 headers=headers, host=target.host,
             )
@@ -414,11 +419,14 @@ def run(options=None) -> list[dict]:
     if len(recorder.by_server) > 1:
         for server in sorted(recorder.by_server):
             values = recorder.by_server[server]
+            reads = recorder.reads_by_server[server]
+            hits = recorder.hits_by_server[server]
             rows.append({
                 "benchmark": f"load: server {server}, all requests",
                 "measured": f"{len(values)} requests, {recorder.errors_by_server[server]} "
                             f"errors, p50 {percentile(values, 0.5):.0f} ms, "
-                            f"p99 {percentile(values, 0.99):.0f} ms",
+                            f"p99 {percentile(values, 0.99):.0f} ms; page cache hits "
+                            f"{hits} of {reads} public reads ({hits / max(reads, 1):.0%})",
                 "target": "0 errors",
                 "ok": recorder.errors_by_server[server] == 0,
             })
