@@ -9,7 +9,8 @@ the other must see:
   B (page and API detail, and the home page B had cached) within a second;
 - a session signed in on A works on B, and signing out on B ends it on A;
 - an API token issued on A works on B, and revoking it on B ends it on A;
-- the anonymous API throttle counts requests across both servers;
+- the anonymous API throttle counts requests across both servers, and the sign-in lock-out
+  counts failures across both;
 - the page cache is shared: a page A cached is a hit on B (`X-Cache`), and the other way.
 
 Both servers are started once for the module. The database is a copy (`CREATE DATABASE ...
@@ -49,6 +50,8 @@ WITHIN_SECONDS = 1.0
 # The anonymous API rate given to both servers: low, and per hour, so that one test can reach
 # it and a window boundary almost never falls inside the test (it is avoided below).
 ANON_LIMIT = 6
+# Failed sign-ins before django-axes locks a user name out (for one client address).
+FAILURE_LIMIT = 3
 
 pytestmark = [
     # The suite's test database must exist: it is the template of this module's database.
@@ -175,6 +178,7 @@ def _env(database_url, redis_url, prefix, static_root):
         KETASITE_CACHE_PREFIX=prefix, KETASITE_SITE_URL=f"http://{PUBLIC_HOST}",
         # Behind one proxy: the client is the address it appended to X-Forwarded-For.
         KETASITE_NUM_PROXIES="1", KETASITE_THROTTLE_ANON=f"{ANON_LIMIT}/hour",
+        KETASITE_LOGIN_FAILURE_LIMIT=str(FAILURE_LIMIT),
         # Workflow mail waits in the database queue (no worker here), as in production.
         KETASITE_JOB_BACKEND="database",
         DJANGO_LOG_LEVEL="ERROR", PYTHONPATH=str(ROOT), DJANGO_STATIC_ROOT=str(static_root),
@@ -198,6 +202,7 @@ call_command("collectstatic", interactive=False, verbosity=0,
 s = "{s}"
 publisher = make_user("Publishers", username=f"publisher-{{s}}", is_staff=True)
 editor = make_user("Editors", username=f"editor-{{s}}", is_staff=True)
+guarded = make_user("Editors", username=f"guarded-{{s}}")
 for slug in ("shared", "taken-down"):
     publish_now(make_article(title=f"Claim {{slug}}", slug=f"{{slug}}-{{s}}"))
 coming = ready_article(author=editor, reviewer=make_user("Reviewers", username=f"rev-{{s}}"),
@@ -208,7 +213,7 @@ coming.refresh_from_db()
 Article.objects.filter(pk=coming.pk).update(
     approval_fingerprint=workflow.approval_fingerprint(coming))
 print(json.dumps({{
-    "publisher": publisher.username, "editor": editor.username,
+    "publisher": publisher.username, "editor": editor.username, "guarded": guarded.username,
     "shared": f"shared-{{s}}", "taken_down": Article.objects.get(slug=f"taken-down-{{s}}").pk,
     "coming": coming.pk, "s": s,
 }}))
@@ -366,6 +371,26 @@ def test_the_anonymous_throttle_counts_across_both_servers(site):
     assert all(answer.headers.get("Retry-After") for answer in answers[ANON_LIMIT:])
     # Another client is not held back by this one's count.
     assert site.b.get("/api/v1/articles/").status == 200
+
+
+def test_failed_sign_ins_on_both_servers_count_towards_one_lock_out(site):
+    """Guesses spread over the servers lock the account out on both, for that client."""
+    username, client = site.data["guarded"], fresh_address()
+
+    def sign_in(server, password, address=client):
+        return server.request("POST", "/api/v1/auth/token/", client=address,
+                              body={"username": username, "password": password})
+
+    for number in range(FAILURE_LIMIT - 1):
+        server = (site.a, site.b)[number % 2]
+        assert sign_in(server, f"wrong-{number}").status == 400
+    assert sign_in(site.a, "wrong-last").status == 429
+    # B saw fewer failures than the limit itself, yet refuses even the right password.
+    refused = sign_in(site.b, PASSWORD)
+    assert refused.status == 429, refused.body
+    assert refused.json()["code"] == "locked_out"
+    # The lock-out is for that client: the owner signs in from elsewhere.
+    assert sign_in(site.b, PASSWORD, address=fresh_address()).status == 200
 
 
 def test_a_session_signed_in_on_one_server_works_on_the_other(site):
