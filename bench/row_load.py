@@ -12,12 +12,15 @@ Two modes (`KETASITE_LOAD_MODE`, `make loadtest MODE=...`, `--mode`):
 - `pg-redis`: two servers over one throwaway PostgreSQL database and one Redis, as several
   app servers are deployed. Readers and writers alternate between the servers request by
   request, so a writer's next PATCH goes to the other server with the version the first one
-  answered (a server with a stale view would answer 412, counted as an error). Every request
-  sends the same `Host`, as a proxy would, so the page cache is shared. Latency is reported per
-  server, and so are the settings held. The database is made on the server of DATABASE_URL
-  (when it is a PostgreSQL one: `<its name>_load_<random>`) or of `KETASITE_BENCH_POSTGRES`,
-  and dropped afterwards; Redis is REDIS_URL (required), under a prefix of its own whose keys
-  are deleted afterwards.
+  answered (a server with a stale view would answer 412, counted as an error). A publisher
+  meanwhile publishes approved articles through one server's API and takes each down through
+  the other's; a second after each acknowledgement the server that did not make the change
+  must answer the page (200, then 404/410). Every request sends the same `Host`, as a proxy
+  would, so the page cache is shared (and purged by each publish). Latency is reported per
+  server, and so are the page cache hits and the settings held. The database is made on the
+  server of DATABASE_URL (when it is a PostgreSQL one: `<its name>_load_<random>`) or of
+  `KETASITE_BENCH_POSTGRES`, and dropped afterwards; Redis is REDIS_URL (required), under a
+  prefix of its own whose keys are deleted afterwards.
 
 `make loadtest` runs it for 60 s (`KETASITE_LOAD_SECONDS` changes that); `python -m
 bench.row_load --quick` runs it for 10 s.
@@ -56,7 +59,10 @@ MODES = ("sqlite", "pg-redis")
 # public one (the page cache key holds the host: with each server's own address in it, no page
 # would be shared).
 PUBLIC_HOST = "localhost"
-SERVER_NAMES = "AB"
+# pg-redis: one publisher publishes approved articles through one server's API and takes each
+# down through the other's; a second after each acknowledgement the other server must show it.
+ARTICLES_TO_PUBLISH = 40
+SEEN_WITHIN_SECONDS = 1.0
 # The throttles guard the public site against one noisy client; here that client is the load
 # generator itself, so they are lifted to measure the site.
 LIFTED_THROTTLES = {"KETASITE_THROTTLE_ANON": "1000000/min",
@@ -101,9 +107,44 @@ def setup_load_content():
             )
             annotation_ids.append(annotation.pk)
         writers.append({"token": token.key, "annotations": annotation_ids})
+    publisher = _approved_articles_for_a_publisher(blocks)
     manifest = os.environ.get("KETASITE_LOAD_MANIFEST") or Path(
         settings.DATABASES["default"]["NAME"]).with_name(MANIFEST_NAME)
-    Path(manifest).write_text(json.dumps({"writers": writers}), encoding="utf-8")
+    Path(manifest).write_text(json.dumps({"writers": writers, "publisher": publisher}),
+                              encoding="utf-8")
+
+
+def _approved_articles_for_a_publisher(blocks):
+    """ARTICLES_TO_PUBLISH articles taken through the real workflow to approved (a reviewer
+    assigned, submitted by their editor, approved by the reviewer), and a publisher's token."""
+    from django.contrib.auth.models import Group, User
+    from rest_framework.authtoken.models import Token
+
+    from articles import workflow
+    from articles.models import Article, Revision
+
+    def member(name, group):
+        user = User.objects.create_user(name, password=secrets.token_urlsafe(16))
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    editor = member("load-editor", "Editors")
+    reviewer = member("load-reviewer", "Reviewers")
+    publisher = member("load-publisher", "Publishers")
+    articles = []
+    for number in range(ARTICLES_TO_PUBLISH):
+        article = Article.objects.create(slug=f"load-news-{number}", created_by=editor)
+        revision = Revision.objects.create(
+            article=article, number=1, title=f"Load news {number}", author=editor,
+            summary="An article published and taken down during the load test.", blocks=blocks,
+        )
+        article.draft = revision
+        article.save(update_fields=["draft"])
+        workflow.assign_reviewers(article, actor=editor, reviewers=[reviewer])
+        workflow.submit(article, actor=editor)
+        workflow.approve(article, actor=reviewer)
+        articles.append({"pk": article.pk, "slug": article.slug})
+    return {"token": Token.objects.create(user=publisher).key, "articles": articles}
 
 
 class Recorder:
@@ -202,6 +243,42 @@ def writer(target, stop, recorder, spec, acknowledged, offset=0):
             acknowledged[pk].append(note)
 
 
+def publisher(target, stop, recorder, spec, seen):
+    """Publish an approved article through one server's API, and take it down through the
+    other's; SEEN_WITHIN_SECONDS after each acknowledgement, GET its page twice on the
+    server that did not make the change. `seen` gets (action, as expected, statuses)."""
+    headers = {"Authorization": f"Token {spec['token']}", "Content-Type": "application/json"}
+    for number, article in enumerate(spec["articles"]):
+        page = f"/articles/{article['slug']}/"
+        steps = (("publish", target.pick(number), target.pick(number + 1), (200,)),
+                 ("unpublish", target.pick(number + 1), target.pick(number), (404, 410)))
+        for action, (name, port), (_, other), expected in steps:
+            if stop.is_set():
+                return
+            body = json.dumps({"action": action, "comment": "Load test."})
+            started = time.monotonic()
+            try:
+                status, answer, _ = request(
+                    port, "POST", f"/api/v1/editorial/articles/{article['pk']}/transitions/",
+                    body=body, headers=headers, host=target.host,
+                )
+            except OSError as error:
+                recorder.record(action, started, 0, repr(error), name)
+                return
+            acknowledged_at = time.monotonic()
+            recorder.record(action, started, status, answer.decode("utf-8", "replace"), name)
+            if status != 200:
+                return
+            time.sleep(max(0.0, acknowledged_at + SEEN_WITHIN_SECONDS - time.monotonic()))
+            statuses = []
+            for _ in range(2):
+                try:
+                    statuses.append(request(other, "GET", page, host=target.host)[0])
+                except OSError:
+                    statuses.append(0)
+            seen.append((action, all(code in expected for code in statuses), statuses))
+
+
 def percentile(values, fraction):
     if not values:
         return float("nan")
@@ -236,9 +313,10 @@ def lost_writes(acknowledged, stored):
     return lost
 
 
-def drive(target, manifest, seconds):
-    """Warm the servers, run the readers and writers for `seconds`; return (recorder,
-    acknowledged writes, elapsed seconds)."""
+def drive(target, manifest, seconds, *, publishing=False):
+    """Warm the servers, run the readers and writers (and with `publishing` the publisher)
+    for `seconds`; return (recorder, acknowledged writes, what the publisher saw, elapsed
+    seconds)."""
     for _, port in target.servers:  # warm every worker's caches and connections
         for _, path in PUBLIC_PATHS:
             for _ in range(4):
@@ -255,6 +333,11 @@ def drive(target, manifest, seconds):
         )
         for number, spec in enumerate(manifest["writers"])
     ]
+    seen = []
+    if publishing:
+        threads.append(threading.Thread(
+            target=publisher, args=(target, stop, recorder, manifest["publisher"], seen)
+        ))
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -262,7 +345,7 @@ def drive(target, manifest, seconds):
     stop.set()
     for thread in threads:
         thread.join(timeout=60)
-    return recorder, acknowledged, time.monotonic() - started
+    return recorder, acknowledged, seen, time.monotonic() - started
 
 
 def run_load(seconds):
@@ -270,13 +353,13 @@ def run_load(seconds):
     with prepared_database(setup="bench.row_load:setup_load_content") as database:
         manifest = json.loads(database.with_name(MANIFEST_NAME).read_text(encoding="utf-8"))
         with running_site(database, **LIFTED_THROTTLES) as site:
-            recorder, acknowledged, elapsed = drive(
+            recorder, acknowledged, seen, elapsed = drive(
                 Target([("A", site.port)]), manifest, seconds
             )
         stored = stored_annotations(database)
     settings = {"servers": "1 gunicorn, 2 sync workers", "database": "SQLite (a file)",
                 "cache": "each worker's own memory"}
-    return recorder, acknowledged, stored, elapsed, settings
+    return recorder, acknowledged, stored, [], elapsed, settings
 
 
 def _postgres_base():
@@ -342,7 +425,9 @@ def run_load_pg_redis(seconds, workers=2):
                 running_site(url, workers=workers, **shared, **static) as b,
             ):
                 target = Target([("A", a.port), ("B", b.port)], host=PUBLIC_HOST)
-                recorder, acknowledged, elapsed = drive(target, manifest, seconds)
+                recorder, acknowledged, seen, elapsed = drive(
+                    target, manifest, seconds, publishing=True
+                )
                 ports = {"A": a.port, "B": b.port}
             stored = stored_annotations(url)
     finally:
@@ -356,7 +441,7 @@ def run_load_pg_redis(seconds, workers=2):
                  f"(prefix {prefix}): page cache, throttle counters",
         "ports": ports,
     }
-    return recorder, acknowledged, stored, elapsed, settings
+    return recorder, acknowledged, stored, seen, elapsed, settings
 
 
 def run(options=None) -> list[dict]:
@@ -369,9 +454,9 @@ def run(options=None) -> list[dict]:
         raise ValueError(f"unknown load mode {mode!r}; use one of {', '.join(MODES)}")
     load_before = os.getloadavg()
     if mode == "pg-redis":
-        recorder, acknowledged, stored, elapsed, held = run_load_pg_redis(seconds)
+        recorder, acknowledged, stored, seen, elapsed, held = run_load_pg_redis(seconds)
     else:
-        recorder, acknowledged, stored, elapsed, held = run_load(seconds)
+        recorder, acknowledged, stored, seen, elapsed, held = run_load(seconds)
     load_after = os.getloadavg()
     total = sum(len(values) for values in recorder.latencies.values())
     errors = sum(recorder.errors.values())
@@ -381,7 +466,9 @@ def run(options=None) -> list[dict]:
     rows = [
         {
             "benchmark": f"load ({mode}): {seconds} s, {READERS} readers + {WRITERS} writers "
-                         "(pages, API reads, annotation PATCH)",
+                         + ("+ 1 publisher " if mode == "pg-redis" else "")
+                         + "(pages, API reads, annotation PATCH"
+                         + (", publish and take-down)" if mode == "pg-redis" else ")"),
             "measured": f"{total} requests, {total / elapsed:.0f} req/s",
             "target": "-",
             "ok": None,
@@ -416,6 +503,17 @@ def run(options=None) -> list[dict]:
             "ok": None,
         },
     ]
+    if mode == "pg-redis":
+        missed = [f"{action} {statuses}" for action, ok, statuses in seen if not ok]
+        rows.append({
+            "benchmark": "load: publishes and take-downs through one server's API, seen on "
+                         f"the other {SEEN_WITHIN_SECONDS:.0f} s after (two GETs of the page)",
+            "measured": f"{len(seen) - len(missed)} of {len(seen)} "
+                        f"({sum(action == 'publish' for action, _, _ in seen)} publishes)"
+                        + (f"; missed: {', '.join(missed[:3])}" if missed else ""),
+            "target": "all, at least one",
+            "ok": bool(seen) and not missed,
+        })
     if len(recorder.by_server) > 1:
         for server in sorted(recorder.by_server):
             values = recorder.by_server[server]
@@ -430,7 +528,9 @@ def run(options=None) -> list[dict]:
                 "target": "0 errors",
                 "ok": recorder.errors_by_server[server] == 0,
             })
-    for kind in ("page", "api", "write"):
+    for kind in ("page", "api", "write", "publish", "unpublish"):
+        if kind not in recorder.latencies and kind in ("publish", "unpublish"):
+            continue
         values = recorder.latencies.get(kind, [])
         rows.append({
             "benchmark": f"load: latency, {kind}",
