@@ -122,21 +122,26 @@ class Server:
 
 
 def _free_port(taken):
-    """A free loopback port: from KETASITE_TEST_PORTS ("9200-9249") when it is set (a shared
-    machine gives each engineer a range), else one the system picks."""
+    """A free loopback port not in `taken` (ports given to servers not yet listening): from
+    KETASITE_TEST_PORTS ("9200-9249") when it is set (a shared machine gives each engineer a
+    range), else one the system picks."""
     span = os.environ.get("KETASITE_TEST_PORTS", "")
-    candidates = [0]
+    candidates = [0] * 10
     if span:
         low, high = (int(part) for part in span.split("-"))
-        candidates = [port for port in range(low, high + 1) if port not in taken]
+        candidates = range(low, high + 1)
     for candidate in candidates:
+        if candidate in taken:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", candidate))
             except OSError:
                 continue
-            return sock.getsockname()[1]
-    raise RuntimeError(f"no free port in {span}")
+            port = sock.getsockname()[1]
+        if port not in taken:
+            return port
+    raise RuntimeError(f"no free port in {span or 'the system range'}")
 
 
 @contextlib.contextmanager
