@@ -65,9 +65,10 @@ _addresses = itertools.count(1)
 
 
 def fresh_address():
-    """A client address of its own (documentation range), so no test shares a bucket."""
+    """A client address of its own (in 10.0.0.0/8), so no test shares a throttle bucket or a
+    lock-out with another."""
     number = next(_addresses)
-    return f"198.51.{number // 250}.{number % 250 + 1}"
+    return f"10.0.{number // 250}.{number % 250 + 1}"
 
 
 @dataclass
