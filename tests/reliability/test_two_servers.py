@@ -13,9 +13,8 @@ the other must see:
   counts failures across both;
 - the page cache is shared: a page A cached is a hit on B (`X-Cache`), and the other way.
 
-Both servers are started once for the module. The database is a copy (`CREATE DATABASE ...
-TEMPLATE`) of the suite's migrated test database, so no migration runs here; when the copy
-is refused (another session is connected to it) the copy is migrated instead.
+Both servers are started once for the module, over the suite's migrated test database (no
+migration runs here), which the module flushes when it ends, as after a transactional test.
 """
 
 import contextlib
@@ -54,7 +53,7 @@ ANON_LIMIT = 6
 FAILURE_LIMIT = 2
 
 pytestmark = [
-    # The suite's test database must exist: it is the template of this module's database.
+    # The suite's test database must exist: the servers run on it.
     pytest.mark.django_db,
     pytest.mark.postgres,
     pytest.mark.redis,
@@ -146,31 +145,18 @@ def _free_port(taken):
 
 
 @contextlib.contextmanager
-def _copy_of_test_database():
-    """Yield (DATABASE_URL, migrated) of a new database copied from the suite's migrated test
-    database; drop it afterwards. `migrated` is False when the copy could not be made and the
-    new database is empty."""
-    import psycopg
-    from django.db import connection, connections
+def _suite_test_database():
+    """Yield the DATABASE_URL of the suite's migrated test database, for the servers; flush it
+    afterwards (as pytest-django does after a transactional test), so the tests after this
+    module find it empty."""
+    from django.core.management import call_command
+    from django.db import connection
 
     base = urlsplit(os.environ["DATABASE_URL"])
-    name = f"{base.path.lstrip('/') or 'ketasite'}_two_{secrets.token_hex(3)}"
-    admin = urlunsplit(base._replace(path="/postgres"))
-    source = connection.settings_dict["NAME"]
-    # A template must have no other session: close this process's own connections to it.
-    connections.close_all()
-    migrated = True
-    with psycopg.connect(admin, autocommit=True) as server:
-        try:
-            server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
-        except psycopg.errors.ObjectInUse:
-            server.execute(f'CREATE DATABASE "{name}"')
-            migrated = False
     try:
-        yield urlunsplit(base._replace(path=f"/{name}")), migrated
+        yield urlunsplit(base._replace(path=f"/{connection.settings_dict['NAME']}"))
     finally:
-        with psycopg.connect(admin, autocommit=True) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        call_command("flush", interactive=False, verbosity=0)
 
 
 def _env(database_url, redis_url, prefix, static_root):
@@ -199,8 +185,6 @@ from articles import workflow
 from articles.models import Article
 from tests.conftest import make_article, make_user, publish_now
 from tests.workflow.conftest import ready_article
-if {migrate}:
-    call_command("migrate", verbosity=0)
 # DEBUG is off, as deployed: pages name their hashed static files. The API's browsable and
 # documentation assets are left out: no page of this test names them.
 call_command("collectstatic", interactive=False, verbosity=0,
@@ -284,10 +268,10 @@ def site(django_db_setup, django_db_blocker):
     prefix = f"{os.environ.get('KETASITE_CACHE_PREFIX', 'ketasite')}-two-{secrets.token_hex(4)}"
     static_root = Path(tempfile.mkdtemp(prefix="ketasite-two-static-"))
     servers = []
-    with django_db_blocker.unblock(), _copy_of_test_database() as (database_url, migrated):
+    with django_db_blocker.unblock(), _suite_test_database() as database_url:
         env = _env(database_url, redis_url, prefix, static_root)
         try:
-            script = SETUP.format(s=secrets.token_hex(3), migrate=not migrated)
+            script = SETUP.format(s=secrets.token_hex(3))
             result = subprocess.run([PYTHON, "manage.py", "shell", "-c", script], cwd=ROOT,
                                     env=env, capture_output=True, text=True, timeout=300)
             assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
