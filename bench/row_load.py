@@ -17,10 +17,11 @@ Two modes (`KETASITE_LOAD_MODE`, `make loadtest MODE=...`, `--mode`):
   the other's; a second after each acknowledgement the server that did not make the change
   must answer the page (200, then 404/410). Every request sends the same `Host`, as a proxy
   would, so the page cache is shared (and purged by each publish). Latency is reported per
-  server, and so are the page cache hits and the settings held. The database is made on the
-  server of DATABASE_URL (when it is a PostgreSQL one: `<its name>_load_<random>`) or of
-  `KETASITE_BENCH_POSTGRES`, and dropped afterwards; Redis is REDIS_URL (required), under a
-  prefix of its own whose keys are deleted afterwards.
+  server, and so are the page cache hits and the settings held. The database,
+  `<KETASITE_BENCH_DB_PREFIX>_load_<random>` (default prefix `ks_bench`), is made on
+  `KETASITE_BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432) and dropped
+  afterwards; Redis is REDIS_URL (required), under a prefix of its own whose keys are deleted
+  afterwards.
 
 `make loadtest` runs it for 60 s (`KETASITE_LOAD_SECONDS` changes that); `python -m
 bench.row_load --quick` runs it for 10 s.
@@ -38,7 +39,7 @@ import threading
 import time
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from bench.server import PYTHON, _run, prepared_database, running_site, site_env
 
@@ -362,14 +363,9 @@ def run_load(seconds):
     return recorder, acknowledged, stored, [], elapsed, settings
 
 
-def _postgres_base():
-    """The URL of a PostgreSQL server, and the name its throwaway databases start with."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        return urlunsplit(parts._replace(path="")), parts.path.lstrip("/") or "ketasite"
-    return os.environ.get("KETASITE_BENCH_POSTGRES",
-                          "postgres://postgres@127.0.0.1:5432").rstrip("/"), "ks_bench"
+POSTGRES_URL = os.environ.get("KETASITE_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+# Throwaway databases are named <prefix>_<row>_<random>: a shared server keeps each user's apart.
+DATABASE_PREFIX = os.environ.get("KETASITE_BENCH_DB_PREFIX", "ks_bench")
 
 
 @contextlib.contextmanager
@@ -378,8 +374,8 @@ def postgres_load_database():
     collected, filled by `setup_load_content`; drop it afterwards."""
     import psycopg
 
-    base, prefix = _postgres_base()
-    name = f"{prefix}_load_{secrets.token_hex(4)}"
+    base = POSTGRES_URL.rstrip("/")
+    name = f"{DATABASE_PREFIX}_load_{secrets.token_hex(4)}"
     url = f"{base}/{name}"
     with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5) as admin:
         version = admin.execute("SHOW server_version").fetchone()[0]
