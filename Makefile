@@ -41,8 +41,11 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# 60 s of readers and writers. MODE=sqlite (default): one server over SQLite. MODE=pg-redis:
+# two servers over one throwaway PostgreSQL database (on DATABASE_URL's server) and REDIS_URL.
+MODE ?= sqlite
 loadtest: $(STAMP)
-	$(BIN)/python -m bench --only load
+	KETASITE_LOAD_MODE=$(MODE) $(BIN)/python -m bench --only load
 
 # Mutation score of the rule modules (mutmut; slow, not run in CI). MODULES=sanitize anchoring ...
 # MUTATE_CHILDREN mutants at once (default 1: a shared machine).
