@@ -1,0 +1,72 @@
+"""`manage.py generate_corpus`: a large, realistic corpus to measure on (articles/corpus.py)."""
+
+import os
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from articles.corpus import CorpusError, generate
+
+CONFIRM_FLAG = "--yes-this-is-a-test-database"
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the database with a generated corpus (articles in every workflow state, "
+        "rated annotations, sources, publications with their frozen pages) to measure the "
+        f"site at scale. Refused outside DEBUG unless {CONFIRM_FLAG} is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--articles", type=int, required=True)
+        parser.add_argument("--annotations-per-article", type=int, default=20)
+        parser.add_argument("--sources", type=int, default=None,
+                            help="Size of the source pool (default: articles / 5).")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--batch-size", type=int, default=200)
+        parser.add_argument(
+            "--workers", type=int, default=None,
+            help="Processes building the rows (default: the CPUs, at most 4; 1 on SQLite).",
+        )
+        parser.add_argument(CONFIRM_FLAG, dest="confirmed", action="store_true",
+                            help="Allow it without DEBUG: this database is for tests.")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["confirmed"]:
+            raise CommandError(
+                "generate_corpus writes thousands of made-up articles: it runs only with "
+                f"DEBUG on, or with {CONFIRM_FLAG} on a database made for it."
+            )
+        workers = options["workers"]
+        if workers is None:
+            workers = 1 if connection.vendor != "postgresql" else min(4, os.cpu_count() or 1)
+        console = Console(file=self.stderr, highlight=False)
+        started = time.monotonic()
+        with Progress(TextColumn("Generating"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                      disable=options["verbosity"] < 1) as bar:
+            task = bar.add_task("", total=options["articles"])
+            try:
+                counts = generate(
+                    articles=options["articles"],
+                    annotations_per_article=options["annotations_per_article"],
+                    sources=options["sources"], seed=options["seed"],
+                    batch_size=options["batch_size"], workers=workers,
+                    progress=lambda done, total: bar.update(task, completed=done),
+                )
+            except CorpusError as error:
+                raise CommandError(str(error))
+        seconds = time.monotonic() - started
+        summary = ", ".join(f"{count} {kind}" for kind, count in counts.items())
+        self.stdout.write(f"Generated in {seconds:.0f} s: {summary}. Public cache purged.")
