@@ -1,6 +1,5 @@
 """`manage.py generate_corpus`: a large, realistic corpus to measure on (articles/corpus.py)."""
 
-import os
 import time
 
 from django.conf import settings
@@ -37,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=200)
         parser.add_argument(
             "--workers", type=int, default=None,
-            help="Processes building the rows (default: the CPUs, at most 4; 1 on SQLite).",
+            help="Processes building the rows (default: 2 on PostgreSQL, 1 elsewhere).",
         )
         parser.add_argument(CONFIRM_FLAG, dest="confirmed", action="store_true",
                             help="Allow it without DEBUG: this database is for tests.")
@@ -50,7 +49,7 @@ class Command(BaseCommand):
             )
         workers = options["workers"]
         if workers is None:
-            workers = 1 if connection.vendor != "postgresql" else min(4, os.cpu_count() or 1)
+            workers = 2 if connection.vendor == "postgresql" else 1
         console = Console(file=self.stderr, highlight=False)
         started = time.monotonic()
         with Progress(TextColumn("Generating"), BarColumn(), MofNCompleteColumn(),
