@@ -45,6 +45,10 @@ RESULTS = ROOT / "bench" / "results"
 BARE = "/_bench/bare/"
 POSTGRES = os.environ.get("KETASITE_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REPS = 5
+# As `make bench`'s API and search rows: no throttle counts the benchmark's own requests.
+UNTHROTTLED = {"KETASITE_THROTTLE_ANON": "100000000/min",
+               "KETASITE_THROTTLE_USER": "100000000/min",
+               "KETASITE_THROTTLE_SEARCH": "100000000/min"}
 
 
 def database_url(name):
@@ -86,7 +90,7 @@ def _probe(name, what):
 def probe_setup():
     """Idempotent fixtures of the bench: an admin with a session, an editor's API token, an
     article with 500 rated annotations (in review), and the URLs to measure."""
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Max, Min
 
@@ -101,7 +105,15 @@ def probe_setup():
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
     session["_auth_user_hash"] = admin.get_session_auth_hash()
     session.create()
-    editor = User.objects.get(username="corpus-editor-1")
+    # A token needs an account that may sign in (the corpus's staff have no password).
+    editor, created = User.objects.get_or_create(username="bench-scale-editor",
+                                                 defaults={"is_staff": True})
+    if created:
+        editor.set_password(User.objects.make_random_password()
+                            if hasattr(User.objects, "make_random_password")
+                            else "bench-scale-" + session.session_key)
+        editor.save()
+        editor.groups.add(Group.objects.get(name="Editors"))
     token = issue_token(user=editor).key
     big = _big_article(admin)
     live = Publication.objects.live()
@@ -194,7 +206,7 @@ def probe_inprocess():
     included), publishing one article with the purge, re-anchoring and the approve gate of
     the 500-annotation article, and the query counts of the public pages."""
     from django.contrib.auth.models import User
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -254,6 +266,7 @@ def probe_inprocess():
     client = Client()
     counts = {}
     for name, url in _public_urls(setup).items():
+        reset_queries()  # what each request's start does, so the count starts at 0
         with CaptureQueriesContext(connection) as captured:
             status = client.get(url, headers={"accept-encoding": "gzip"}).status_code
         counts[name] = {"status": status, "queries": len(captured.captured_queries)}
@@ -301,6 +314,30 @@ def _sitemap_files(site):
     return timings
 
 
+def _status(url, headers):
+    """The status of one GET of `url` with `headers` ("Name: value")."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=dict(
+        (part.strip() for part in header.split(":", 1)) for header in headers))
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _load(site, path, *, seconds, headers=(), **options):
+    """wrk on `path`, after checking that it answers 200 (else every request is an error)."""
+    status = _status(site.url(path), headers)
+    result = load(site.url(path), seconds=seconds, headers=headers, **options)
+    result["status"] = status
+    if status != 200:
+        result["errors"] = max(result["errors"], result["requests"], 1)
+    return result
+
+
 def measure_http(name, setup, *, seconds):
     """All wrk rows on database `name`: a cached and an uncached server."""
     urls = _public_urls(setup)
@@ -308,24 +345,24 @@ def measure_http(name, setup, *, seconds):
     cookie = (f"Cookie: sessionid={setup['session']}",)
     out = {}
     one = {"connections": 1, "threads": 1}
-    with running_site(database_url(name)) as site:
-        out["bare"] = load(site.url(BARE), seconds=seconds, headers=BROWSER_HEADERS)
-        out["article_cached"] = load(site.url(urls["article"]), seconds=seconds,
+    with running_site(database_url(name), **UNTHROTTLED) as site:
+        out["bare"] = _load(site, BARE, seconds=seconds, headers=BROWSER_HEADERS)
+        out["article_cached"] = _load(site, urls["article"], seconds=seconds,
                                      headers=BROWSER_HEADERS)
-        out["api_detail_cached"] = load(site.url(urls["api_detail"]), seconds=seconds,
+        out["api_detail_cached"] = _load(site, urls["api_detail"], seconds=seconds,
                                         headers=BROWSER_HEADERS)
-        out["bare_after"] = load(site.url(BARE), seconds=seconds, headers=BROWSER_HEADERS)
-        out["editorial_list"] = load(
-            site.url("/api/v1/editorial/articles/?state=in_review&tag=depression"),
+        out["bare_after"] = _load(site, BARE, seconds=seconds, headers=BROWSER_HEADERS)
+        out["editorial_list"] = _load(
+            site, "/api/v1/editorial/articles/?state=in_review&tag=depression",
             seconds=seconds, headers=token, **one)
         for model in ("articles/article", "evidence/annotation", "evidence/source",
                       "articles/workflowevent"):
-            out[f"admin_{model.split('/')[1]}"] = load(
-                site.url(f"/admin/{model}/"), seconds=seconds, headers=cookie, **one)
-    with running_site(database_url(name), KETASITE_PUBLIC_CACHE="false") as site:
+            out[f"admin_{model.split('/')[1]}"] = _load(
+                site, f"/admin/{model}/", seconds=seconds, headers=cookie, **one)
+    with running_site(database_url(name), KETASITE_PUBLIC_CACHE="false", **UNTHROTTLED) as site:
         for key in ("article", "home", "tag", "feed", "search_common", "search_rare",
                     "api_list_first", "api_list_last"):
-            out[f"{key}_uncached"] = load(site.url(urls[key]), seconds=seconds,
+            out[f"{key}_uncached"] = _load(site, urls[key], seconds=seconds,
                                           headers=BROWSER_HEADERS, **one)
         out["sitemap"] = _sitemap_files(site)
     return out

@@ -33,9 +33,17 @@ BENCH_SLUG = "bench-article"
 
 
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port: any, or the first free one of KETASITE_BENCH_PORTS ("9100-9149")
+    on a machine where each user has a range."""
+    low, _, high = os.environ.get("KETASITE_BENCH_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low else [0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in KETASITE_BENCH_PORTS={low}-{high}")
 
 
 def site_env(database, **extra):
