@@ -850,8 +850,8 @@ def _batches(plan: Plan) -> list:
 
 
 def built_batches(plan: Plan, workers: int) -> Iterator[tuple[int, dict]]:
-    """Yield (articles in batch, rows) in order; with workers, at most 2 per worker waiting,
-    so memory stays flat however large the corpus."""
+    """Yield (articles in batch, rows) in order; with workers, at most one batch more than
+    there are workers is built or waiting, so memory stays flat however large the corpus."""
     bounds = _batches(plan)
     if workers <= 1 or connection.in_atomic_block:
         builder = BatchBuilder(plan)
@@ -865,7 +865,7 @@ def built_batches(plan: Plan, workers: int) -> Iterator[tuple[int, dict]]:
         queue = iter(bounds)
         for item in queue:
             pending.append((item[1] - item[0], pool.apply_async(_worker_build, (item,))))
-            if len(pending) >= workers * 2:
+            if len(pending) > workers:
                 break
         while pending:
             size, result = pending.popleft()

@@ -20,6 +20,15 @@ from articles.corpus import CorpusError, generate
 CONFIRM_FLAG = "--yes-this-is-a-test-database"
 
 
+def report(bar, task, done, total):
+    """Advance the bar; without a terminal (a log file), also print a line every 5%."""
+    bar.update(task, completed=done)
+    step = max(1, total // 20)
+    if not bar.console.is_terminal and (done // step != (done - 1) // step or done == total):
+        elapsed = bar.tasks[0].elapsed or 0.0
+        bar.console.print(f"{done}/{total} articles, {elapsed:.0f} s")
+
+
 class Command(BaseCommand):
     help = (
         "Fill the database with a generated corpus (articles in every workflow state, "
@@ -62,7 +71,7 @@ class Command(BaseCommand):
                     annotations_per_article=options["annotations_per_article"],
                     sources=options["sources"], seed=options["seed"],
                     batch_size=options["batch_size"], workers=workers,
-                    progress=lambda done, total: bar.update(task, completed=done),
+                    progress=lambda done, total: report(bar, task, done, total),
                 )
             except CorpusError as error:
                 raise CommandError(str(error))
