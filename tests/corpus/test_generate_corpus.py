@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from articles import corpus, publishing, workflow
+from articles import corpus, workflow
 from articles.approval import approval_fingerprint
 from articles.blocks import block_text
 from articles.models import Article, Publication, SearchEntry, WorkflowEvent
@@ -93,36 +93,13 @@ def test_an_approved_draft_publishes_through_the_real_workflow(generated):
     assert article.state == S.PUBLISHED and article.live_id
 
 
-def _frozen_fields(publication):
-    skip = {"id"}
-    if connection.vendor != "postgresql":
-        skip |= {"search_vector", "rank_vector"}
-    return {
-        field.attname: (bytes(value) if isinstance(value, memoryview) else value)
-        for field in Publication._meta.concrete_fields
-        if field.attname not in skip
-        for value in [getattr(publication, field.attname)]
-    }
-
-
 def test_publications_hold_what_the_real_publish_freezes(generated):
-    """Each generated publication equals, field by field (the page and API bytes included),
-    the one `freeze_publication` makes of the same revision at the same moment."""
-    live = list(Publication.objects.live().order_by("pk"))
-    assert len(live) == Article.objects.filter(state=S.PUBLISHED).count() >= 5
-    for generated_publication in live[:4]:
-        article = Article.objects.get(pk=generated_publication.article_id)
-        expected = _frozen_fields(generated_publication)
-        Publication.objects.filter(pk=generated_publication.pk).delete()
-        article.refresh_from_db()
-        again = publishing.freeze_publication(
-            article, actor=generated_publication.published_by,
-            published_at=generated_publication.published_at,
-        )
-        again.refresh_from_db()
-        actual = _frozen_fields(again)
-        for name in expected:
-            assert actual[name] == expected[name], name
+    """Each generated publication equals, field by field (the page and API bytes and, on
+    PostgreSQL, the search vectors included), the one `freeze_publication` makes of the same
+    revision at the same moment."""
+    live = Publication.objects.live().count()
+    assert live == Article.objects.filter(state=S.PUBLISHED).count() >= 5
+    assert corpus.verify_sample(live) == []
 
 
 def test_annotations_anchor_where_they_say_and_reanchor_to_themselves(generated):
