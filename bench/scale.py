@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bench.server import (
     BROWSER_HEADERS,
@@ -487,6 +488,21 @@ def print_table(rows, *, scale, load_text):
     Console(width=None if sys.stdout.isatty() else 170).print(table)
 
 
+def markdown_table(results):
+    """The README's table from a results file: small and large side by side."""
+    small = results["measured"]["small"]["setup"]["articles"]
+    large = results["measured"]["large"]["setup"]["articles"]
+    lines = [f"| row | {small:,} articles | {large:,} articles | ratio | target | met |",
+             "|---|---|---|---:|---|---|"]
+    for row in results["rows"]:
+        ratio = "" if math.isnan(row["ratio"]) or math.isinf(row["ratio"]) else (
+            f"{row['ratio']:.2f}")
+        met = {None: "n/a", True: "yes", False: "**no**"}[row.get("ok")]
+        lines.append(f"| {row['row']} | {row.get('small', '')} | {row.get('large', '')} | "
+                     f"{ratio} | {row['target']} | {met} |")
+    return "\n".join(lines)
+
+
 def uptime():
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
@@ -502,7 +518,12 @@ def main(argv=None):
     parser.add_argument("--db-prefix", default="ks_bench_scale")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="generate_corpus --workers")
+    parser.add_argument("--markdown", metavar="RESULTS",
+                        help="Print the table of a results file as Markdown and exit.")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown_table(json.loads(Path(args.markdown).read_text())))
+        return 0
     os.chdir(ROOT)
     _run([PYTHON, "manage.py", "collectstatic", "--noinput"], site_env("/dev/null"),
          "collectstatic")
