@@ -31,7 +31,6 @@ from bench.server import (
     PYTHON,
     ROOT,
     _run,
-    fetch,
     load,
     running_site,
     site_env,
@@ -83,6 +82,14 @@ def _probe(name, what, **env):
     output = _run([PYTHON, "-c", code], site_env(database_url(name), **env), f"probe {what}")
     line = next(line for line in output.splitlines() if line.startswith("@@"))
     return json.loads(line[2:])
+
+
+def _probe_or_error(name, what, **env):
+    try:
+        return _probe(name, what, **env)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return {"error": str(error)[-2000:], "queries": {}}
 
 
 # In the probe subprocess (Django set up on one database) ----------------------------------
@@ -295,11 +302,27 @@ def _public_urls(setup):
 # HTTP rows --------------------------------------------------------------------------------
 
 
+def _timed_get(url, timeout=60):
+    """GET `url`: (status or "timeout", milliseconds, body)."""
+    import urllib.error
+    import urllib.request
+
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body, status = response.read(), response.status
+    except urllib.error.HTTPError as error:
+        body, status = error.read(), error.code
+    except TimeoutError:
+        body, status = b"", "timeout"
+    return status, (time.perf_counter() - started) * 1000, body
+
+
 def _sitemap_files(site):
     """Fetch the sitemap; time each file it lists (or itself), uncached: {path: ms}."""
     import re
 
-    status, _, body = fetch(site.url("/sitemap.xml"))
+    status, _, body = _timed_get(site.url("/sitemap.xml"))
     timings = {}
     locations = re.findall(rb"<loc>([^<]+)</loc>", body) if b"<sitemapindex" in body else []
     paths = ["/sitemap.xml"] + [
@@ -309,10 +332,11 @@ def _sitemap_files(site):
         samples = []
         urls = 0
         for _ in range(3):
-            started = time.perf_counter()
-            status, _, content = fetch(site.url(path))
-            samples.append((time.perf_counter() - started) * 1000)
-            urls = content.count(b"<url>")
+            status, ms, content = _timed_get(site.url(path))
+            samples.append(ms)
+            urls = max(urls, content.count(b"<url>"))
+            if status != 200:
+                break
         timings[path] = {"ms": statistics.median(samples), "status": status, "urls": urls}
     return timings
 
@@ -325,16 +349,21 @@ def _status(url, headers):
     request = urllib.request.Request(url, headers=dict(
         (part.strip() for part in header.split(":", 1)) for header in headers))
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
 
 
 def _load(site, path, *, seconds, headers=(), **options):
-    """wrk on `path`, after checking that it answers 200 (else every request is an error)."""
-    status = _status(site.url(path), headers)
-    result = load(site.url(path), seconds=seconds, headers=headers, **options)
+    """wrk on `path`, after checking that it answers 200 (else every request is an error).
+    A row that cannot be measured (a timeout) is recorded as failed, not raised."""
+    try:
+        status = _status(site.url(path), headers)
+        result = load(site.url(path), seconds=seconds, headers=headers, **options)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+        return {"rps": 0.0, "p50_ms": float("nan"), "p99_ms": float("nan"), "requests": 0,
+                "errors": 1, "status": f"{type(error).__name__}: {error}"}
     result["status"] = status
     if status != 200:
         result["errors"] = max(result["errors"], result["requests"], 1)
@@ -390,8 +419,12 @@ def rows_of(small, large):
                      "ok": _ratio(b, s) <= limit and not errors})
 
     def queries_row(label, key):
-        s = small["inprocess"]["queries"][key]["queries"]
-        b = large["inprocess"]["queries"][key]["queries"]
+        s = small["inprocess"]["queries"].get(key, {}).get("queries")
+        b = large["inprocess"]["queries"].get(key, {}).get("queries")
+        if s is None or b is None:
+            rows.append({"row": f"{label}: queries", "small": s, "large": b,
+                         "ratio": float("nan"), "target": "unchanged", "ok": False})
+            return
         rows.append({"row": f"{label}: queries", "small": s, "large": b, "ratio": _ratio(b, s),
                      "target": "unchanged", "ok": s == b})
 
@@ -411,7 +444,7 @@ def rows_of(small, large):
                      "ok": b < limit_ms and not large["http"][key]["errors"]})
 
     def inprocess_row(label, key, limit):
-        s, b = small["inprocess"][key], large["inprocess"][key]
+        s, b = small["inprocess"].get(key), large["inprocess"].get(key)
         if not s or not b:
             rows.append({"row": label, "small": "-", "large": "-", "ratio": float("nan"),
                          "target": f"<= {limit}x", "ok": None})
@@ -453,8 +486,11 @@ def rows_of(small, large):
         files = data["http"]["sitemap"]
         worst = max(files.values(), key=lambda f: f["ms"])
         most = max(f["urls"] for f in files.values())
+        shown = f"{worst['ms']:.0f} ms, <= {most} URLs a file"
+        if worst["status"] != 200:
+            shown += f" ({worst['status']})"
         rows.append({"row": f"sitemap ({size}): {len(files)} file(s), slowest, uncached",
-                     size: f"{worst['ms']:.0f} ms, <= {most} URLs a file",
+                     size: shown,
                      "ratio": float("nan"), "target": "< 200 ms, <= 50,000 URLs",
                      "ok": worst["ms"] < 200 and most <= 50_000
                      and all(f["status"] == 200 for f in files.values())})
@@ -547,10 +583,13 @@ def main(argv=None):
         measured[label] = {
             "setup": setup,
             # The public pages' queries counted uncached: what a cache miss costs.
-            "inprocess": _probe(name, "inprocess", KETASITE_PUBLIC_CACHE="false"),
+            "inprocess": _probe_or_error(name, "inprocess", KETASITE_PUBLIC_CACHE="false"),
             "http": measure_http(name, setup, seconds=args.seconds),
         }
         results["load"][f"{label}_after"] = uptime()
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"scale-{args.scale}-partial.json").write_text(
+            json.dumps({**results, "measured": measured}, indent=2, default=str))
     results["measured"] = measured
     rows = rows_of(measured["small"], measured["large"])
     results["rows"] = rows
