@@ -203,10 +203,6 @@ def final_state(path: str) -> str:
     return State.ARCHIVED if path.startswith("archived") else path
 
 
-def was_published(path: str) -> bool:
-    return any(action == "publish" for action, _, _ in STATE_EVENTS[path])
-
-
 # Texts -------------------------------------------------------------------------------------
 
 
