@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles.api import CanViewArticles
-from claims import matching, services
+from claims import matching, permissions, services
 from claims.models import Claim, ClaimLink, ClaimRating
 from evidence.models import Annotation, Source
 from ketasite.api import (
@@ -252,7 +252,7 @@ Q_PARAM = OpenApiParameter(
 
 def get_visible_claim(request, pk) -> Claim:
     return visible_or_404(
-        Claim.objects.all(), pk, allowed=services.can_view_claims(request.user), name="claim"
+        Claim.objects.all(), pk, allowed=permissions.can_view_claims(request.user), name="claim"
     )
 
 
@@ -370,7 +370,7 @@ class EditorialClaimDetailView(APIView):
 
 def get_visible_annotation(request, pk) -> Annotation:
     return visible_or_404(
-        Annotation.objects.all(), pk, allowed=services.can_view_claims(request.user),
+        Annotation.objects.all(), pk, allowed=permissions.can_view_claims(request.user),
         name="annotation",
     )
 
