@@ -164,11 +164,11 @@ def run_notification(job_run: JobRun) -> None:
 SPOTTING_CHUNK = 100
 
 
-def start_spotting(*, actor=None) -> Job:
+def start_spotting(*, actor=None, run_now: bool = False) -> Job:
     """Run the claim spotter again over the draft of every article that is not archived
     (after the spotter changed); dismissals are kept, as on any re-spotting."""
     return start_job(kind="spotting", title="Re-run claim spotting over all drafts",
-                     actor=actor)
+                     actor=actor, run_now=run_now)
 
 
 def run_spotting(job_run: JobRun) -> None:

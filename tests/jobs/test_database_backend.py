@@ -271,3 +271,27 @@ def test_claim_spotting_reruns_over_every_draft_as_a_job():
     spotted = set(SpottedRevision.objects.values_list("revision__article_id", flat=True))
     assert spotted == {article.pk for article in drafts}
     assert Suggestion.objects.filter(article_id=drafts[0].pk).exists()
+
+
+def test_spot_drafts_runs_here_with_a_progress_bar_or_queues_a_job():
+    from spotting.models import SpottedRevision
+
+    claim = "Ketamine cures depression in 90% of patients within one day."
+    drafts = [make_article(title=f"Spotted {n}", blocks=make_blocks(claim)) for n in range(2)]
+    class Terminal(StringIO):
+        def isatty(self):
+            return True
+
+    out, err = StringIO(), Terminal()
+    call_command("spot_drafts", stdout=out, stderr=err)
+    assert "Spotted the drafts of 2 article(s)." in out.getvalue()
+    assert "Spotting claims" in err.getvalue() and "2/2" in err.getvalue()  # the bar, at its end
+    assert set(SpottedRevision.objects.values_list("revision__article_id", flat=True)) == {
+        article.pk for article in drafts}
+    assert Job.objects.get().state == Job.State.SUCCEEDED  # ran here: nothing queued
+    assert not DBTaskResult.objects.exists()
+
+    call_command("spot_drafts", "--background", stdout=out)
+    queued = Job.objects.get(state=Job.State.QUEUED)
+    assert f"Queued job {queued.pk}: Re-run claim spotting over all drafts." in out.getvalue()
+    assert DBTaskResult.objects.get(id=queued.task_id).status == "READY"
