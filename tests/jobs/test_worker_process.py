@@ -174,6 +174,9 @@ def kill_mid_job(database, url, env, job_id):
             assert worker.poll() is None, worker.stderr.read()[-3000:]
             assert time.monotonic() < deadline, "the worker imported nothing in 120 s"
             time.sleep(0.05)
+        # It yields the CPU to the app servers: KETASITE_JOBS_WORKER_NICE, 10 by default.
+        expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == expected
     finally:
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
