@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.importing.admin_views import MultipleFileField, MultipleFileInput
-from jobs.archives import UploadRefused, unpack_uploads
 from articles.permissions import PERM_EDIT
+from jobs.archives import UploadRefused, unpack_uploads
 from jobs.kinds import start_import, start_rerender, start_spotting
 from jobs.models import Job, JobUnit
 

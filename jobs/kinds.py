@@ -8,12 +8,14 @@ import os
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from articles import notifications
 from articles.backup import dump_document, export_document
 from articles.importing import import_bytes
 from articles.models import Article, Publication
 from articles.publishing import rerender_publication
+from articles.reviewing import send_review_reminders
 from jobs.archives import Member
 from jobs.models import Job, JobUnit
 from jobs.registry import register_job_kind
@@ -146,6 +148,7 @@ NOTIFICATIONS = {
     "notify_submitted": notifications.notify_submitted,
     "notify_changes_requested": notifications.notify_changes_requested,
     "notify_approved": notifications.notify_approved,
+    "notify_claim_rating_changed": notifications.notify_claim_rating_changed,
 }
 
 
@@ -157,6 +160,27 @@ def run_notification(job_run: JobRun) -> None:
         lambda: UnitResult(outcome=f"{send(**params['kwargs'])} sent"),
         name=f"{params['name']} for article {params['kwargs'].get('article_id')}",
     )
+
+
+# --- review reminders --------------------------------------------------------------------
+
+
+def start_reminders(*, actor=None, run_now: bool = False) -> Job:
+    """Mail the reviewers of live articles due for review (`review_reminders`) from a job."""
+    return start_job(kind="reminders", title="Review reminders", actor=actor, run_now=run_now)
+
+
+def run_reminders(job_run: JobRun) -> None:
+    job_run.set_total(1)
+    job_run.run_unit(_reminders_unit, name="review reminders")
+
+
+def _reminders_unit() -> UnitResult:
+    # Safe to retry: an article reminded this week is not reminded again.
+    report = send_review_reminders(now=timezone.now())
+    skipped = "; ".join(f"not reminded about {article.slug}: {reason}"
+                        for article, reason in report.skipped)
+    return UnitResult(outcome=f"{len(report.sent)} reviewer(s) reminded", reason=skipped)
 
 
 # --- claim spotting ----------------------------------------------------------------------
@@ -193,4 +217,5 @@ register_job_kind("import", label="Import files", run=run_import)
 register_job_kind("rerender", label="Re-render publications", run=run_rerender)
 register_job_kind("export", label="Export the site", run=run_export)
 register_job_kind("notify", label="Workflow mail", run=run_notification)
+register_job_kind("reminders", label="Review reminders", run=run_reminders)
 register_job_kind("spotting", label="Claim spotting", run=run_spotting)
