@@ -2,8 +2,9 @@
 DATABASE_URL names one) and RQ on Redis (when REDIS_URL is set).
 
 The kill tests start an import of many files, SIGKILL the worker process (with the RQ work
-horse it forked) in the middle, and start another worker: the job is retried and finishes with every file imported exactly once,
-or, out of attempts, is failed with the files finished before the kill kept.
+horse it forked) in the middle, and start another worker: the job is retried and finishes
+with every file imported exactly once, or, out of attempts, is failed with the files
+finished before the kill kept.
 """
 
 import contextlib
