@@ -155,6 +155,18 @@ def test_a_name_that_is_not_utf8_is_refused():
     assert accepted(members) == ["good.txt"]
 
 
+def test_a_name_flagged_utf8_that_is_not_is_refused_alone():
+    data = make_zip([("café.txt", article_text(1)), ("good.txt", article_text(2))]).read()
+    assert zipfile.ZipFile(io.BytesIO(data)).infolist()[0].flag_bits & 0x800  # flagged UTF-8
+    # "é" (C3 A9) made E9 41: invalid UTF-8 under the flag, which zipfile cannot even list.
+    forged = patch_zip_names(data, {"café".encode(): b"caf\xe9A"})
+    with pytest.raises(UnicodeDecodeError):
+        zipfile.ZipFile(io.BytesIO(forged))
+    members = unpack_uploads([SimpleUploadedFile("flagged.zip", forged)])
+    assert list(refusals(members).values()) == ["its name is not valid UTF-8."]
+    assert accepted(members) == ["good.txt"]
+
+
 def test_a_utf8_name_is_accepted():
     members = unpack_uploads([make_zip([("café-ketamine.txt", article_text(1))])])
     assert accepted(members) == ["café-ketamine.txt"]
