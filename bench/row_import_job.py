@@ -29,7 +29,7 @@ from bench.server import BENCH_SLUG, PYTHON, ROOT, prepared_database, running_si
 
 FILES = 1000
 TARGET_P99_MS = 100.0
-IDLE_SECONDS = 5
+IDLE_SECONDS = 10
 READERS = 2
 # Each reader asks for a page this often (a steady 40 pages/s in all, far more than a small
 # publisher's traffic): an open load, so the readers do not take every free CPU cycle from
