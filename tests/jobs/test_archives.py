@@ -195,3 +195,19 @@ def test_the_admin_lists_each_refused_member_in_the_jobs_report(
     assert "inner.zip" in page and "archive inside the archive" in page
     assert "4 of 4, 3 failed" in page
     assert list(Article.objects.values_list("original_filename", flat=True)) == ["good.txt"]
+
+
+def test_a_zip_of_1000_files_is_queued_in_one_request_with_a_bounded_number_of_queries(
+    client, importer, django_assert_max_num_queries
+):
+    upload = make_zip([(f"batch/{n // 100}/file-{n:04}.md", article_text(n))
+                       for n in range(1000)], name="thousand.zip")
+    # Session, user, the job, its 1,000 units in a few batched inserts, the message: not one
+    # query per file.
+    with django_assert_max_num_queries(20):
+        response = client.post(reverse(IMPORT_URL), {"files": [upload]})
+    job = Job.objects.get()
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
+    assert (job.total, job.done, job.state) == (1000, 0, Job.State.QUEUED)
+    assert JobUnit.objects.filter(job=job, state=JobUnit.State.PENDING).count() == 1000
+    assert Article.objects.count() == 0  # the worker imports them, not the request
