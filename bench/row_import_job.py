@@ -14,16 +14,22 @@ nothing imported, as the yardstick.
 
 Rows: the import's duration and rate (from the upload to the job's end), the upload request
 itself, and the pages' p50/p99 during the import (target p99 under 100 ms) and without it.
+With KETASITE_BENCH_IMPORT_JOB_POSTGRES=postgres://HOST/NAME the same runs on a throwaway
+PostgreSQL database (NAME_import_job_<random>) instead of SQLite.
 """
 
+import contextlib
+import os
 import random
 import re
 import subprocess
 import sys
 import threading
 import time
+import uuid
 import zipfile
 from io import BytesIO
+from urllib.parse import urlsplit, urlunsplit
 
 from bench.server import BENCH_SLUG, PYTHON, ROOT, prepared_database, running_site, site_env
 
@@ -231,13 +237,43 @@ def _load():
         return stream.read().split()[0]
 
 
+@contextlib.contextmanager
+def postgres_database(server_url):
+    """Yield the URL of a new PostgreSQL database on `server_url` (…/NAME: NAME_<random> is
+    created beside it), migrated and set up like `prepared_database`; drop it afterwards."""
+    import psycopg
+
+    base = urlsplit(server_url)
+    name = f"{base.path.strip('/') or 'ks_bench'}_import_job_{uuid.uuid4().hex[:8]}"
+    admin = urlunsplit(base._replace(path="/postgres"))
+    url = urlunsplit(base._replace(path=f"/{name}"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        env = site_env(url)
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True,
+                           capture_output=True, timeout=600)
+        subprocess.run([PYTHON, "-c", "import django; django.setup(); "
+                        "import bench.row_import_job as row; row.setup()"],
+                       cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def run(options=None):
     count = FILES
     if isinstance(options, dict) and options.get("import_job_files"):
         count = int(options["import_job_files"])
     archive = make_zip(count)
-    with prepared_database(setup="bench.row_import_job:setup") as database, \
-            running_site(database) as site:
+    # KETASITE_BENCH_IMPORT_JOB_POSTGRES=postgres://…/NAME runs it on PostgreSQL instead.
+    postgres = os.environ.get("KETASITE_BENCH_IMPORT_JOB_POSTGRES", "")
+    label = "PostgreSQL" if postgres else "SQLite"
+    prepared = (postgres_database(postgres) if postgres
+                else prepared_database(setup="bench.row_import_job:setup"))
+    with prepared as database, running_site(database) as site:
         worker = subprocess.Popen(
             [PYTHON, "manage.py", "jobs_worker", "--interval", "0.2"], cwd=ROOT,
             env=site_env(database), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -267,7 +303,7 @@ def run(options=None):
     updates = max(0, len(seen) - 2)
     return [
         {
-            "benchmark": f"import job: {count} files uploaded as one zip in the admin",
+            "benchmark": f"import job: {count} files uploaded as one zip in the admin ({label})",
             "measured": f"{duration:.1f} s, {count / duration:.0f} files/s ({imported} imported, "
                         f"{status['failed']} failed; progress seen {updates} times between "
                         f"start and end; load {load_before}→{load_after})",
