@@ -211,3 +211,15 @@ def test_a_zip_of_1000_files_is_queued_in_one_request_with_a_bounded_number_of_q
     assert (job.total, job.done, job.state) == (1000, 0, Job.State.QUEUED)
     assert JobUnit.objects.filter(job=job, state=JobUnit.State.PENDING).count() == 1000
     assert Article.objects.count() == 0  # the worker imports them, not the request
+
+
+def test_more_plain_files_than_one_form_takes_get_a_clear_page_and_nothing_is_written(
+    client, importer, settings
+):
+    uploads = [SimpleUploadedFile(f"a{n}.txt", article_text(n)) for n in range(51)]
+    response = client.post(reverse(IMPORT_URL), {"files": uploads})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "at most 50 files" in page and "one zip archive" in page
+    assert "up to 2,000 files from zip archives" in page
+    assert nothing_written()
