@@ -12,6 +12,9 @@ import pytest
 from claims import matching
 from claims.matching import features, rank, similarity
 
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
+
 PAIRS_FILE = Path(__file__).resolve().parents[1] / "data" / "claim_pairs.tsv"
 
 

@@ -29,6 +29,9 @@ from tests.evidence.anchoring_cases import (
     reckless_reanchor,
 )
 
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
+
 PROPERTY_SETTINGS = settings(
     max_examples=int(os.environ.get("KETASITE_PROPERTY_EXAMPLES", 100)), deadline=None
 )

@@ -4,7 +4,12 @@ Each test pins one requirement of the note renderer with the exact HTML a reader
 mutation run showed that breaking the code behind it passed the rest of the suite.
 """
 
+import pytest
+
 from ketasite.sanitize import clean_html, render_markdown
+
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
 
 
 def test_note_headings_start_at_h3_under_the_page_heading():

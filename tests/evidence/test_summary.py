@@ -1,4 +1,9 @@
+import pytest
+
 from evidence.summary import evidence_summary
+
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
 
 
 def test_summary_counts_by_verdict_and_certainty_in_scale_order():

@@ -4,6 +4,11 @@ name it, by string), and `ketasite/` (settings, URL routing, API plumbing) impor
 import ast
 from pathlib import Path
 
+import pytest
+
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 APPS = ("accounts", "articles", "evidence", "pagecache", "public")
 # Not the project's code: the virtualenv, installed front-end packages, collected statics.

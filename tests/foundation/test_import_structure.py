@@ -9,6 +9,11 @@ start-up time, not structure).
 import ast
 from pathlib import Path
 
+import pytest
+
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 # Every package of the project (an app or ketasite), found on disk so a new app is covered too.
 PROJECT_PACKAGES = tuple(sorted(

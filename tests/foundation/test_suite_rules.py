@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 SEED_TEST = "tests/importing/test_seed_parsing.py::test_block_ids_are_stable_across_parses"
-POLICY_VARIABLES = ("KETASITE_REQUIRE_SEEDS", "KETASITE_ALLOWED_SKIPS", "PYTEST_ADDOPTS")
+POLICY_VARIABLES = ("KETASITE_REQUIRE_SEEDS", "KETASITE_ALLOWED_SKIPS", "KETASITE_DESELECT_MARKERS",
+                    "PYTEST_ADDOPTS")
 
 
 def run_pytest(seeds_dir, *args, **env):
@@ -57,3 +61,17 @@ def test_a_skip_outside_the_allowed_markers_fails_the_run(no_seeds):
     assert ("skip check: 1 skipped, 1 not allowed in this run (allowed markers: postgres, sqlite)"
             in output)
     assert f"skipped but must run here: {SEED_TEST}" in output
+
+
+def test_the_postgresql_run_leaves_out_only_the_markers_it_names(no_seeds):
+    """.ci/run's PostgreSQL run leaves the database-neutral tests to the SQLite run: they are
+    not run there, they are counted, and no other test is left out."""
+    neutral = "tests/evidence/test_summary.py"
+    with_database = "tests/demo/test_load_demo.py::test_load_demo_twice_changes_nothing"
+    code, output = run_pytest(no_seeds, "-q", neutral, with_database,
+                              KETASITE_DESELECT_MARKERS="neutral")
+    assert code == 0, output
+    assert "1 passed, 2 deselected" in output
+    assert "marked neutral were not run here (KETASITE_DESELECT_MARKERS)" in output
+    code, output = run_pytest(no_seeds, "-q", neutral, with_database)
+    assert code == 0 and "deselected" not in output, output

@@ -16,9 +16,14 @@ Each fixture copies the shape of one seed, never its text:
   before each item, one item holding nested items (seed 004).
 """
 
+import pytest
+
 from articles.blocks import block_text, clean_blocks
 from articles.importing import parse_document
 from tests.conftest import fixture_document
+
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
 
 FIXTURES = ("toc-boilerplate-faq.txt", "related-links.txt", "promotional.txt",
             "images-references.txt", "breadcrumb-dash-lists.txt")

@@ -10,7 +10,7 @@ from articles.blocks import block_text, clean_blocks
 from articles.importing import parse_document
 from tests.importing.helpers import seed_bytes, seed_name
 
-pytestmark = pytest.mark.seeds
+pytestmark = [pytest.mark.seeds, pytest.mark.neutral]
 
 
 def parse_seed(prefix):

@@ -4,7 +4,8 @@ Real processes: gunicorn with 2 workers over a file SQLite database or a Postgre
 each worker's own memory as the cache or with Redis, and the change made by a separate
 `manage.py` process (the workflow from a shell, or cron's `publish_scheduled`). Every worker's
 cache is warmed first; a second after the change no request may get the page or its API
-answer. The PostgreSQL and Redis variants run when DATABASE_URL and REDIS_URL are set.
+answer. File SQLite runs without DATABASE_URL; PostgreSQL, with each worker's memory and with
+Redis (REDIS_URL), runs when DATABASE_URL names it.
 """
 
 import atexit
@@ -193,8 +194,12 @@ Article.objects.filter(slug="{slug}", unpublish_at__isnull=False).update(unpubli
 """
 
 
+# File SQLite in the SQLite run, PostgreSQL in the PostgreSQL run: each run tests its own
+# database once (CI runs both), and Redis is tested with PostgreSQL, as it is deployed.
 @pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+    scope="module",
+    params=[pytest.param("sqlite", marks=pytest.mark.sqlite),
+            pytest.param("postgres", marks=pytest.mark.postgres)],
 )
 def database(request):
     with _database(request.param) as url:

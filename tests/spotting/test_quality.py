@@ -11,6 +11,9 @@ import pytest
 
 from spotting.spotter import KINDS, assess
 
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 TARGET = 0.8
 

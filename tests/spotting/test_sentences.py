@@ -1,7 +1,12 @@
 """Sentences: split within blocks, with offsets that are the annotations' W3C selectors."""
 
+import pytest
+
 from articles.blocks import block_starts, block_text, plain_text, with_text
 from spotting.sentences import revision_sentences
+
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
 
 
 def blocks():

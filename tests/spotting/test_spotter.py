@@ -7,6 +7,9 @@ import pytest
 from spotting import spotter
 from spotting.spotter import assess
 
+# Touches no database: CI runs it once, in the SQLite run.
+pytestmark = pytest.mark.neutral
+
 
 @pytest.mark.parametrize("sentence, kind", [
     ("Ketamine is not FDA-approved for ADHD.", "regulatory"),
