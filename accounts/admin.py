@@ -9,13 +9,14 @@ from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import ApiTokenHolder
 from accounts.tokens import is_expired, revoke_user_tokens, token_expires_at
+from ketasite.admin_site import ReadOnlyAdmin
 
 if admin.site.is_registered(TokenProxy):
     admin.site.unregister(TokenProxy)
 
 
 @admin.register(ApiTokenHolder)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ("username", "issued", "expires", "status")
     search_fields = ("username", "email")
     ordering = ("-auth_token__created",)
@@ -30,17 +31,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
             .select_related("auth_token")
         )
 
-    # Tokens are issued by signing in; this list only shows and revokes them. Deleting here
-    # would delete the user, so it is not offered.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+    # Tokens are issued by signing in; this list only shows and revokes them (read-only:
+    # deleting here would delete the user, so it is not offered).
     def has_revoke_permission(self, request):
         return request.user.has_perm("authtoken.delete_token")
 

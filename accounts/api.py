@@ -15,6 +15,7 @@ from ketasite.api import (
     StrictSerializer,
     TokenRateThrottle,
     error_responses,
+    validated,
 )
 
 INVALID_CREDENTIALS = "Unable to sign in with the username and password given."
@@ -69,13 +70,12 @@ class TokenView(APIView):
     def post(self, request):
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError("Send an object with username and password.")
-        incoming = TokenRequestSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        credentials = validated(request, TokenRequestSerializer)
         django_request = request._request
         user = authenticate(
             request=django_request,
-            username=incoming.validated_data["username"],
-            password=incoming.validated_data["password"],
+            username=credentials["username"],
+            password=credentials["password"],
         )
         if getattr(django_request, "axes_locked_out", False):
             # Answer here, in the error shape, rather than with axes' own page.

@@ -2,9 +2,9 @@
 editorial APIs (neither borrows from the other's module)."""
 
 from django.db.models import F
-from rest_framework import exceptions
 
 from articles.models import Article
+from ketasite.api import visible_or_404
 
 VIEW_PERMISSION = "articles.view_article"
 
@@ -15,11 +15,7 @@ def get_visible_article(request, pk) -> Article:
     Detail endpoints need only a signed-in user (IsAuthenticated) and answer 404, not 403, to
     one who may not see articles, so that an id reveals nothing; list endpoints answer 403
     (CanViewArticles)."""
-    if not request.user.has_perm(VIEW_PERMISSION):
-        raise exceptions.NotFound("No article with this id is visible to you.")
-    try:
-        return (
-            Article.objects.select_related("draft").annotate(live_slug=F("live__slug")).get(pk=pk)
-        )
-    except Article.DoesNotExist:
-        raise exceptions.NotFound("No article with this id is visible to you.")
+    return visible_or_404(
+        Article.objects.select_related("draft").annotate(live_slug=F("live__slug")), pk,
+        allowed=request.user.has_perm(VIEW_PERMISSION), name="article",
+    )

@@ -38,6 +38,7 @@ from articles.models import (
 )
 from articles.permissions import reviewers
 from articles.reviewdates_admin import REVIEW_DATE_FIELDS, reviews_report_view
+from ketasite.admin_site import ReadOnlyAdmin, ReadOnlyInline
 
 
 class ArticleContentForm(forms.ModelForm):
@@ -150,27 +151,16 @@ def _parse_when(value):
     return when
 
 
-class WorkflowEventInline(admin.TabularInline):
+class WorkflowEventInline(ReadOnlyInline):
     model = WorkflowEvent
     fields = ["created_at", "action", "from_state", "to_state", "actor", "revision", "comment"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ["-created_at", "-pk"]
     verbose_name = "workflow event"
     verbose_name_plural = "Event log"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor", "revision")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Article)
@@ -514,19 +504,6 @@ def editorial_dashboard(user, *, limit=10):
         total = len(items) if len(items) < limit else queryset.count()
         result.append({"title": title, "articles": items, "total": total})
     return result
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An admin that lists and shows its rows but never adds, changes or deletes one."""
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Revision)

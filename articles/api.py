@@ -1,5 +1,6 @@
-"""The articles API's editorial endpoints. They call the workflow and importing services and
-map their errors to responses; no rule is written here. The public article and tag endpoints
+"""The articles API's editorial endpoints. They call the workflow and importing services,
+whose refusals the API's exception handler answers (`ketasite.api.refusal_error`); no rule is
+written here. The public article and tag endpoints
 are in `public.api`.
 """
 
@@ -50,6 +51,7 @@ from ketasite.api import (
     declared_length,
     error_responses,
     if_match_state,
+    validated,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -71,18 +73,6 @@ def editorial_articles():
     return (
         Article.objects.select_related("draft").defer("draft__blocks")
         .annotate(live_slug=F("live__slug"))
-    )
-
-
-def workflow_error(error):
-    """Return the API exception for a workflow refusal, keeping its message and code."""
-    errors = getattr(error, "errors", None) or None
-    if isinstance(error, workflow.GateFailed):
-        errors = {"failures": error.failures}
-    if isinstance(error, workflow.StaleRevision):
-        return PreconditionFailed(str(error))
-    return DomainError(
-        status_code=error.http_status, detail=str(error), code=error.code, errors=errors
     )
 
 
@@ -342,9 +332,7 @@ class EditorialArticleListView(generics.ListAPIView):
                 raise PayloadTooLarge("The request body is larger than any import may be.")
             data, options = self._from_upload(request)
         else:
-            incoming = ImportJSONSerializer(data=request.data)
-            incoming.is_valid(raise_exception=True)
-            values = incoming.validated_data
+            values = validated(request, ImportJSONSerializer)
             data = values["content"].encode("utf-8")
             options = {
                 "filename": "",
@@ -385,17 +373,14 @@ class EditorialArticleListView(generics.ListAPIView):
 def run_import(request, data, options):
     """Import `data` (bytes or an upload) through the importer and answer with the article
     and the report."""
-    try:
-        outcome = import_bytes(
-            data,
-            filename=options["filename"],
-            source_url=options["source_url"],
-            tags=tuple(options["tags"]),
-            actor=request.user,
-            format=options["format"],
-        )
-    except workflow.WorkflowError as error:
-        raise workflow_error(error)
+    outcome = import_bytes(
+        data,
+        filename=options["filename"],
+        source_url=options["source_url"],
+        tags=tuple(options["tags"]),
+        actor=request.user,
+        format=options["format"],
+    )
     report = {
         "result": outcome.result,
         "title": outcome.title or "",
@@ -475,22 +460,17 @@ class EditorialArticleDetailView(APIView):
             raise PreconditionRequired()
         if precondition == "stale":
             raise PreconditionFailed()
-        incoming = ArticlePatchSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        changes = incoming.validated_data
-        try:
-            workflow.save_revision(
-                article,
-                actor=request.user,
-                base_number=article.draft.number if article.draft_id else 0,
-                title=changes.get("title"),
-                summary=changes.get("summary"),
-                blocks=changes.get("blocks"),
-                tags=changes.get("tags"),
-                message=changes.get("message", ""),
-            )
-        except workflow.WorkflowError as error:
-            raise workflow_error(error)
+        changes = validated(request, ArticlePatchSerializer)
+        workflow.save_revision(
+            article,
+            actor=request.user,
+            base_number=article.draft.number if article.draft_id else 0,
+            title=changes.get("title"),
+            summary=changes.get("summary"),
+            blocks=changes.get("blocks"),
+            tags=changes.get("tags"),
+            message=changes.get("message", ""),
+        )
         return detail_response(request, get_visible_article(request, pk))
 
 
@@ -617,7 +597,7 @@ class RevisionDiffView(APIView):
             OpenApiParameter("to", int, required=True, description="Revision number.",
                              examples=[OpenApiExample("The second revision", value=2)]),
         ],
-        responses={200: DiffSerializer, **error_responses(400, 401, 404, 429)},
+        responses={200: DiffSerializer, **error_responses(*EDITORIAL_DETAIL_ERRORS)},
         tags=["editorial"],
     )
     def get(self, request, pk):
@@ -663,17 +643,10 @@ class ReviewersView(APIView):
     )
     def put(self, request, pk):
         article = get_visible_article(request, pk)
-        incoming = ReviewersInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        try:
-            assignments = workflow.assign_reviewers(
-                article,
-                actor=request.user,
-                reviewers=incoming.validated_data["reviewers"],
-                due=incoming.validated_data.get("due"),
-            )
-        except workflow.WorkflowError as error:
-            raise workflow_error(error)
+        values = validated(request, ReviewersInputSerializer)
+        assignments = workflow.assign_reviewers(
+            article, actor=request.user, reviewers=values["reviewers"], due=values.get("due")
+        )
         return Response({"reviewers": [reviewer_item(a) for a in assignments]})
 
 
@@ -701,19 +674,14 @@ class TransitionView(APIView):
     )
     def post(self, request, pk):
         article = get_visible_article(request, pk)
-        incoming = TransitionInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
-        try:
-            workflow.perform(
-                article,
-                action=values["action"],
-                actor=request.user,
-                comment=values.get("comment", ""),
-                when=values.get("publish_at"),
-            )
-        except workflow.WorkflowError as error:
-            raise workflow_error(error)
+        values = validated(request, TransitionInputSerializer)
+        workflow.perform(
+            article,
+            action=values["action"],
+            actor=request.user,
+            comment=values.get("comment", ""),
+            when=values.get("publish_at"),
+        )
         return detail_response(request, get_visible_article(request, pk))
 
 

@@ -3,9 +3,11 @@
 The document is `{"format": "ketasite-export", "version": 1, "exported_at": ISO time,
 "models": {"app_label.model_name": [rows]}}`; each row is the row of Django's python serializer
 (`{"model", "pk", "fields"}`), so every model of the articles, evidence and taggit apps is
-included without being listed here, as are the users and groups. Users and groups are written
-by natural key (username, group name), and so are references to them, to content types and to
-permissions: those ids differ from one database to another.
+included without being listed here, as are the users and groups. The claim registry
+(`claims`: claims, their rating history, their appearances (links to annotations, with the
+reviewers' confirmations), published appearances, re-reviews and merges) is content too.
+Users and groups are written by natural key (username, group name), and so are references to
+them, to content types and to permissions: those ids differ from one database to another.
 
 Password hashes are left out unless asked for; restored users without one get an unusable
 password (an administrator gives them one: Django's password reset skips such accounts). API
@@ -38,20 +40,25 @@ from articles.blocks import block_starts
 from articles.frozen import content_etag, gzip_body
 from articles.models import Article, NotificationPreference, Publication, ShareLink
 from articles.publishing import fill_missing_addresses, rerender_publication
+from claims.matching import search_key
+from claims.models import Claim
+from claims.services import statement_key, store_match_vector
 from evidence.models import Annotation, ConsensusRating, ReviewerRating
 from ketasite.sanitize import clean_html
 from pagecache.generation import purge_public_pages
+from spotting.queue import spot_new_drafts_after_commit
 
 FORMAT_NAME = "ketasite-export"
 FORMAT_VERSION = 1
-CONTENT_APPS = ("articles", "evidence", "spotting", "taggit", "reviewers")
+CONTENT_APPS = ("articles", "evidence", "spotting", "claims", "taggit", "reviewers")
 # Rows of these are matched by natural key on restore, so an account that already exists (the
 # operator's own) is updated rather than duplicated.
 NATURAL_KEY_MODELS = (Group, User)
 # Derived rows, never exported nor read from a file: the database rebuilds them from the
 # restored articles and publications (`articles.models.SearchEntry`, kept by triggers), and
-# the claim spotter's suggestions (a draft is spotted again when they are first read; the
-# editors' dismissals are content and are exported).
+# the claim spotter's suggestions (the restored drafts are spotted again by a job queued when
+# the restore commits, or on their first read; the editors' dismissals are content and are
+# exported).
 DERIVED_MODELS = ("articles.searchentry", "spotting.suggestion", "spotting.spottedrevision")
 
 
@@ -282,6 +289,7 @@ class _Admission:
             # Dual review's ratings carry sanitised note HTML too (shown in the annotator).
             ReviewerRating: self.admit_annotation,
             ConsensusRating: self.admit_annotation,
+            Claim: self.admit_claim,
             Publication: self.admit_publication,
         }.get(model)
         return check(row, deserialized) if check else True
@@ -386,6 +394,16 @@ class _Admission:
     def admit_annotation(self, row, deserialized):
         annotation = deserialized.object
         annotation.note_html = clean_html(annotation.note_html)
+        return True
+
+    def admit_claim(self, row, deserialized):
+        """A claim's note HTML is sanitised again, like an annotation's; its keys are derived
+        from its statement, never taken from the file (the search vector is rebuilt once
+        every claim is in: `restore_document`)."""
+        claim = deserialized.object
+        claim.note_html = clean_html(claim.note_html)
+        claim.statement_key = statement_key(claim.statement)
+        claim.match_key = search_key(claim.statement)
         return True
 
     def admit_publication(self, row, deserialized):
@@ -538,7 +556,9 @@ def restore_document(document, *, trust_accounts=False, using=DEFAULT_DB_ALIAS):
       new accounts and groups (never for existing ones);
     - share links, bearer secrets whose token hashes the file supplies, are restored only
       with `trust_accounts`;
-    - annotation notes' HTML is sanitised again (`ketasite.sanitize`), and every publication's
+    - annotation and claim notes' HTML is sanitised again (`ketasite.sanitize`), a claim's
+      statement and match keys are derived again from its statement and its search vector
+      rebuilt, and every publication's
       body, page parts and API bytes are rendered again from its frozen content
       (`articles.publishing.rerender_publication`): no HTML or bytes from the file are served.
     Each refusal is one line of the report's `skipped`.
@@ -590,9 +610,13 @@ def restore_document(document, *, trust_accounts=False, using=DEFAULT_DB_ALIAS):
                 for field in model._meta.local_many_to_many
             ]
             connection.check_constraints(table_names=tables)
+            # The claims' full-text vectors (PostgreSQL) are derived, never in the file.
+            store_match_vector(Claim.objects.using(using).all())
             admission.rerender_publications()
             _reset_sequences(connection, models_in_order)
             transaction.on_commit(purge_public_pages, using=using)
+            # Suggestions are derived, never in the file: the worker spots the drafts again.
+            spot_new_drafts_after_commit()
     except RestoreError:
         raise
     except Exception as error:  # noqa: BLE001 - any failure is reported in one line

@@ -1,6 +1,7 @@
 """What changed between two publications, claim by claim, and each claim's public history.
 
-A "claim" here is a rated annotation of a publication. The lines are computed from the two
+A "claim" here is a rated annotation of a publication, named by its registry claim's statement
+when it is linked to one (claims/), else by its quote. The lines are computed from the two
 publications' frozen annotations (never typed, never read from a draft): an annotation keeps
 its id when it is carried forward to a new revision, so the same id in two publications is
 the same claim. The editor's own line ("Added a 2026 trial.") is the publication's
@@ -24,8 +25,12 @@ def rating_label(verdict: str, certainty: str) -> str:
 
 
 def claim_label(annotation: dict) -> str:
-    """The words readers know the claim by: its quote, shortened."""
-    text = " ".join(str(annotation.get("exact", "")).split())
+    """The words readers know the claim by, shortened: the registry claim's statement when
+    the passage is linked to one (publishing freezes it in the annotation's `claim`, for a
+    link a reviewer confirmed), else the passage's quote."""
+    linked = annotation.get("claim")
+    statement = linked.get("statement") if isinstance(linked, dict) else ""
+    text = " ".join(str(statement or annotation.get("exact", "")).split())
     if len(text) > CLAIM_LABEL_CHARS:
         text = text[: CLAIM_LABEL_CHARS - 1].rstrip() + "…"
     return text

@@ -1,16 +1,15 @@
 """The refusals of the workflow and the services around it. Each names the rule it applies;
-nothing was changed when one is raised. `http_status` and `code` serve the API."""
+nothing was changed when one is raised. `http_status` and `code` serve the API, which answers
+them as it answers every `Refusal` (`ketasite.api.refusal_error`)."""
+
+from ketasite.errors import Refusal
 
 
-class WorkflowError(Exception):
+class WorkflowError(Refusal):
     """A workflow rule refused the change. The message names the rule; nothing was changed."""
 
     code = "workflow_error"
     http_status = 409
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(message)
 
 
 class NotAllowed(WorkflowError):
@@ -28,7 +27,8 @@ class WrongState(WorkflowError):
 
 
 class GateFailed(WorkflowError):
-    """A gate found items to fix first; `failures` lists every one of them."""
+    """A gate found items to fix first; `failures` lists every one of them (and `errors`
+    under "failures", as the API shows them)."""
 
     code = "gate_failed"
     http_status = 409
@@ -36,13 +36,14 @@ class GateFailed(WorkflowError):
     def __init__(self, message, failures):
         self.failures = list(failures)
         super().__init__(f"{message}: " + "; ".join(self.failures))
+        self.errors = {"failures": self.failures}
 
 
 class StaleRevision(WorkflowError):
     """The edit was based on an older revision; `current` is the newer one. Nothing was saved."""
 
     code = "stale_revision"
-    http_status = 409
+    http_status = 412
 
     def __init__(self, message, current):
         self.current = current
@@ -56,5 +57,4 @@ class InvalidInput(WorkflowError):
     http_status = 400
 
     def __init__(self, message, errors=None):
-        self.errors = errors or {}
-        super().__init__(message)
+        super().__init__(message, errors=errors or {})

@@ -11,10 +11,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles import reviewdates, reviewing, workflow
+from articles import reviewdates, reviewing
 from articles.access import get_visible_article
-from articles.api import workflow_error
-from ketasite.api import EDITORIAL_WRITE_ERRORS, StrictSerializer, error_responses
+from ketasite.api import EDITORIAL_WRITE_ERRORS, StrictSerializer, error_responses, validated
 
 
 class ReviewIntervalInputSerializer(StrictSerializer):
@@ -56,12 +55,6 @@ class ReviewIntervalView(APIView):
     )
     def put(self, request, pk):
         article = get_visible_article(request, pk)
-        incoming = ReviewIntervalInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        try:
-            article = reviewing.set_review_interval(
-                article, actor=request.user, months=incoming.validated_data["months"]
-            )
-        except workflow.WorkflowError as error:
-            raise workflow_error(error)
+        months = validated(request, ReviewIntervalInputSerializer)["months"]
+        article = reviewing.set_review_interval(article, actor=request.user, months=months)
         return Response(review_dates_item(article))

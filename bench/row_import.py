@@ -23,6 +23,8 @@ ARTICLES = 1000
 TARGET_RATE = 100.0
 TARGET_MEMORY_MB = 300
 POSTGRES_URL = os.environ.get("KETASITE_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+# Throwaway databases are named <prefix>_<row>_<random>: a shared server keeps each user's apart.
+DATABASE_PREFIX = os.environ.get("KETASITE_BENCH_DB_PREFIX", "ks_bench")
 
 
 def _env(database_url):
@@ -125,7 +127,7 @@ def _postgres_rows(count):
     if connection is None:
         return [{"benchmark": "import: PostgreSQL", "measured": "not reachable, skipped",
                  "target": "-", "ok": None}]
-    name = f"ks_bench_import_{uuid.uuid4().hex[:8]}"
+    name = f"{DATABASE_PREFIX}_import_{uuid.uuid4().hex[:8]}"
     with connection:
         connection.execute(f'CREATE DATABASE "{name}"')
         try:

@@ -30,6 +30,8 @@ import uuid
 from bench.server import PYTHON, _run, fetch, running_site, site_env
 
 POSTGRES_URL = os.environ.get("KETASITE_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+# Throwaway databases are named <prefix>_<row>_<random>: a shared server keeps each user's apart.
+DATABASE_PREFIX = os.environ.get("KETASITE_BENCH_DB_PREFIX", "ks_bench")
 ARTICLES = 10_000
 TARGET_P50_MS = 50.0
 REQUESTS = 300
@@ -146,7 +148,7 @@ def _postgres_admin():
 @contextlib.contextmanager
 def postgres_database(admin, *, setup):
     """Yield the URL of a throwaway PostgreSQL database, migrated and filled by `setup`."""
-    name = f"ks_bench_search_{uuid.uuid4().hex[:8]}"
+    name = f"{DATABASE_PREFIX}_search_{uuid.uuid4().hex[:8]}"
     url = f"{POSTGRES_URL}/{name}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:

@@ -8,30 +8,23 @@ publishers publish a claim page.
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from claims import services
+from claims import permissions, services
 from claims.models import Claim, ClaimLink, ClaimMerge, ClaimRating, ReReview
+from ketasite.admin_site import ReadOnlyAdmin, ReadOnlyInline
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
+class ClaimInline(ReadOnlyInline):
     def has_view_permission(self, request, obj=None):
-        return services.can_view_claims(request.user)
+        return permissions.can_view_claims(request.user)
 
 
-class RatingInline(ReadOnlyInline):
+class RatingInline(ClaimInline):
     model = ClaimRating
     fk_name = "claim"
     fields = ["created_at", "actor", "verdict", "certainty", "note", "origin"]
@@ -39,7 +32,7 @@ class RatingInline(ReadOnlyInline):
     verbose_name_plural = "rating history"
 
 
-class LinkInline(ReadOnlyInline):
+class LinkInline(ClaimInline):
     model = ClaimLink
     fk_name = "claim"
     fields = ["annotation", "linked_by", "linked_at", "confirmed_by", "confirmed_at", "decision",
@@ -77,6 +70,17 @@ class ClaimAdmin(admin.ModelAdmin):
                        "version", "published_at", "published_by", "merged_into"]
     inlines = [RatingInline, LinkInline]
     actions = ["merge_action", "split_action", "publish_action"]
+    # Each action is offered only to whoever may do it (claims/permissions.py).
+    ACTION_RULES = {"merge_action": permissions.can_merge_claims,
+                    "split_action": permissions.can_split_claim,
+                    "publish_action": permissions.can_publish_claim}
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for name, allowed in self.ACTION_RULES.items():
+            if name in actions and not allowed(request.user):
+                del actions[name]
+        return actions
 
     def get_queryset(self, request):
         return (
@@ -94,16 +98,16 @@ class ClaimAdmin(admin.ModelAdmin):
 
     # Rights come from the editorial rules, not model permissions.
     def has_module_permission(self, request):
-        return services.can_view_claims(request.user)
+        return permissions.can_view_claims(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return services.can_view_claims(request.user)
+        return permissions.can_view_claims(request.user)
 
     def has_add_permission(self, request):
-        return services.can_create_claim(request.user)
+        return permissions.can_create_claim(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return services.can_view_claims(request.user) and obj is None
+        return permissions.can_view_claims(request.user) and obj is None
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -137,7 +141,7 @@ class ClaimAdmin(admin.ModelAdmin):
     def split_action(self, request, queryset):
         try:
             services.reorganise_claims(actor=request.user, splits=list(queryset))
-        except services.ClaimNotAllowed as error:
+        except permissions.ClaimNotAllowed as error:
             self.message_user(request, str(error), messages.ERROR)
             return None
         self.message_user(request, f"Split {queryset.count()} claim(s) back out.")
@@ -148,7 +152,7 @@ class ClaimAdmin(admin.ModelAdmin):
         for claim in queryset:
             try:
                 services.publish_claim(claim, actor=request.user)
-            except services.ClaimNotAllowed as error:
+            except permissions.ClaimNotAllowed as error:
                 self.message_user(request, f"{claim}: {error}", messages.ERROR)
                 return None
         self.message_user(request, "Published the selected claim pages.")
@@ -158,11 +162,13 @@ class ClaimAdmin(admin.ModelAdmin):
         """Choose the claim to keep; the others merge into it (and any split back first).
 
         A refusal (merging a claim into itself, or into one it is split from in the same
-        request) answers 409 with the form and its error, and changes nothing.
+        request) answers 409 with the form and its error, and changes nothing; someone who
+        may not merge gets 403.
         """
-        if not services.can_merge_claims(request.user):
-            self.message_user(request, "Only reviewers may merge claims.", messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
+        try:
+            permissions.check_merge_claims(request.user)
+        except permissions.ClaimNotAllowed as error:
+            raise PermissionDenied(str(error)) from error
         raw_ids = request.POST.get("ids") or request.GET.get("ids") or ""
         ids = [int(part) for part in raw_ids.split(",") if part.strip().isdigit()]
         sources = list(Claim.objects.filter(pk__in=ids).order_by("pk"))
@@ -177,7 +183,7 @@ class ClaimAdmin(admin.ModelAdmin):
                         splits=list(form.cleaned_data["split"]),
                         merges=[(source, target) for source in sources],
                     )
-                except services.ClaimNotAllowed as error:
+                except permissions.ClaimNotAllowed as error:
                     form.add_error(None, str(error))
                     status = error.http_status
                 else:
@@ -203,25 +209,16 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReReview)
-class ReReviewAdmin(admin.ModelAdmin):
+class ReReviewAdmin(ReadOnlyAdmin):
     list_display = ["article", "claim", "reason", "created_at", "resolved_at"]
     list_filter = ["resolved_at"]
     list_select_related = ["article", "claim"]
 
     def has_module_permission(self, request):
-        return services.can_view_claims(request.user)
+        return permissions.can_view_claims(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return services.can_view_claims(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return permissions.can_view_claims(request.user)
 
 
 @admin.register(ClaimMerge)

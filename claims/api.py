@@ -1,56 +1,42 @@
 """The editorial claim API: the registry, matching, rating, and linking annotations.
 
-Views are thin: they parse, call `claims.services` / `claims.matching`, and map refusals to
-the API's error shape. Public claim endpoints are in `public/claim_api.py`.
+Views are thin: they parse and call `claims.services` / `claims.matching`; the API's
+exception handler answers their refusals (`ketasite.api.refusal_error`). Public claim
+endpoints are in `public/claim_api.py`.
 """
-
-import re
 
 from django.db.models import Count, Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles.api import CanViewArticles
-from claims import matching, services
+from claims import matching, permissions, services
 from claims.models import Claim, ClaimLink, ClaimRating
 from evidence.models import Annotation, Source
 from ketasite.api import (
+    EDITORIAL_ACTION_ERRORS,
     EDITORIAL_DETAIL_ERRORS,
     EDITORIAL_PATCH_ERRORS,
     EDITORIAL_READ_ERRORS,
     EDITORIAL_WRITE_ERRORS,
-    DomainError,
     InvalidRequest,
-    PreconditionFailed,
-    PreconditionRequired,
     StrictSerializer,
     error_responses,
+    expected_version,
+    validated,
+    version_etag,
+    visible_or_404,
 )
 
-ETAG_VERSION = re.compile(r'^(?:W/)?"claim-(\d+)-v(\d+)"$')
 MAX_SIMILAR = 100
 
 
 def claim_etag(claim):
-    return f'"claim-{claim.pk}-v{claim.version}"'
-
-
-def claim_error(error):
-    """Return the API exception for a refusal by claims.services."""
-    if isinstance(error, services.StaleClaim):
-        return PreconditionFailed(str(error))
-    if isinstance(error, services.ClaimError):
-        return InvalidRequest(error.errors, detail=str(error) or None, code=error.code)
-    return DomainError(
-        status_code=getattr(error, "http_status", 403), detail=str(error), code=error.code
-    )
-
-
-RULE_ERRORS = (services.ClaimError, services.ClaimNotAllowed, services.StaleClaim)
+    return version_etag("claim", claim.pk, claim.version)
 
 
 # Serialising ----------------------------------------------------------------------------------
@@ -265,12 +251,9 @@ Q_PARAM = OpenApiParameter(
 
 
 def get_visible_claim(request, pk) -> Claim:
-    if not services.can_view_claims(request.user):
-        raise exceptions.NotFound("No claim with this id is visible to you.")
-    claim = Claim.objects.filter(pk=pk).first()
-    if claim is None:
-        raise exceptions.NotFound("No claim with this id is visible to you.")
-    return claim
+    return visible_or_404(
+        Claim.objects.all(), pk, allowed=permissions.can_view_claims(request.user), name="claim"
+    )
 
 
 class EditorialClaimListView(generics.GenericAPIView):
@@ -288,10 +271,7 @@ class EditorialClaimListView(generics.GenericAPIView):
     )
     def get(self, request):
         if "similar_to" in request.query_params:
-            try:
-                text = services.clean_similar_to(request.query_params.get("similar_to"))
-            except services.ClaimError as error:
-                raise claim_error(error)
+            text = services.clean_similar_to(request.query_params.get("similar_to"))
             matches = matching.similar_claims(text, limit=MAX_SIMILAR)
             by_id = claims_for_listing().in_bulk([m.key for m in matches])
             items = []
@@ -327,44 +307,23 @@ class EditorialClaimListView(generics.GenericAPIView):
         tags=["editorial"],
     )
     def post(self, request):
-        incoming = ClaimCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
+        values = validated(request, ClaimCreateSerializer)
         annotation = None
         if "annotation" in values:
             annotation = Annotation.objects.filter(pk=values["annotation"]).first()
             if annotation is None:
                 raise InvalidRequest({"annotation": [f"No annotation {values['annotation']}."]})
-        try:
-            claim = services.create_claim(
-                statement=values["statement"], actor=request.user, annotation=annotation
-            )
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+        claim = services.create_claim(
+            statement=values["statement"], actor=request.user, annotation=annotation
+        )
         return claim_detail_response(claim, status.HTTP_201_CREATED)
 
 
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description="The claim's ETag you read (or send `version` in the body): stale gives 412, "
-    "neither gives 428.",
+    "neither gives 428; `*` rates the claim as it is.",
 )
-
-
-def expected_version(request, claim, body_version):
-    """Return the version the rating is based on, from If-Match or the body."""
-    header = request.META.get("HTTP_IF_MATCH")
-    if header:
-        match = ETAG_VERSION.match(header.strip())
-        if not match or int(match.group(1)) != claim.pk:
-            raise PreconditionFailed()
-        return int(match.group(2))
-    if isinstance(body_version, int) and not isinstance(body_version, bool):
-        return body_version
-    raise PreconditionRequired(
-        "Send the claim's ETag in If-Match (or its version in the body), so no rating is "
-        "overwritten."
-    )
 
 
 class EditorialClaimDetailView(APIView):
@@ -395,29 +354,25 @@ class EditorialClaimDetailView(APIView):
     )
     def patch(self, request, pk):
         claim = get_visible_claim(request, pk)
-        body_version = request.data.get("version") if isinstance(request.data, dict) else None
-        version = expected_version(request, claim, body_version)
-        incoming = ClaimRateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
-        try:
-            claim = services.rate_claim(
-                claim, actor=request.user, expected_version=version,
-                verdict=values["verdict"], certainty=values["certainty"],
-                note=values.get("note"), sources=values.get("sources"),
-            )
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+        version = expected_version(
+            request, kind="claim", pk=claim.pk, current=claim.version,
+            missing="Send the claim's ETag in If-Match (or its version in the body), so no "
+            "rating is overwritten.",
+        )
+        values = validated(request, ClaimRateSerializer)
+        claim = services.rate_claim(
+            claim, actor=request.user, expected_version=version,
+            verdict=values["verdict"], certainty=values["certainty"],
+            note=values.get("note"), sources=values.get("sources"),
+        )
         return claim_detail_response(claim)
 
 
 def get_visible_annotation(request, pk) -> Annotation:
-    if not services.can_view_claims(request.user):
-        raise exceptions.NotFound("No annotation with this id is visible to you.")
-    annotation = Annotation.objects.filter(pk=pk).first()
-    if annotation is None:
-        raise exceptions.NotFound("No annotation with this id is visible to you.")
-    return annotation
+    return visible_or_404(
+        Annotation.objects.all(), pk, allowed=permissions.can_view_claims(request.user),
+        name="annotation",
+    )
 
 
 def annotation_link_response(annotation, status_code=status.HTTP_200_OK):
@@ -465,28 +420,21 @@ class EditorialAnnotationClaimView(APIView):
     )
     def put(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = LinkInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        claim = Claim.objects.filter(pk=incoming.validated_data["claim"]).first()
+        claim_id = validated(request, LinkInputSerializer)["claim"]
+        claim = Claim.objects.filter(pk=claim_id).first()
         if claim is None:
-            raise InvalidRequest({"claim": [f"No claim {incoming.validated_data['claim']}."]})
-        try:
-            services.link_annotation(annotation, claim=claim, actor=request.user)
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+            raise InvalidRequest({"claim": [f"No claim {claim_id}."]})
+        services.link_annotation(annotation, claim=claim, actor=request.user)
         return annotation_link_response(annotation)
 
     @extend_schema(
         operation_id="editorial_annotation_claim_destroy",
-        responses={204: None, **error_responses(400, 401, 403, 404, 409, 429)},
+        responses={204: None, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def delete(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        try:
-            services.unlink_annotation(annotation, actor=request.user)
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+        services.unlink_annotation(annotation, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -514,16 +462,11 @@ class EditorialAnnotationClaimConfirmView(APIView):
     )
     def post(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = ConfirmInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
-        try:
-            services.confirm_link(
-                annotation, actor=request.user, accept=values["accept"],
-                verdict=values.get("verdict"), certainty=values.get("certainty"),
-                note=values.get("note"),
-            )
-        except RULE_ERRORS as error:
-            raise claim_error(error)
+        values = validated(request, ConfirmInputSerializer)
+        services.confirm_link(
+            annotation, actor=request.user, accept=values["accept"],
+            verdict=values.get("verdict"), certainty=values.get("certainty"),
+            note=values.get("note"),
+        )
         return annotation_link_response(annotation)
 

@@ -42,6 +42,28 @@ from claims.models import (
     PublishedAppearance,
     ReReview,
 )
+from claims.permissions import (  # noqa: F401 - re-exported for callers of the services
+    ClaimNotAllowed,
+    can_confirm_link,
+    can_create_claim,
+    can_link_annotation,
+    can_merge_claims,
+    can_publish_claim,
+    can_rate_claim,
+    can_split_claim,
+    can_unlink_annotation,
+    can_unpublish_claim,
+    can_view_claims,
+    check_confirm_link,
+    check_create_claim,
+    check_link_annotation,
+    check_merge_claims,
+    check_publish_claim,
+    check_rate_claim,
+    check_split_claim,
+    check_unlink_annotation,
+    check_unpublish_claim,
+)
 from evidence.annotations import (
     AnnotationError,
     AnnotationNotAllowed,
@@ -49,92 +71,43 @@ from evidence.annotations import (
     update_annotation,
 )
 from evidence.models import Annotation, Source
+from ketasite.errors import Refusal, StaleVersion
 from ketasite.sanitize import render_markdown
 from pagecache.generation import purge_public_pages
 
-PERM_CREATE = "evidence.add_annotation"
-PERM_REVIEW = "articles.review_article"
-PERM_PUBLISH = "articles.publish_article"
-PERM_VIEW = "articles.view_article"
 MAX_STATEMENT_CHARS = 500
 MAX_NOTE_CHARS = 20_000
 MAX_SIMILAR_TO_CHARS = 1000
 
 
-class ClaimError(ValueError):
+class ClaimError(Refusal, ValueError):
     """Input that cannot be saved; `errors` maps fields to messages (400)."""
 
     code = "invalid"
     http_status = 400
 
     def __init__(self, errors, *, existing=None, code=None):
-        self.errors = {name: list(messages) for name, messages in errors.items()}
+        errors = {name: list(messages) for name, messages in errors.items()}
         self.existing = existing
-        if code:
-            self.code = code
-        super().__init__(" ".join(m for messages in self.errors.values() for m in messages))
-
-
-class ClaimNotAllowed(PermissionError):
-    """The actor may not do this (403), or the state does not allow it (409)."""
-
-    code = "not_allowed"
-
-    def __init__(self, message, *, http_status=403, code=None):
-        self.http_status = http_status
-        if code:
-            self.code = code
-        super().__init__(message)
-
-
-class StaleClaim(Exception):
-    """The rating was based on an older version of the claim (412)."""
-
-    code = "stale"
-    http_status = 412
-
-    def __init__(self, current):
-        self.current = current
         super().__init__(
-            f"Someone else rated this claim meanwhile (it is now version {current.version}); "
-            "read it again and make your change again."
+            " ".join(m for messages in errors.values() for m in messages),
+            code=code, errors=errors,
         )
 
 
-# Who may do what -----------------------------------------------------------------------------
+class StaleClaim(StaleVersion):
+    """The rating was based on an older version of the claim (412)."""
+
+    def __init__(self, current):
+        super().__init__(
+            f"Someone else rated this claim meanwhile (it is now version {current.version}); "
+            "read it again and make your change again.",
+            current=current,
+        )
 
 
-def _has(actor, permission):
-    return bool(actor and actor.is_authenticated and actor.is_active and actor.has_perm(permission))
-
-
-def can_view_claims(actor) -> bool:
-    return _has(actor, PERM_VIEW)
-
-
-def can_create_claim(actor) -> bool:
-    return _has(actor, PERM_CREATE)
-
-
-def can_rate_claim(actor) -> bool:
-    return _has(actor, PERM_REVIEW)
-
-
-def can_link_annotation(actor, annotation: Annotation | None = None) -> bool:
-    """Return whether `actor` may link or unlink an annotation: who may edit annotations."""
-    return _has(actor, PERM_CREATE)
-
-
-def can_confirm_link(actor) -> bool:
-    return _has(actor, PERM_REVIEW)
-
-
-def can_publish_claim(actor) -> bool:
-    return _has(actor, PERM_PUBLISH)
-
-
-def can_merge_claims(actor) -> bool:
-    return _has(actor, PERM_REVIEW)
+# Who may do what: claims/permissions.py (check_<action> raises, can_<action> asks); the
+# `can_` functions are re-exported here for the callers that ask the services.
 
 
 # Statements ---------------------------------------------------------------------------------
@@ -218,14 +191,13 @@ def create_claim(*, statement, actor, annotation: Annotation | None = None) -> C
     one (the error names that claim), or when the actor may not create claims or link the
     annotation. Nothing is written on a refusal.
     """
-    if not can_create_claim(actor):
-        raise ClaimNotAllowed("Only editors and reviewers may register claims.")
+    check_create_claim(actor)
     statement = clean_statement(statement)
     existing = duplicate_of(statement)
     if existing is not None:
         raise _duplicate_error(existing)
-    if annotation is not None and not can_link_annotation(actor, annotation):
-        raise ClaimNotAllowed("You may not edit this annotation, so you may not link it.")
+    if annotation is not None:
+        check_link_annotation(actor, annotation)
     try:
         with transaction.atomic():
             claim = Claim.objects.create(
@@ -307,8 +279,7 @@ def rate_claim(claim: Claim, *, actor, expected_version: int, verdict, certainty
     re-review and its editors and reviewers are notified (after the commit); links confirmed
     for the old rating must be confirmed again before those articles are approved again.
     """
-    if not can_rate_claim(actor):
-        raise ClaimNotAllowed("Only reviewers may rate claims.")
+    check_rate_claim(actor)
     errors = {}
     verdict = _clean_choice(verdict, Claim.Verdict, "verdict", errors)
     certainty = _clean_choice(certainty, Claim.Certainty, "certainty", errors)
@@ -320,11 +291,7 @@ def rate_claim(claim: Claim, *, actor, expected_version: int, verdict, certainty
         current = _lock_claim(claim.pk)
         if current.version != expected_version:
             raise StaleClaim(current)
-        if current.merged_into_id is not None:
-            raise ClaimNotAllowed(
-                f"This claim was merged into claim {current.merged_into_id}; rate that one.",
-                http_status=409, code="merged",
-            )
+        check_rate_claim(actor, current)
         new_note = current.note if note is None else note
         old_sources = sorted(current.sources.values_list("pk", flat=True))
         new_sources = old_sources if source_ids is None else source_ids
@@ -411,31 +378,13 @@ def needing_rereview():
 # Links --------------------------------------------------------------------------------------
 
 
-def _lock_article_of(annotation) -> Article:
-    return Article.objects.select_for_update().get(pk=annotation.article_id)
-
-
-def _check_linkable(article: Article, annotation: Annotation) -> None:
-    if article.state == Article.State.ARCHIVED:
-        raise ClaimNotAllowed(
-            "The article is archived; restore it before changing its annotations.",
-            http_status=409, code="wrong_state",
-        )
-    orphaned = annotation.status == Annotation.Status.ORPHANED
-    if annotation.revision_id != article.draft_id or orphaned:
-        raise ClaimNotAllowed(
-            "Only an annotation placed on the article's draft can be linked to a claim.",
-            http_status=409, code="wrong_state",
-        )
-
-
-def _current_claim(claim: Claim) -> Claim:
-    if claim.merged_into_id is not None:
-        raise ClaimNotAllowed(
-            f"Claim {claim.pk} was merged into claim {claim.merged_into_id}; link that one.",
-            http_status=409, code="merged",
-        )
-    return claim
+def _lock_with_article(annotation) -> Annotation:
+    """Lock the annotation's article, then the annotation; return the annotation with its
+    locked article attached (what the checks read)."""
+    article = Article.objects.select_for_update().get(pk=annotation.article_id)
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    current.article = article
+    return current
 
 
 def _record(article, *, actor, action, comment):
@@ -454,13 +403,12 @@ def link_annotation(annotation: Annotation, *, claim: Claim, actor) -> ClaimLink
     article's approval is held back. Linking to another claim replaces the link and needs a
     new confirmation; linking to the same claim again changes nothing.
     """
-    if not can_link_annotation(actor, annotation):
-        raise ClaimNotAllowed("You may not edit this annotation, so you may not link it.")
+    check_link_annotation(actor)
     with transaction.atomic():
-        article = _lock_article_of(annotation)
-        current = Annotation.objects.select_for_update().get(pk=annotation.pk)
-        _check_linkable(article, current)
-        claim = _current_claim(_lock_claim(claim.pk))
+        current = _lock_with_article(annotation)
+        claim = _lock_claim(claim.pk)
+        check_link_annotation(actor, current, claim)
+        article = current.article
         link = ClaimLink.objects.select_for_update().filter(annotation=current).first()
         if link is not None and link.claim_id == claim.pk:
             return link
@@ -477,12 +425,11 @@ def link_annotation(annotation: Annotation, *, claim: Claim, actor) -> ClaimLink
 
 def unlink_annotation(annotation: Annotation, *, actor) -> None:
     """Remove the annotation's claim link. Its own rating stays as it is."""
-    if not can_link_annotation(actor, annotation):
-        raise ClaimNotAllowed("You may not edit this annotation, so you may not unlink it.")
+    check_unlink_annotation(actor)
     with transaction.atomic():
-        article = _lock_article_of(annotation)
-        current = Annotation.objects.select_for_update().get(pk=annotation.pk)
-        _check_linkable(article, current)
+        current = _lock_with_article(annotation)
+        check_unlink_annotation(actor, current)
+        article = current.article
         link = ClaimLink.objects.select_for_update().filter(annotation=current).first()
         if link is None:
             raise ClaimNotAllowed(
@@ -505,8 +452,7 @@ def confirm_link(annotation: Annotation, *, actor, accept: bool, verdict=None, c
     saying why (it becomes the annotation's note). The annotation is changed through
     `evidence.annotations.update_annotation`, so the usual rules and audit apply.
     """
-    if not can_confirm_link(actor):
-        raise ClaimNotAllowed("Only reviewers may confirm a claim's rating for a passage.")
+    check_confirm_link(actor)
     errors = {}
     if not accept:
         verdict = _clean_choice(verdict, Claim.Verdict, "verdict", errors)
@@ -515,9 +461,9 @@ def confirm_link(annotation: Annotation, *, actor, accept: bool, verdict=None, c
     if errors:
         raise ClaimError(errors)
     with transaction.atomic():
-        article = _lock_article_of(annotation)
-        current = Annotation.objects.select_for_update().get(pk=annotation.pk)
-        _check_linkable(article, current)
+        current = _lock_with_article(annotation)
+        check_confirm_link(actor, current)
+        article = current.article
         link = ClaimLink.objects.select_for_update().filter(annotation=current).first()
         if link is None:
             raise ClaimNotAllowed(
@@ -575,14 +521,10 @@ def confirm_link(annotation: Annotation, *, actor, accept: bool, verdict=None, c
 
 def publish_claim(claim: Claim, *, actor) -> Claim:
     """Publish the claim's own page (a publisher), even before an article shows it."""
-    if not can_publish_claim(actor):
-        raise ClaimNotAllowed("Only publishers may publish a claim page.")
+    check_publish_claim(actor)
     with transaction.atomic():
-        current = _current_claim(_lock_claim(claim.pk))
-        if not current.is_rated:
-            raise ClaimNotAllowed(
-                "Rate the claim before publishing its page.", http_status=409, code="not_rated"
-            )
+        current = _lock_claim(claim.pk)
+        check_publish_claim(actor, current)
         if current.published_at is None:
             current.published_at = timezone.now()
             current.published_by = actor
@@ -593,10 +535,10 @@ def publish_claim(claim: Claim, *, actor) -> Claim:
 
 def unpublish_claim(claim: Claim, *, actor) -> Claim:
     """Take the claim's own page down (it stays public while a live article shows it)."""
-    if not can_publish_claim(actor):
-        raise ClaimNotAllowed("Only publishers may take a claim page down.")
+    check_unpublish_claim(actor)
     with transaction.atomic():
         current = _lock_claim(claim.pk)
+        check_unpublish_claim(actor, current)
         if current.published_at is not None:
             current.published_at = None
             current.published_by = None
@@ -619,19 +561,16 @@ def reorganise_claims(*, actor, merges: Sequence[tuple[Claim, Claim]] = (),
     nothing: merging a claim into itself, into a claim that is itself merged, or into the
     claim it is split from in the same request; splitting a claim that is not merged.
     """
-    if not can_merge_claims(actor):
-        raise ClaimNotAllowed("Only reviewers may merge or split claims.")
+    check_merge_claims(actor)
+    if splits:
+        check_split_claim(actor)
     with transaction.atomic():
         ids = sorted({c.pk for pair in merges for c in pair} | {c.pk for c in splits})
         locked = {c.pk: c for c in Claim.objects.select_for_update().filter(pk__in=ids)}
         split_from = {}
         for claim in splits:
             current = locked[claim.pk]
-            if current.merged_into_id is None:
-                raise ClaimNotAllowed(
-                    f"Claim {current.pk} is not merged into another; there is nothing to "
-                    "split.", http_status=409, code="not_merged",
-                )
+            check_split_claim(actor, current)
             split_from[current.pk] = current.merged_into_id
         for source, target in merges:
             if source.pk == target.pk:
@@ -658,16 +597,7 @@ def reorganise_claims(*, actor, merges: Sequence[tuple[Claim, Claim]] = (),
         made = []
         for source, target in merges:
             source, target = locked[source.pk], locked[target.pk]
-            if source.merged_into_id is not None:
-                raise ClaimNotAllowed(
-                    f"Claim {source.pk} is already merged into claim {source.merged_into_id}.",
-                    http_status=409, code="merged",
-                )
-            if target.merged_into_id is not None:
-                raise ClaimNotAllowed(
-                    f"Claim {target.pk} is merged into claim {target.merged_into_id}; merge "
-                    "into that one.", http_status=409, code="merged",
-                )
+            check_merge_claims(actor, source, target)
             # An article listed for both claims stays listed once, for the target.
             ReReview.objects.filter(
                 claim_id=source.pk, resolved_at__isnull=True,

@@ -24,6 +24,7 @@ from evidence.annotations import (
 from evidence.annotator import annotator_view
 from evidence.forms import AnnotationForm, SourceForm
 from evidence.models import Annotation, RatingChange, ReviewComment, Source
+from ketasite.admin_site import ReadOnlyInline
 
 
 class AnnotationRefused(Exception):
@@ -41,17 +42,6 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ["design", "year"]
     search_fields = ["title", "pmid", "doi", "url", "journal", "authors"]
     readonly_fields = ["created_at", "updated_at"]
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class RatingChangeInline(ReadOnlyInline):

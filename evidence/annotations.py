@@ -40,6 +40,7 @@ from evidence.models import (
     ReviewComment,
     Source,
 )
+from ketasite.errors import Refusal, StaleVersion
 from ketasite.sanitize import render_markdown
 
 PERM_ANNOTATE = "evidence.add_annotation"
@@ -55,40 +56,35 @@ INTERNAL_FIELDS = {"note_html", "prefix", "suffix", "revision_id"}
 CHANGEABLE_FIELDS = {*ANCHOR_FIELDS, "certainty", "verdict", "note", "sources"}
 
 
-class AnnotationError(ValueError):
+class AnnotationError(Refusal, ValueError):
     """Input that cannot be saved. `errors` maps each field to readable messages."""
 
     code = "invalid"
     http_status = 400
 
     def __init__(self, errors):
-        self.errors = {field: list(messages) for field, messages in errors.items()}
+        errors = {field: list(messages) for field, messages in errors.items()}
         super().__init__(
-            " ".join(message for messages in self.errors.values() for message in messages)
+            " ".join(message for messages in errors.values() for message in messages),
+            errors=errors,
         )
 
 
-class AnnotationNotAllowed(PermissionError):
+class AnnotationNotAllowed(Refusal, PermissionError):
     """The actor may not make this change, or the article's state does not allow it."""
 
     code = "not_allowed"
-
-    def __init__(self, message, *, http_status=403):
-        self.http_status = http_status
-        super().__init__(message)
+    http_status = 403
 
 
-class StaleAnnotation(Exception):
+class StaleAnnotation(StaleVersion):
     """The change was based on an older version. `current` is the annotation as it is now."""
 
-    code = "stale"
-    http_status = 412
-
     def __init__(self, current):
-        self.current = current
         super().__init__(
             f"Someone else changed this annotation (it is now version {current.version}); "
-            "reload it and make your change again."
+            "reload it and make your change again.",
+            current=current,
         )
 
 

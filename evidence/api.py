@@ -1,9 +1,8 @@
 """The evidence API's editorial endpoints: annotations, review comments and sources. They
-call `evidence.annotations` and map its errors to responses. The public annotation and
+call `evidence.annotations`, whose refusals the API's exception handler answers
+(`ketasite.api.refusal_error`). The public annotation and
 source endpoints (and the W3C form) are in `public.api`.
 """
-
-import re
 
 from django.db.models import Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
@@ -24,15 +23,17 @@ from evidence import sources as source_ids
 from evidence.dualreview import dual_review_item, dual_states
 from evidence.models import Annotation, DualReviewPolicy, ReviewComment, Source
 from ketasite.api import (
+    EDITORIAL_ACTION_ERRORS,
     EDITORIAL_DETAIL_ERRORS,
     EDITORIAL_PATCH_ERRORS,
     EDITORIAL_WRITE_ERRORS,
-    DomainError,
     InvalidRequest,
-    PreconditionFailed,
-    PreconditionRequired,
     StrictSerializer,
     error_responses,
+    expected_version,
+    validated,
+    version_etag,
+    visible_or_404,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -40,28 +41,7 @@ from ketasite.api import (
 
 
 def annotation_etag(annotation):
-    return f'"annotation-{annotation.pk}-v{annotation.version}"'
-
-
-ETAG_VERSION = re.compile(r'^(?:W/)?"annotation-(\d+)-v(\d+)"$')
-
-
-def annotation_error(error):
-    """Return the API exception for a refusal by evidence.annotations."""
-    if isinstance(error, annotation_rules.StaleAnnotation):
-        return PreconditionFailed(str(error))
-    if isinstance(error, annotation_rules.AnnotationError):
-        return InvalidRequest(error.errors, detail=str(error) or None)
-    return DomainError(
-        status_code=getattr(error, "http_status", 403), detail=str(error), code=error.code
-    )
-
-
-RULE_ERRORS = (
-    annotation_rules.AnnotationError,
-    annotation_rules.AnnotationNotAllowed,
-    annotation_rules.StaleAnnotation,
-)
+    return version_etag("annotation", annotation.pk, annotation.version)
 
 
 class CommentSerializer(serializers.Serializer):
@@ -204,12 +184,10 @@ def editorial_annotations():
 
 
 def get_visible_annotation(request, pk):
-    if not request.user.has_perm(VIEW_PERMISSION):
-        raise exceptions.NotFound("No annotation with this id is visible to you.")
-    annotation = editorial_annotations().filter(pk=pk).first()
-    if annotation is None:
-        raise exceptions.NotFound("No annotation with this id is visible to you.")
-    return annotation
+    return visible_or_404(
+        editorial_annotations(), pk, allowed=request.user.has_perm(VIEW_PERMISSION),
+        name="annotation",
+    )
 
 
 def _dual_states(request, article_id, annotations):
@@ -273,7 +251,7 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
         operation_id="editorial_article_annotations_list",
         responses={
             200: EditorialAnnotationSerializer(many=True),
-            **error_responses(400, 401, 404, 429),
+            **error_responses(*EDITORIAL_DETAIL_ERRORS),
         },
         tags=["editorial"],
     )
@@ -312,24 +290,19 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
     )
     def post(self, request, pk):
         article = get_visible_article(request, pk)
-        incoming = AnnotationCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
-        try:
-            annotation = annotation_rules.create_annotation(
-                article=article,
-                actor=request.user,
-                block_id=values["block"],
-                start=values["start"],
-                end=values["end"],
-                exact=values.get("exact"),
-                certainty=values.get("certainty", ""),
-                verdict=values.get("verdict", ""),
-                note=values.get("note", ""),
-                sources=values.get("sources", ()),
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        values = validated(request, AnnotationCreateSerializer)
+        annotation = annotation_rules.create_annotation(
+            article=article,
+            actor=request.user,
+            block_id=values["block"],
+            start=values["start"],
+            end=values["end"],
+            exact=values.get("exact"),
+            certainty=values.get("certainty", ""),
+            verdict=values.get("verdict", ""),
+            note=values.get("note", ""),
+            sources=values.get("sources", ()),
+        )
         return annotation_detail_response(
             request, editorial_annotations().get(pk=annotation.pk), status.HTTP_201_CREATED
         )
@@ -338,23 +311,16 @@ class EditorialArticleAnnotationsView(generics.GenericAPIView):
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description="The ETag you read (or send `version` in the body): stale gives 412, "
-    "neither gives 428.",
+    "neither gives 428; `*` changes the annotation as it is.",
 )
 
 
-def expected_version(request, annotation, body_version):
+def annotation_version(request, annotation):
     """Return the version the client's change is based on, from If-Match or the body."""
-    header = request.META.get("HTTP_IF_MATCH")
-    if header:
-        match = ETAG_VERSION.match(header.strip())
-        if not match or int(match.group(1)) != annotation.pk:
-            raise PreconditionFailed()
-        return int(match.group(2))
-    if body_version is not None:
-        return body_version
-    raise PreconditionRequired(
-        "Send the ETag you read in If-Match (or the version in the body), so no change is "
-        "overwritten."
+    return expected_version(
+        request, kind="annotation", pk=annotation.pk, current=annotation.version,
+        missing="Send the ETag you read in If-Match (or the version in the body), so no "
+        "change is overwritten.",
     )
 
 
@@ -385,20 +351,12 @@ class EditorialAnnotationDetailView(APIView):
     )
     def patch(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        body_version = request.data.get("version") if isinstance(request.data, dict) else None
-        version = expected_version(
-            request, annotation, body_version if isinstance(body_version, int) else None
-        )
-        incoming = AnnotationPatchSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        changes = dict(incoming.validated_data)
+        version = annotation_version(request, annotation)
+        changes = dict(validated(request, AnnotationPatchSerializer))
         changes.pop("version", None)
-        try:
-            annotation_rules.update_annotation(
-                annotation, actor=request.user, expected_version=version, **changes
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        annotation_rules.update_annotation(
+            annotation, actor=request.user, expected_version=version, **changes
+        )
         return annotation_detail_response(request, editorial_annotations().get(pk=pk))
 
     @extend_schema(
@@ -410,13 +368,10 @@ class EditorialAnnotationDetailView(APIView):
         annotation = get_visible_annotation(request, pk)
         # If-Match is optional here; when sent, the service compares it under the lock.
         sent_if_match = bool(request.META.get("HTTP_IF_MATCH"))
-        version = expected_version(request, annotation, None) if sent_if_match else None
-        try:
-            annotation_rules.delete_annotation(
-                annotation, actor=request.user, expected_version=version
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        version = annotation_version(request, annotation) if sent_if_match else None
+        annotation_rules.delete_annotation(
+            annotation, actor=request.user, expected_version=version
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -440,7 +395,7 @@ class EditorialCommentView(generics.GenericAPIView):
         operation_id="editorial_annotation_comments_list",
         description="Every review comment of the annotation, resolved ones too, in thread "
         "order: each thread's first comment, then its replies.",
-        responses={200: CommentSerializer(many=True), **error_responses(400, 401, 404, 429)},
+        responses={200: CommentSerializer(many=True), **error_responses(*EDITORIAL_DETAIL_ERRORS)},
         tags=["editorial"],
     )
     def get(self, request, pk):
@@ -461,28 +416,21 @@ class EditorialCommentView(generics.GenericAPIView):
     )
     def post(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = CommentInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
-        try:
-            comment = annotation_rules.add_comment(
-                annotation, actor=request.user, body=values["body"],
-                reply_to=values.get("reply_to"),
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        values = validated(request, CommentInputSerializer)
+        comment = annotation_rules.add_comment(
+            annotation, actor=request.user, body=values["body"],
+            reply_to=values.get("reply_to"),
+        )
         return Response(
             comment_item(review_comments().get(pk=comment.pk)), status=status.HTTP_201_CREATED
         )
 
 
 def get_visible_comment(request, pk):
-    if not request.user.has_perm(VIEW_PERMISSION):
-        raise exceptions.NotFound("No review comment with this id is visible to you.")
-    comment = review_comments().select_related("annotation").filter(pk=pk).first()
-    if comment is None:
-        raise exceptions.NotFound("No review comment with this id is visible to you.")
-    return comment
+    return visible_or_404(
+        review_comments().select_related("annotation"), pk,
+        allowed=request.user.has_perm(VIEW_PERMISSION), name="review comment",
+    )
 
 
 class EditorialCommentThreadView(APIView):
@@ -493,14 +441,8 @@ class EditorialCommentThreadView(APIView):
 
     def post(self, request, pk):
         comment = get_visible_comment(request, pk)
-        try:
-            self.change(comment, actor=request.user)
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        self.change(comment, actor=request.user)
         return Response(comment_item(review_comments().get(pk=comment.pk)))
-
-
-THREAD_ERRORS = (400, 401, 403, 404, 409, 429)
 
 
 class EditorialCommentResolveView(EditorialCommentThreadView):
@@ -512,7 +454,7 @@ class EditorialCommentResolveView(EditorialCommentThreadView):
         "author may (403 otherwise). 409 for a reply (resolve its thread) or a thread already "
         "resolved. The thread stays readable, marked resolved.",
         request=None,
-        responses={200: CommentSerializer, **error_responses(*THREAD_ERRORS)},
+        responses={200: CommentSerializer, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk):
@@ -527,7 +469,7 @@ class EditorialCommentReopenView(EditorialCommentThreadView):
         description="Open a resolved thread again: a reviewer or the comment's author may "
         "(403 otherwise). 409 for a reply or a thread that is open.",
         request=None,
-        responses={200: CommentSerializer, **error_responses(*THREAD_ERRORS)},
+        responses={200: CommentSerializer, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk):
@@ -614,9 +556,10 @@ class EditorialSourceListView(generics.GenericAPIView):
     def post(self, request):
         if not request.user.has_perm("evidence.add_source"):
             raise exceptions.PermissionDenied("Only editors and reviewers may add sources.")
-        incoming = SourceCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = {k: v for k, v in incoming.validated_data.items() if v not in (None, "")}
+        values = {
+            k: v for k, v in validated(request, SourceCreateSerializer).items()
+            if v not in (None, "")
+        }
         try:
             source, created = source_ids.get_or_create_source(**values)
         except source_ids.SourceError as error:

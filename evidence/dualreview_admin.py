@@ -14,6 +14,7 @@ from evidence import dualreview
 from evidence.agreement import agreement_report
 from evidence.annotations import AnnotationError, AnnotationNotAllowed
 from evidence.models import Annotation, ConsensusRating, DualReviewPolicy, ReviewerRating
+from ketasite.admin_site import ReadOnlyAdmin
 
 PERM_REVIEW = "articles.review_article"
 
@@ -24,17 +25,6 @@ class DualReviewPolicyAdmin(admin.ModelAdmin):
     list_filter = ["required"]
     autocomplete_fields = ["article", "arbiter"]
     fields = ["article", "tag", "required", "arbiter"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ConsensusRating)

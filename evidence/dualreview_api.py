@@ -1,6 +1,7 @@
 """The editorial API of dual review: an assigned reviewer's own rating, and the consensus.
 
-Both call `evidence.dualreview` and map its refusals like the other editorial endpoints. The
+Both call `evidence.dualreview`; its refusals are answered like every service's
+(`ketasite.api.refusal_error`). The
 ratings are never public: public clients read the frozen, settled rating of each annotation.
 """
 
@@ -12,16 +13,17 @@ from rest_framework.views import APIView
 
 from evidence import dualreview
 from evidence.api import (
-    RULE_ERRORS,
     ConsensusSerializer,
     ReviewerRatingSerializer,
-    annotation_error,
     get_visible_annotation,
 )
 from evidence.models import Annotation, ReviewerRating
-from ketasite.api import StrictSerializer, error_responses
-
-RATING_ERRORS = (400, 401, 403, 404, 409, 429)
+from ketasite.api import (
+    EDITORIAL_ACTION_ERRORS,
+    StrictSerializer,
+    error_responses,
+    validated,
+)
 
 
 class RatingInputSerializer(StrictSerializer):
@@ -55,21 +57,16 @@ class EditorialRatingView(APIView):
         description="Record your own rating. Only reviewers assigned to the article, once "
         "each (403); 409 when the article does not need two ratings.",
         request=RatingInputSerializer,
-        responses={201: ReviewerRatingSerializer, **error_responses(*RATING_ERRORS)},
+        responses={201: ReviewerRatingSerializer, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = RatingInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
-        try:
-            rating = dualreview.rate_independently(
-                annotation, actor=request.user, certainty=values["certainty"],
-                verdict=values["verdict"], note=values.get("note", ""),
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        values = validated(request, RatingInputSerializer)
+        rating = dualreview.rate_independently(
+            annotation, actor=request.user, certainty=values["certainty"],
+            verdict=values["verdict"], note=values.get("note", ""),
+        )
         rating = ReviewerRating.objects.select_related("reviewer").get(pk=rating.pk)
         return Response(dualreview.rating_item(rating), status=status.HTTP_201_CREATED)
 
@@ -89,19 +86,14 @@ class EditorialConsensusView(APIView):
         "rating with a note (403 for anyone else); it is what the annotation publishes. 409 "
         "before both ratings exist (the detail names who has not rated) or once recorded.",
         request=ConsensusInputSerializer,
-        responses={201: ConsensusSerializer, **error_responses(*RATING_ERRORS)},
+        responses={201: ConsensusSerializer, **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk):
         annotation = get_visible_annotation(request, pk)
-        incoming = ConsensusInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
-        try:
-            consensus = dualreview.record_consensus(
-                annotation, actor=request.user, certainty=values["certainty"],
-                verdict=values["verdict"], note=values["note"],
-            )
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        values = validated(request, ConsensusInputSerializer)
+        consensus = dualreview.record_consensus(
+            annotation, actor=request.user, certainty=values["certainty"],
+            verdict=values["verdict"], note=values["note"],
+        )
         return Response(dualreview.consensus_item(consensus), status=status.HTTP_201_CREATED)

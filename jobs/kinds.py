@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from articles import notifications
@@ -23,7 +24,8 @@ from jobs.runner import JobRun, UnitResult
 from jobs.services import start_job
 from pagecache.generation import purge_public_pages
 from spotting.models import SpottedRevision
-from spotting.suggestions import refresh_suggestions_for_revision
+from spotting.queue import NEW_DRAFTS_PARAMS
+from spotting.suggestions import ensure_spotted, refresh_suggestions_for_revision
 
 # --- importing files ---------------------------------------------------------------------
 
@@ -188,28 +190,44 @@ def _reminders_unit() -> UnitResult:
 SPOTTING_CHUNK = 100
 
 
-def start_spotting(*, actor=None, run_now: bool = False) -> Job:
+def start_spotting(*, actor=None, new_drafts: bool = False, run_now: bool = False) -> Job:
     """Run the claim spotter again over the draft of every article that is not archived
-    (after the spotter changed); dismissals are kept, as on any re-spotting."""
+    (after the spotter changed; dismissals are kept, as on any re-spotting), or with
+    `new_drafts` spot only the drafts nobody has spotted yet (what an import queues:
+    `spotting.queue`)."""
+    if new_drafts:
+        return start_job(kind="spotting", title="Spot claims in new drafts", actor=actor,
+                         params=dict(NEW_DRAFTS_PARAMS), run_now=run_now)
     return start_job(kind="spotting", title="Re-run claim spotting over all drafts",
                      actor=actor, run_now=run_now)
 
 
 def run_spotting(job_run: JobRun) -> None:
+    new_drafts = job_run.job.params == NEW_DRAFTS_PARAMS
     articles = (Article.objects.exclude(state=Article.State.ARCHIVED)
                 .filter(draft__isnull=False).select_related("draft").order_by("pk"))
+    if new_drafts:
+        articles = articles.exclude(
+            Exists(SpottedRevision.objects.filter(revision_id=OuterRef("draft_id")))
+        )
     if not job_run.job.total:
         job_run.set_total(articles.count())
     while chunk := list(articles.filter(pk__gt=job_run.job.cursor)[:SPOTTING_CHUNK]):
         for article in chunk:
-            job_run.run_unit(lambda article=article: _spot_unit(article),
+            job_run.run_unit(lambda article=article: _spot_unit(article, new_drafts=new_drafts),
                              name=f"{article} (article {article.pk})", cursor=article.pk)
             job_run.job.cursor = article.pk
 
 
-def _spot_unit(article) -> UnitResult:
-    SpottedRevision.objects.get_or_create(revision=article.draft)
-    made = refresh_suggestions_for_revision(revision=article.draft)
+def _spot_unit(article, *, new_drafts: bool = False) -> UnitResult:
+    if new_drafts:
+        # One a reader (or another run) spotted in the meantime is not spotted twice.
+        made = ensure_spotted(article.draft)
+        if made is None:
+            return UnitResult(outcome="already spotted", object_id=article.pk)
+    else:
+        SpottedRevision.objects.get_or_create(revision=article.draft)
+        made = refresh_suggestions_for_revision(revision=article.draft)
     return UnitResult(outcome=f"{len(made)} suggested", object_id=article.pk)
 
 

@@ -9,6 +9,7 @@ Every error under /api/ has one shape: {"detail": sentence, "code": machine code
 import hashlib
 import json
 import logging
+import re
 from functools import lru_cache, wraps
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from ketasite.errors import Refusal
 from ketasite.ratelimit import count_request
 
 logger = logging.getLogger("ketasite.api")
@@ -82,10 +84,10 @@ class LockedOut(exceptions.APIException):
 
 
 class InvalidRequest(exceptions.APIException):
-    """A 400 carrying field errors, for problems found by a service rather than a serializer.
+    """A 400 carrying field errors, for problems a view finds in the request itself.
 
-    The API's answer; the domain's own error for bad input is `articles.workflow.InvalidInput`
-    (its views map it through `workflow_error`)."""
+    The API's answer; a service function refuses bad input with a `Refusal` (400, with
+    `errors`), which `refusal_error` answers."""
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The input is not valid."
@@ -103,6 +105,26 @@ class DomainError(exceptions.APIException):
         self.status_code = status_code
         super().__init__(detail, code)
         self.errors = errors
+
+
+def refusal_error(refusal):
+    """Return the API exception for a `Refusal` raised by a service function: its status,
+    code, message and field errors as they are, except that a change based on an older
+    version (412) is the API's `PreconditionFailed`, with the refusal's message.
+
+    The exception handler applies it, so views call services without catching anything."""
+    if refusal.http_status == status.HTTP_412_PRECONDITION_FAILED:
+        return PreconditionFailed(refusal.message or None)
+    errors = {
+        str(field): [str(message) for message in messages]
+        for field, messages in (refusal.errors or {}).items()
+    }
+    detail = refusal.message
+    if not detail:
+        detail = InvalidRequest.default_detail if refusal.http_status == 400 else "Refused."
+    return DomainError(
+        status_code=refusal.http_status, detail=detail, code=refusal.code, errors=errors or None
+    )
 
 
 def error_body(detail, code, errors=None):
@@ -149,6 +171,8 @@ def api_exception_handler(exc, context):
         exc = exceptions.ValidationError(str(exc) or "Too many fields or files in the request.")
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError("The request could not be read.")
+    elif isinstance(exc, Refusal):
+        exc = refusal_error(exc)
     # Imported here: this module is named in REST_FRAMEWORK, which rest_framework.views reads.
     from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -445,6 +469,28 @@ def wants_jsonld(request):
 
 
 # ---------------------------------------------------------------------------------------------
+# Editorial views: the request's object and body
+
+
+def visible_or_404(queryset, pk, *, allowed, name):
+    """Return the object `pk` of `queryset` when `allowed` (the user may see such objects);
+    otherwise, and for an unknown id, a 404 naming `name`: an id reveals nothing, so an
+    object the user may not see is unknown, never 403. Not allowed costs no query."""
+    found = queryset.filter(pk=pk).first() if allowed else None
+    if found is None:
+        raise exceptions.NotFound(f"No {name} with this id is visible to you.")
+    return found
+
+
+def validated(request, serializer_class):
+    """Return the request body as `serializer_class` validates it; invalid, a 400 naming
+    each field (before anything is written)."""
+    incoming = serializer_class(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+# ---------------------------------------------------------------------------------------------
 # Throttles and paging
 
 
@@ -646,6 +692,39 @@ def if_match_state(request, current_etag):
     return "stale"
 
 
+def version_etag(kind, pk, version):
+    """The ETag of version `version` of the `kind` ("annotation", "claim") with id `pk`."""
+    return f'"{kind}-{pk}-v{version}"'
+
+
+def expected_version(request, *, kind, pk, current, missing):
+    """Return the version a change to the `kind` with id `pk` (now at version `current`) is
+    based on, for the service to compare under its lock.
+
+    From If-Match, read as for the article (`if_match_state`: weak or strong tags, a list, or
+    `*`): `*` or a tag of the current version gives `current`; another tag of this object
+    its version (which the service refuses as stale); no tag of this object is 412. Without
+    If-Match, the integer `version` of the body; neither is 428, saying `missing`."""
+    header = request.META.get("HTTP_IF_MATCH")
+    if header:
+        tags = _etag_list(header)
+        if "*" in tags:
+            return current
+        pattern = re.compile(rf'"{re.escape(kind)}-(\d+)-v(\d+)"')
+        versions = [
+            int(match.group(2))
+            for match in map(pattern.fullmatch, tags)
+            if match and int(match.group(1)) == pk
+        ]
+        if not versions:
+            raise PreconditionFailed()
+        return current if current in versions else versions[0]
+    version = request.data.get("version") if isinstance(request.data, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version
+    raise PreconditionRequired(missing)
+
+
 class ConditionalGetMixin:
     """For public GETs: an ETag over the rendered body and, when the view says so, a
     Last-Modified; a matching conditional request gets an empty 304.
@@ -728,5 +807,7 @@ EDITORIAL_READ_ERRORS = (400, 401, 403, 404, 429)
 EDITORIAL_DETAIL_ERRORS = (400, 401, 404, 429)
 # A POST that goes through a workflow or evidence rule.
 EDITORIAL_WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 429)
+# A POST with no body, or a DELETE, that goes through such a rule.
+EDITORIAL_ACTION_ERRORS = (400, 401, 403, 404, 409, 429)
 # A PATCH guarded by If-Match (412 stale, 428 missing).
 EDITORIAL_PATCH_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 428, 429)

@@ -436,6 +436,9 @@ KETASITE_JOB_MAX_ATTEMPTS = env_int("KETASITE_JOB_MAX_ATTEMPTS", 3)
 # 0 under the test suite, whose in-process worker calls would lower the suite's own priority.
 KETASITE_JOBS_WORKER_NICE = env_int("KETASITE_JOBS_WORKER_NICE", 0 if TESTING else 10)
 # Zip uploads to the admin import: refused whole, before anything is written, beyond these.
+# Each import that makes a new draft queues a job that spots its claims (spotting/queue.py);
+# off, a draft is spotted when its suggestions are first read.
+KETASITE_SPOT_ON_IMPORT = env_bool("KETASITE_SPOT_ON_IMPORT", True)
 KETASITE_IMPORT_MAX_FILES = env_int("KETASITE_IMPORT_MAX_FILES", 2000)
 KETASITE_IMPORT_MAX_ARCHIVE_BYTES = env_int("KETASITE_IMPORT_MAX_ARCHIVE_BYTES", 100 * 1024 * 1024)
 KETASITE_IMPORT_MAX_UNPACKED_BYTES = env_int(

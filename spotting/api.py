@@ -13,17 +13,13 @@ from rest_framework.views import APIView
 
 from articles.access import get_visible_article
 from evidence.api import (
-    RULE_ERRORS,
     EditorialAnnotationDetailSerializer,
     annotation_detail_response,
-    annotation_error,
     editorial_annotations,
 )
-from ketasite.api import DomainError, error_responses
+from ketasite.api import EDITORIAL_ACTION_ERRORS, error_responses
 from spotting import suggestions as rules
 from spotting.models import Suggestion
-
-DECISION_ERRORS = (400, 401, 403, 404, 409, 429)
 
 
 class SelectorSerializer(serializers.Serializer):
@@ -72,10 +68,6 @@ def suggestion_item(suggestion: Suggestion) -> dict:
         "reasons": list(suggestion.reasons),
         "state": suggestion.state,
     }
-
-
-def suggestion_error(error: rules.SuggestionError) -> DomainError:
-    return DomainError(status_code=error.http_status, detail=error.message, code=error.code)
 
 
 def _article_for_deciding(request, pk):
@@ -128,18 +120,13 @@ class EditorialSuggestionAcceptView(APIView):
         "suggestion was already accepted or dismissed, or the draft has changed since.",
         request=None,
         responses={201: EditorialAnnotationDetailSerializer,
-                   **error_responses(*DECISION_ERRORS)},
+                   **error_responses(*EDITORIAL_ACTION_ERRORS)},
         tags=["editorial"],
     )
     def post(self, request, pk, sid):
         article = _article_for_deciding(request, pk)
         suggestion = _suggestion_of(article, sid)
-        try:
-            annotation = rules.accept_suggestion(suggestion, actor=request.user)
-        except rules.SuggestionError as error:
-            raise suggestion_error(error)
-        except RULE_ERRORS as error:
-            raise annotation_error(error)
+        annotation = rules.accept_suggestion(suggestion, actor=request.user)
         return annotation_detail_response(
             request, editorial_annotations().get(pk=annotation.pk), status.HTTP_201_CREATED
         )
@@ -162,16 +149,13 @@ class EditorialSuggestionDismissView(APIView):
                 }),
                 description="The suggestion, now dismissed.",
             ),
-            **error_responses(*DECISION_ERRORS),
+            **error_responses(*EDITORIAL_ACTION_ERRORS),
         },
         tags=["editorial"],
     )
     def post(self, request, pk, sid):
         article = _article_for_deciding(request, pk)
         suggestion = _suggestion_of(article, sid)
-        try:
-            dismissal = rules.dismiss_suggestion(suggestion, actor=request.user)
-        except rules.SuggestionError as error:
-            raise suggestion_error(error)
+        dismissal = rules.dismiss_suggestion(suggestion, actor=request.user)
         return Response({"suggestion": suggestion_item(suggestion),
                          "dismissed_at": dismissal.created_at})

@@ -1,7 +1,8 @@
 """Suggested claims: sentences of a revision the claim spotter flags, and what editors decided.
 
-Spotting is derived data: a revision is spotted once, the first time its suggestions are
-read (SpottedRevision records that it was). A Suggestion belongs to one revision and is
+Spotting is derived data: a revision is spotted once, by the job an import queues
+(spotting/queue.py) or the first time its suggestions are read, whichever comes first
+(SpottedRevision records that it was). A Suggestion belongs to one revision and is
 anchored like an Annotation (block, offsets, quote with prefix and suffix) with the W3C
 TextPositionSelector over the article's plain text. A Dismissal belongs to the article, keyed
 by a hash of the normalised sentence, so a sentence an editor dismissed is never suggested

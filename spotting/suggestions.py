@@ -1,10 +1,11 @@
 """Suggestions: spotting claims in a draft revision, and accepting or dismissing them.
 
-- `ensure_spotted(revision)` spots a revision the first time its suggestions are read (the
-  annotator and the API read them through `open_suggestions`), once: every revision an import
-  or an edit makes is spotted before anyone sees its suggestions. Spotting inside the import
-  itself would add several times the import's own time (docs/claim-spotting.md), and most
-  imported revisions are superseded before anyone annotates them.
+- `ensure_spotted(revision)` spots a revision once: the import's background job calls it
+  right after the import commits (spotting/queue.py), and reading the suggestions (the
+  annotator and the API read them through `open_suggestions`) calls it too, so a draft no
+  worker has spotted yet (an edit's new revision, a site with no worker) is spotted on its
+  first read. Spotting inside the import itself would add several times the import's own
+  time (docs/claim-spotting.md).
 - `refresh_suggestions_for_revision(revision=...)` does the spotting. It suggests each claim
   the spotter finds, except a sentence dismissed for this article (by its normalised hash) or
   one that an annotation of the revision already covers (an accepted suggestion is an
@@ -29,6 +30,7 @@ from articles.audit import record_event
 from articles.models import Article, Revision
 from evidence.annotations import can_annotate, create_annotation
 from evidence.models import Annotation
+from ketasite.errors import Refusal
 from spotting.models import Dismissal, SpottedRevision, Suggestion
 from spotting.spotter import spot_blocks
 
@@ -37,15 +39,11 @@ NOT_WORD = re.compile(r"[^\w]+")
 COVERING_STATES = (Annotation.Status.OPEN, Annotation.Status.RESOLVED)
 
 
-class SuggestionError(Exception):
+class SuggestionError(Refusal):
     """A refused decision on a suggestion; `code` and `http_status` serve the API."""
 
     code = "invalid"
     http_status = 400
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(message)
 
 
 class SuggestionNotAllowed(SuggestionError):
@@ -89,20 +87,21 @@ def annotated_ranges(revision: Revision) -> dict[str, list[tuple[int, int]]]:
     return ranges
 
 
-def ensure_spotted(revision: Revision) -> None:
+def ensure_spotted(revision: Revision) -> list[Suggestion] | None:
     """Spot the revision's claims unless that was done; one query when it was.
 
-    Two first readers at once: one spots, the other's marker insert fails on the unique
-    revision and it reads what the first wrote.
+    Returns the suggestions made, or None when the revision was already spotted. The import's
+    job (spotting/queue.py) and a first reader use it alike: two at once, one spots, the
+    other's marker insert fails on the unique revision and it reads what the first wrote.
     """
     if SpottedRevision.objects.filter(revision=revision).exists():
-        return
+        return None
     try:
         with transaction.atomic():
             SpottedRevision.objects.create(revision=revision)
-            refresh_suggestions_for_revision(revision=revision)
+            return refresh_suggestions_for_revision(revision=revision)
     except IntegrityError:
-        pass  # spotted by a concurrent reader
+        return None  # spotted by a concurrent reader or worker
 
 
 def refresh_suggestions_for_revision(*, revision: Revision) -> list[Suggestion]:

@@ -31,6 +31,7 @@ from articles.permissions import PERM_ADD, has_permission
 from articles.workflow import NotAllowed, WorkflowError, content_changed, save_revision
 from evidence.models import Citation, Source
 from evidence.sources import SourceError, get_or_create_source, normalize_identifiers
+from spotting.queue import spot_new_drafts_after_commit
 
 logger = logging.getLogger("ketasite.import")
 
@@ -345,6 +346,9 @@ def _store(*, parsed, data, sha256, filename, source_url, origin_key, tags, acto
     record.result = result
     record.report = {**record.report, "warnings": warnings, "sources": sources}
     record.save(update_fields=["article", "result", "report"])
+    if result != ImportRecord.Result.UNCHANGED:
+        # A worker spots the new draft's claims once this import commits.
+        spot_new_drafts_after_commit()
     return ImportOutcome(
         filename=filename, result=result, article=article, revision=revision, record=record,
         title=parsed.title, blocks=len(parsed.blocks), sources=sources, warnings=warnings,

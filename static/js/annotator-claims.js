@@ -27,32 +27,15 @@
   };
   var CERTAINTIES = { high: "high", moderate: "moderate", low: "low", very_low: "very low" };
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) {
-      return decodeURIComponent(match[1]);
-    }
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
+  /* Call the API; resolve to {ok, status, body} (status 0 when the network failed). */
   function api(method, url, payload) {
-    var options = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (method !== "GET") {
-      options.headers["X-CSRFToken"] = csrfToken();
-    }
-    if (payload !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(payload);
-    }
-    return fetch(url, options).then(function (response) {
-      return response.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (error) { data = null; }
-        return { ok: response.ok, status: response.status, body: data };
-      });
-    }, function () {
-      return { ok: false, status: 0, body: null };
+    return window.ketasiteApi.call(method, url, payload).then(function (result) {
+      var response = result.response;
+      return {
+        ok: Boolean(response && response.ok),
+        status: response ? response.status : 0,
+        body: result.body
+      };
     });
   }
 

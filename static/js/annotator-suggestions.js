@@ -37,15 +37,6 @@
     status.textContent = message;
   }
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) {
-      return decodeURIComponent(match[1]);
-    }
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
   function isSkipped(node) {
     return node.nodeType === Node.ELEMENT_NODE && node.matches(SKIPPED);
   }
@@ -196,35 +187,30 @@
   function decide(suggestion, action, li) {
     setBusy(li, true);
     announce(action === "accept" ? "Accepting…" : "Dismissing…");
-    fetch(url + suggestion.id + "/" + action + "/", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() }
-    }).then(function (response) {
-      return response.text().then(function (raw) {
-        var body = null;
-        try { body = raw ? JSON.parse(raw) : null; } catch (error) { body = null; }
-        if (!response.ok) {
-          setBusy(li, false);
-          explain(response, body, action);
-          if (response.status === 409) {
-            load();
-          }
-          return;
+    window.ketasiteApi.call("POST", url + suggestion.id + "/" + action + "/").then(function (result) {
+      var response = result.response;
+      if (response === null) {
+        setBusy(li, false);
+        announce("Could not " + action + ": the server could not be reached.");
+        return;
+      }
+      if (!response.ok) {
+        setBusy(li, false);
+        explain(response, result.body, action);
+        if (response.status === 409) {
+          load();
         }
-        if (action === "accept") {
-          announce("Accepted: the passage is now an annotation, not rated yet. Reloading…");
-          window.location.reload();
-          return;
-        }
-        suggestions = suggestions.filter(function (s) { return s.id !== suggestion.id; });
-        render();
-        announce("Dismissed: this sentence will not be suggested again for this article.");
-        heading.focus();
-      });
-    }, function () {
-      setBusy(li, false);
-      announce("Could not " + action + ": the server could not be reached.");
+        return;
+      }
+      if (action === "accept") {
+        announce("Accepted: the passage is now an annotation, not rated yet. Reloading…");
+        window.location.reload();
+        return;
+      }
+      suggestions = suggestions.filter(function (s) { return s.id !== suggestion.id; });
+      render();
+      announce("Dismissed: this sentence will not be suggested again for this article.");
+      heading.focus();
     });
   }
 

@@ -373,46 +373,8 @@
   // ---------------------------------------------------------------------------------------
   // The API
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) {
-      return decodeURIComponent(match[1]);
-    }
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
   /* Call the API; resolve to {response, body} (response null when the network failed). */
-  function api(method, url, payload, headers) {
-    var options = {
-      method: method,
-      credentials: "same-origin",
-      headers: { Accept: "application/json" }
-    };
-    Object.keys(headers || {}).forEach(function (name) {
-      options.headers[name] = headers[name];
-    });
-    if (method !== "GET") {
-      options.headers["X-CSRFToken"] = csrfToken();
-    }
-    if (payload !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(payload);
-    }
-    return fetch(url, options).then(function (response) {
-      return response.text().then(function (text) {
-        var body = null;
-        try {
-          body = text ? JSON.parse(text) : null;
-        } catch (error) {
-          body = null;
-        }
-        return { response: response, body: body };
-      });
-    }, function () {
-      return { response: null, body: null };
-    });
-  }
+  var api = window.ketasiteApi.call;
 
   function annotationUrl(id) {
     return state.data.urls.annotation + id + "/";

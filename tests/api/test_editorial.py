@@ -289,6 +289,59 @@ def test_patch_annotation_without_version_is_428(token_client, article):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("version", [True, "1"], ids=["boolean", "text"])
+def test_a_body_version_that_is_not_a_number_is_no_version(token_client, article, version):
+    reviewer = token_client("Reviewers")
+    annotation = make_annotation(article, block_id="p1", start=0, end=8)
+    response = reviewer.patch(annotation_url(annotation.pk), {"note": "x", "version": version},
+                              format="json")
+    assert_error_shape(response, 428, "precondition_required")
+    annotation.refresh_from_db()
+    assert (annotation.note, annotation.version) == ("", 1)
+
+
+@pytest.mark.django_db
+def test_if_match_takes_a_weak_tag_but_not_another_annotations(token_client, article):
+    reviewer = token_client("Reviewers")
+    first = make_annotation(article, block_id="p1", start=0, end=8)
+    second = make_annotation(article, block_id="p1", start=9, end=12)
+    first_etag = reviewer.get(annotation_url(first.pk))["ETag"]
+    other = reviewer.patch(annotation_url(second.pk), {"note": "x"}, format="json",
+                           HTTP_IF_MATCH=first_etag)
+    assert_error_shape(other, 412, "precondition_failed")
+    second.refresh_from_db()
+    assert (second.note, second.version) == ("", 1)
+    weak = reviewer.patch(annotation_url(first.pk), {"note": "Weak."}, format="json",
+                          HTTP_IF_MATCH=f"W/{first_etag}")
+    assert weak.status_code == 200, weak.json()
+    assert (weak.json()["note"], weak.json()["version"]) == ("Weak.", 2)
+
+
+@pytest.mark.django_db
+def test_if_match_takes_a_star_or_a_list_holding_the_annotations_tag(token_client, article):
+    reviewer = token_client("Reviewers")
+    annotation = make_annotation(article, block_id="p1", start=0, end=8)
+    other = make_annotation(article, block_id="p1", start=9, end=12)
+    star = reviewer.patch(annotation_url(annotation.pk), {"note": "One."}, format="json",
+                          HTTP_IF_MATCH="*")
+    assert star.status_code == 200, star.json()
+    others_only = reviewer.patch(annotation_url(annotation.pk), {"note": "Two."}, format="json",
+                                 HTTP_IF_MATCH=reviewer.get(annotation_url(other.pk))["ETag"])
+    assert_error_shape(others_only, 412, "precondition_failed")
+    tags = f'"annotation-{other.pk}-v1", "annotation-{annotation.pk}-v1", {star["ETag"]}'
+    listed = reviewer.patch(annotation_url(annotation.pk), {"note": "Two."}, format="json",
+                            HTTP_IF_MATCH=tags)
+    assert listed.status_code == 200, listed.json()
+    assert (listed.json()["note"], listed.json()["version"]) == ("Two.", 3)
+    assert editor_delete_with(token_client, annotation, "*") == 204
+
+
+def editor_delete_with(token_client, annotation, if_match):
+    return token_client("Editors").delete(annotation_url(annotation.pk),
+                                          HTTP_IF_MATCH=if_match).status_code
+
+
+@pytest.mark.django_db
 def test_delete_unpublished_annotation(editor_client, article):
     annotation = make_annotation(article, block_id="p1", start=0, end=8)
     assert editor_client.delete(annotation_url(annotation.pk)).status_code == 204

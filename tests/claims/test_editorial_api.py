@@ -146,6 +146,26 @@ def test_rating_without_if_match_is_428_and_changes_nothing(reviewer_api, editor
     assert claim.verdict == "" and not ClaimRating.objects.exists()
 
 
+def test_an_annotations_etag_is_no_claims_if_match(reviewer_api, editor):
+    claim = services.create_claim(statement=STATEMENT, actor=editor)
+    response = reviewer_api.patch(
+        claim_url(claim), {"verdict": "supported", "certainty": "high", "version": True},
+        format="json", HTTP_IF_MATCH=f'"annotation-{claim.pk}-v1"',
+    )
+    assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
+    claim.refresh_from_db()
+    assert claim.verdict == "" and not ClaimRating.objects.exists()
+
+
+def test_if_match_star_rates_the_claim_as_it_is(reviewer_api, editor):
+    claim = services.create_claim(statement=STATEMENT, actor=editor)
+    response = reviewer_api.patch(claim_url(claim), {"verdict": "mixed", "certainty": "low"},
+                                  format="json", HTTP_IF_MATCH="*")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["verdict"], response.json()["version"]) == ("mixed", 2)
+
+
 def test_a_stale_if_match_is_412_and_changes_nothing(reviewer_api, editor, reviewer):
     claim = services.create_claim(statement=STATEMENT, actor=editor)
     stale = reviewer_api.get(claim_url(claim))["ETag"]
