@@ -33,9 +33,19 @@ BENCH_SLUG = "bench-article"
 
 
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port: the first free one of KETASITE_TEST_PORTS ("9200-9249") when it
+    is set (a machine shared by several people gives each a range), else one the system
+    picks. A port found here is free until a server binds it: start the next server after."""
+    span = os.environ.get("KETASITE_TEST_PORTS", "")
+    candidates = range(int(span.split("-")[0]), int(span.split("-")[1]) + 1) if span else [0]
+    for candidate in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in KETASITE_TEST_PORTS={span}")
 
 
 def site_env(database, **extra):

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import Article, Publication
-from articles.notifications import notify_claim_rating_changed
+from articles.notifications import send_later
 from articles.workflow import record_event
 from claims import matching
 from claims.models import (
@@ -357,16 +357,12 @@ def mark_for_rereview(claim: Claim, *, actor, reason: str) -> list[ReReview]:
             reason=reason[:500], created_by=actor if getattr(actor, "pk", None) else None,
         ))
     ReReview.objects.bulk_create(rows)
-    if rows:
-        article_ids = [row.article_id for row in rows]
-        actor_id = getattr(actor, "pk", None)
-        statement = claim.statement
-        transaction.on_commit(lambda: [
-            notify_claim_rating_changed(
-                article_id=article_id, actor_id=actor_id, claim=statement, reason=reason
-            )
-            for article_id in article_ids
-        ])
+    actor_id = getattr(actor, "pk", None)
+    for row in rows:
+        # A mail job each, started in this transaction: sent by a worker after the commit,
+        # never inside the request, and not at all if the rating is rolled back.
+        send_later("notify_claim_rating_changed", article_id=row.article_id,
+                   actor_id=actor_id, claim=claim.statement, reason=reason)
     return rows
 
 

@@ -75,6 +75,7 @@ class JobAdmin(LargeTableAdmin):
             **(extra_context or {}),
             "can_import": admin_views.can_import(request.user),
             "can_rerender": admin_views.can_rerender(request.user),
+            "can_respot": admin_views.can_respot(request.user),
         }
         return super().changelist_view(request, extra_context)
 
@@ -102,5 +103,7 @@ class JobAdmin(LargeTableAdmin):
                  name="jobs_job_import"),
             path("rerender/", self.admin_site.admin_view(admin_views.rerender_view),
                  name="jobs_job_rerender"),
+            path("spotting/", self.admin_site.admin_view(admin_views.spotting_view),
+                 name="jobs_job_spotting"),
         ]
         return extra + super().get_urls()

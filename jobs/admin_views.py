@@ -9,13 +9,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.importing.admin_views import MultipleFileField, MultipleFileInput
+from articles.permissions import PERM_EDIT
 from jobs.archives import UploadRefused, unpack_uploads
-from jobs.kinds import start_import, start_rerender
+from jobs.kinds import start_import, start_rerender, start_spotting
 from jobs.models import Job, JobUnit
 
 FAILURES_SHOWN = 200
 IMPORT_PERMISSION = "articles.add_article"
 RERENDER_PERMISSION = "articles.publish_article"
+# Re-spotting every draft changes the suggestions editors see: editors (who may change
+# articles) start it.
+SPOTTING_PERMISSION = PERM_EDIT
 
 
 def can_view_all_jobs(user) -> bool:
@@ -35,6 +39,10 @@ def can_import(user) -> bool:
 
 def can_rerender(user) -> bool:
     return user.is_active and user.is_staff and user.has_perm(RERENDER_PERMISSION)
+
+
+def can_respot(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm(SPOTTING_PERMISSION)
 
 
 def visible_jobs(user):
@@ -123,5 +131,14 @@ def rerender_view(request):
     if not can_rerender(request.user):
         raise PermissionDenied("You may not re-render the published pages.")
     job = start_rerender(actor=request.user, include_all=request.POST.get("all") == "on")
+    messages.success(request, f"“{job.title}” is queued.")
+    return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
+
+
+@require_POST
+def spotting_view(request):
+    if not can_respot(request.user):
+        raise PermissionDenied("You may not re-run claim spotting.")
+    job = start_spotting(actor=request.user)
     messages.success(request, f"“{job.title}” is queued.")
     return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))

@@ -13,7 +13,9 @@ absolute, is not UTF-8, or belongs to a link or a nested archive marks a crafted
   file is refused on its own: it is listed with its reason and never read into the job.
 """
 
+import io
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -100,9 +102,16 @@ def _unpack_zip(upload, *, name, limits):
             f"{human_size(limits['archive'])} (KETASITE_IMPORT_MAX_ARCHIVE_BYTES)."
         )
     try:
-        archive = zipfile.ZipFile(upload)
-    except UnicodeDecodeError:
-        raise UploadRefused(f"{name} has file names that are not valid UTF-8.")
+        try:
+            archive = zipfile.ZipFile(upload)
+        except UnicodeDecodeError:
+            # A name flagged UTF-8 that is not: zipfile refuses the whole archive. Read it
+            # again with those flags cleared, so that each such member is refused alone.
+            upload.seek(0)
+            data = _without_false_utf8_flags(upload.read())
+            if data is None:
+                raise UploadRefused(f"{name} has file names that are not valid UTF-8.")
+            archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
         raise UploadRefused(f"{name} is not a readable zip archive ({error}).")
     with archive:
@@ -135,6 +144,40 @@ def _unpack_zip(upload, *, name, limits):
             else:
                 members.append(Member(name=member_name, data=data))
         return members
+
+
+EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+CENTRAL = struct.Struct("<4s6H3L5H2L")  # central directory file header
+
+
+def _without_false_utf8_flags(data: bytes) -> bytes | None:
+    """Return `data` with the UTF-8 flag cleared in each central directory entry whose name
+    is not valid UTF-8 (zipfile then reads the name as bytes, and `_check_member` refuses
+    it), or None when the archive's directory cannot be walked this simply (ZIP64)."""
+    end = data.rfind(b"PK\x05\x06")
+    if end < 0 or end + EOCD.size > len(data):
+        return None
+    *_, entries, size, offset, _comment = EOCD.unpack_from(data, end)
+    if 0xFFFFFFFF in (size, offset) or entries == 0xFFFF or offset + size > end:
+        return None
+    patched = bytearray(data)
+    position = offset
+    for _ in range(entries):
+        if position + CENTRAL.size > end:
+            return None
+        fields = CENTRAL.unpack_from(data, position)
+        if fields[0] != b"PK\x01\x02":
+            return None
+        flags, name_length, extra_length, comment_length = (fields[3], fields[10], fields[11],
+                                                            fields[12])
+        raw = data[position + CENTRAL.size:position + CENTRAL.size + name_length]
+        if flags & UTF8_FLAG:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                struct.pack_into("<H", patched, position + 8, flags & ~UTF8_FLAG)
+        position += CENTRAL.size + name_length + extra_length + comment_length
+    return bytes(patched)
 
 
 def _bomb_message(name, limits):

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from articles import notifications
 from articles.backup import dump_document, export_document
 from articles.importing import import_bytes
 from articles.models import Article, Publication
 from articles.publishing import rerender_publication
+from articles.reviewing import send_review_reminders
 from jobs.archives import Member
 from jobs.models import Job, JobUnit
 from jobs.registry import register_job_kind
@@ -148,6 +150,7 @@ NOTIFICATIONS = {
     "notify_submitted": notifications.notify_submitted,
     "notify_changes_requested": notifications.notify_changes_requested,
     "notify_approved": notifications.notify_approved,
+    "notify_claim_rating_changed": notifications.notify_claim_rating_changed,
 }
 
 
@@ -161,21 +164,42 @@ def run_notification(job_run: JobRun) -> None:
     )
 
 
+# --- review reminders --------------------------------------------------------------------
+
+
+def start_reminders(*, actor=None, run_now: bool = False) -> Job:
+    """Mail the reviewers of live articles due for review (`review_reminders`) from a job."""
+    return start_job(kind="reminders", title="Review reminders", actor=actor, run_now=run_now)
+
+
+def run_reminders(job_run: JobRun) -> None:
+    job_run.set_total(1)
+    job_run.run_unit(_reminders_unit, name="review reminders")
+
+
+def _reminders_unit() -> UnitResult:
+    # Safe to retry: an article reminded this week is not reminded again.
+    report = send_review_reminders(now=timezone.now())
+    skipped = "; ".join(f"not reminded about {article.slug}: {reason}"
+                        for article, reason in report.skipped)
+    return UnitResult(outcome=f"{len(report.sent)} reviewer(s) reminded", reason=skipped)
+
+
 # --- claim spotting ----------------------------------------------------------------------
 
 SPOTTING_CHUNK = 100
 
 
-def start_spotting(*, actor=None, new_drafts: bool = False) -> Job:
+def start_spotting(*, actor=None, new_drafts: bool = False, run_now: bool = False) -> Job:
     """Run the claim spotter again over the draft of every article that is not archived
     (after the spotter changed; dismissals are kept, as on any re-spotting), or with
     `new_drafts` spot only the drafts nobody has spotted yet (what an import queues:
     `spotting.queue`)."""
     if new_drafts:
         return start_job(kind="spotting", title="Spot claims in new drafts", actor=actor,
-                         params=dict(NEW_DRAFTS_PARAMS))
+                         params=dict(NEW_DRAFTS_PARAMS), run_now=run_now)
     return start_job(kind="spotting", title="Re-run claim spotting over all drafts",
-                     actor=actor)
+                     actor=actor, run_now=run_now)
 
 
 def run_spotting(job_run: JobRun) -> None:
@@ -211,4 +235,5 @@ register_job_kind("import", label="Import files", run=run_import)
 register_job_kind("rerender", label="Re-render publications", run=run_rerender)
 register_job_kind("export", label="Export the site", run=run_export)
 register_job_kind("notify", label="Workflow mail", run=run_notification)
+register_job_kind("reminders", label="Review reminders", run=run_reminders)
 register_job_kind("spotting", label="Claim spotting", run=run_spotting)

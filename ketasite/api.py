@@ -24,6 +24,7 @@ from django.core.exceptions import (
 )
 from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import render
 from django.utils.http import http_date, parse_header_parameters, parse_http_date_safe
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -218,6 +219,13 @@ def bad_request(request, exception, *args, **kwargs):
             return _json_error(413, "The request body is larger than this server accepts.",
                                "too_large")
         return _json_error(400, "The request could not be read.", "bad_request")
+    if isinstance(exception, TooManyFilesSent):
+        # A multi-file upload over DATA_UPLOAD_MAX_NUMBER_FILES (the admin's imports): Django
+        # refuses it before any view runs; say why, and what to do instead.
+        return render(request, "400_too_many_files.html", status=400, context={
+            "limit": f"{settings.DATA_UPLOAD_MAX_NUMBER_FILES:,}",
+            "archive_limit": f"{getattr(settings, 'KETASITE_IMPORT_MAX_FILES', 0):,}",
+        })
     return defaults.bad_request(request, exception, *args, **kwargs)
 
 

@@ -431,6 +431,10 @@ TASKS = {"default": {"BACKEND": JOB_BACKENDS[KETASITE_JOB_BACKEND]}}
 KETASITE_JOB_STALE_SECONDS = env_int("KETASITE_JOB_STALE_SECONDS", 60)
 KETASITE_JOB_HEARTBEAT_SECONDS = env_float("KETASITE_JOB_HEARTBEAT_SECONDS", 5)
 KETASITE_JOB_MAX_ATTEMPTS = env_int("KETASITE_JOB_MAX_ATTEMPTS", 3)
+# `jobs_worker` lowers its own CPU priority by this much (os.nice; 0 keeps it), so a worker on
+# the same machine as the app servers never slows the pages down: they get the CPU first.
+# 0 under the test suite, whose in-process worker calls would lower the suite's own priority.
+KETASITE_JOBS_WORKER_NICE = env_int("KETASITE_JOBS_WORKER_NICE", 0 if TESTING else 10)
 # Zip uploads to the admin import: refused whole, before anything is written, beyond these.
 # Each import that makes a new draft queues a job that spots its claims (spotting/queue.py);
 # off, a draft is spotted when its suggestions are first read.

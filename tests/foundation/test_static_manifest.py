@@ -188,6 +188,10 @@ def test_every_page_renders_with_the_manifest_storage(production_static, rendere
     upload = io.BytesIO(b"A static test import\n\nKetamine text for the import report.")
     upload.name = "static-manifest.txt"
     load(editor, "/admin/articles/article/import/", 200, "post", data={"files": upload})
+    too_many = [io.BytesIO(b"Too many\n\nKetamine.") for _ in range(51)]
+    for number, extra in enumerate(too_many):
+        extra.name = f"too-many-{number}.txt"
+    load(editor, "/admin/jobs/job/import/", 400, "post", data={"files": too_many})
     with override_settings(KETASITE_RESET_LIMIT_PER_CLIENT=1):
         reset = Client()
         load(reset, "/accounts/password-reset/", 302, "post", data={"email": "a@example.org"})

@@ -156,3 +156,22 @@ def test_the_import_page_needs_the_add_article_permission(client):
     client.force_login(importer())
     page = client.get(reverse("admin:jobs_job_import")).content.decode()
     assert 'type="file"' in page and "multiple" in page
+
+
+def test_editors_start_claim_spotting_over_all_drafts_from_the_jobs_page(client):
+    clerk = make_user(username="clerk", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="add_article"))
+    client.force_login(clerk)  # may import (sees the Jobs page) but not change articles
+    assert "Re-run claim spotting" not in client.get(reverse(CHANGELIST)).content.decode()
+    assert client.post(reverse("admin:jobs_job_spotting")).status_code == 403
+    assert not Job.objects.filter(kind="spotting").exists()
+
+    editor = importer("editor")  # in Editors: may change articles
+    client.force_login(editor)
+    page = client.get(reverse(CHANGELIST)).content.decode()
+    assert "Re-run claim spotting over all drafts" in page
+    assert client.get(reverse("admin:jobs_job_spotting")).status_code == 405  # POST only
+    response = client.post(reverse("admin:jobs_job_spotting"))
+    job = Job.objects.get(kind="spotting")
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
+    assert job.created_by == editor

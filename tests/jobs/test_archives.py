@@ -155,6 +155,18 @@ def test_a_name_that_is_not_utf8_is_refused():
     assert accepted(members) == ["good.txt"]
 
 
+def test_a_name_flagged_utf8_that_is_not_is_refused_alone():
+    data = make_zip([("café.txt", article_text(1)), ("good.txt", article_text(2))]).read()
+    assert zipfile.ZipFile(io.BytesIO(data)).infolist()[0].flag_bits & 0x800  # flagged UTF-8
+    # "é" (C3 A9) made E9 41: invalid UTF-8 under the flag, which zipfile cannot even list.
+    forged = patch_zip_names(data, {"café".encode(): b"caf\xe9A"})
+    with pytest.raises(UnicodeDecodeError):
+        zipfile.ZipFile(io.BytesIO(forged))
+    members = unpack_uploads([SimpleUploadedFile("flagged.zip", forged)])
+    assert list(refusals(members).values()) == ["its name is not valid UTF-8."]
+    assert accepted(members) == ["good.txt"]
+
+
 def test_a_utf8_name_is_accepted():
     members = unpack_uploads([make_zip([("café-ketamine.txt", article_text(1))])])
     assert accepted(members) == ["café-ketamine.txt"]
@@ -183,3 +195,31 @@ def test_the_admin_lists_each_refused_member_in_the_jobs_report(
     assert "inner.zip" in page and "archive inside the archive" in page
     assert "4 of 4, 3 failed" in page
     assert list(Article.objects.values_list("original_filename", flat=True)) == ["good.txt"]
+
+
+def test_a_zip_of_1000_files_is_queued_in_one_request_with_a_bounded_number_of_queries(
+    client, importer, django_assert_max_num_queries
+):
+    upload = make_zip([(f"batch/{n // 100}/file-{n:04}.md", article_text(n))
+                       for n in range(1000)], name="thousand.zip")
+    # Session, user, the job, its 1,000 units in a few batched inserts, the message: not one
+    # query per file.
+    with django_assert_max_num_queries(20):
+        response = client.post(reverse(IMPORT_URL), {"files": [upload]})
+    job = Job.objects.get()
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
+    assert (job.total, job.done, job.state) == (1000, 0, Job.State.QUEUED)
+    assert JobUnit.objects.filter(job=job, state=JobUnit.State.PENDING).count() == 1000
+    assert Article.objects.count() == 0  # the worker imports them, not the request
+
+
+def test_more_plain_files_than_one_form_takes_get_a_clear_page_and_nothing_is_written(
+    client, importer, settings
+):
+    uploads = [SimpleUploadedFile(f"a{n}.txt", article_text(n)) for n in range(51)]
+    response = client.post(reverse(IMPORT_URL), {"files": uploads})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "at most 50 files" in page and "one zip archive" in page
+    assert "up to 2,000 files from zip archives" in page
+    assert nothing_written()

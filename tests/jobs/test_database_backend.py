@@ -25,7 +25,7 @@ from jobs.models import Job, JobUnit
 from jobs.registry import register_job_kind
 from jobs.runner import JobLost, JobRun, UnitResult, execute_job
 from jobs.services import recover_jobs, start_job
-from tests.conftest import make_article, make_blocks, publish_now
+from tests.conftest import make_article, make_blocks, make_user, publish_now
 from tests.jobs.helpers import article_text
 from tests.workflow.conftest import ready_article
 
@@ -271,3 +271,79 @@ def test_claim_spotting_reruns_over_every_draft_as_a_job():
     spotted = set(SpottedRevision.objects.values_list("revision__article_id", flat=True))
     assert spotted == {article.pk for article in drafts}
     assert Suggestion.objects.filter(article_id=drafts[0].pk).exists()
+
+
+def test_spot_drafts_runs_here_with_a_progress_bar_or_queues_a_job():
+    from spotting.models import SpottedRevision
+
+    claim = "Ketamine cures depression in 90% of patients within one day."
+    drafts = [make_article(title=f"Spotted {n}", blocks=make_blocks(claim)) for n in range(2)]
+    class Terminal(StringIO):
+        def isatty(self):
+            return True
+
+    out, err = StringIO(), Terminal()
+    call_command("spot_drafts", stdout=out, stderr=err)
+    assert "Spotted the drafts of 2 article(s)." in out.getvalue()
+    assert "Spotting claims" in err.getvalue() and "2/2" in err.getvalue()  # the bar, at its end
+    assert set(SpottedRevision.objects.values_list("revision__article_id", flat=True)) == {
+        article.pk for article in drafts}
+    assert Job.objects.get().state == Job.State.SUCCEEDED  # ran here: nothing queued
+    assert not DBTaskResult.objects.exists()
+
+    call_command("spot_drafts", "--background", stdout=out)
+    queued = Job.objects.get(state=Job.State.QUEUED)
+    assert f"Queued job {queued.pk}: Re-run claim spotting over all drafts." in out.getvalue()
+    assert DBTaskResult.objects.get(id=queued.task_id).status == "READY"
+
+
+def test_review_reminders_with_background_are_sent_by_the_worker():
+    from tests.reviews.conftest import live_article
+
+    cast = {role: make_user(group, username=role, is_staff=True) for role, group in
+            [("editor", "Editors"), ("reviewer", "Reviewers"), ("publisher", "Publishers")]}
+    article = live_article(cast)
+    run_worker()  # the workflow's own mail
+    mail.outbox.clear()
+    Article.objects.filter(pk=article.pk).update(
+        review_due=timezone.localdate() + timedelta(days=3))
+    out = StringIO()
+    call_command("review_reminders", "--background", stdout=out)
+    job = Job.objects.get(kind="reminders")
+    assert f"Queued job {job.pk}: Review reminders." in out.getvalue()
+    assert mail.outbox == []  # nothing sent by the command itself
+
+    run_worker()
+
+    assert [message.to for message in mail.outbox] == [[cast["reviewer"].email]]
+    assert "due for review" in mail.outbox[0].subject
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (Job.State.SUCCEEDED, 1, 1)
+    # Retried (or queued twice): the same week's reminder is not sent again.
+    start_job(kind="reminders", title="Review reminders")
+    run_worker()
+    assert len(mail.outbox) == 1
+
+
+def test_mail_about_a_changed_claim_rating_is_sent_by_the_worker(editor, reviewer):
+    from claims import services
+    from tests.claims.helpers import linked_article, rated_claim
+
+    claim = rated_claim(editor=editor, reviewer=reviewer, verdict="unsupported",
+                        certainty="very_low", note="No trial in ADHD.")
+    article, _ = linked_article(claim, editor=editor, reviewer=reviewer)
+    Article.objects.filter(pk=article.pk).update(created_by=editor)
+    run_worker()  # the workflow's own mail
+    mail.outbox.clear()
+    claim.refresh_from_db()
+    services.rate_claim(claim, actor=reviewer, expected_version=claim.version,
+                        verdict="contradicted", certainty="moderate")
+    assert mail.outbox == []  # not in the request
+    job = Job.objects.get(kind="notify", state=Job.State.QUEUED)
+
+    run_worker()
+
+    assert [message.to for message in mail.outbox] == [[editor.email]]
+    assert "Re-review needed" in mail.outbox[0].subject
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED

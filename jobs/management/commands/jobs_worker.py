@@ -1,5 +1,6 @@
 """`manage.py jobs_worker`: run background jobs (the configured backend's worker)."""
 
+import os
 import threading
 
 from django.conf import settings
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         if backend == "immediate":
             raise CommandError("KETASITE_JOB_BACKEND=immediate runs each job where it starts; "
                                "there is nothing for a worker to do.")
+        self._lower_priority()
         if not no_recovery:
             self._recover()
             if not batch:
@@ -41,6 +43,17 @@ class Command(BaseCommand):
             # RQ must build its jobs with django-tasks-rq's class, which calls the Task.
             call_command("rqworker", "default", burst=batch, job_class="django_tasks_rq.Job",
                          verbosity=options["verbosity"])
+
+    def _lower_priority(self):
+        """Yield the CPU to the app servers (KETASITE_JOBS_WORKER_NICE); RQ's work horses,
+        forked from this process, inherit it."""
+        increment = int(settings.KETASITE_JOBS_WORKER_NICE)
+        if increment <= 0:
+            return
+        try:
+            os.nice(increment)
+        except OSError as error:  # not allowed here: run at the priority we have
+            self.stderr.write(f"Could not lower the worker's priority: {error}")
 
     def _recover(self):
         for line in recover_jobs():
