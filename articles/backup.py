@@ -55,11 +55,14 @@ CONTENT_APPS = ("articles", "evidence", "spotting", "claims", "taggit", "reviewe
 # operator's own) is updated rather than duplicated.
 NATURAL_KEY_MODELS = (Group, User)
 # Derived rows, never exported nor read from a file: the database rebuilds them from the
-# restored articles and publications (`articles.models.SearchEntry`, kept by triggers), and
-# the claim spotter's suggestions (the restored drafts are spotted again by a job queued when
-# the restore commits, or on their first read; the editors' dismissals are content and are
-# exported).
-DERIVED_MODELS = ("articles.searchentry", "spotting.suggestion", "spotting.spottedrevision")
+# restored articles and publications (`articles.models.SearchEntry` and `LiveCount`, kept by
+# triggers), and the claim spotter's suggestions (the restored drafts are spotted again by a
+# job queued when the restore commits, or on their first read; the editors' dismissals are
+# content and are exported).
+DERIVED_MODELS = (
+    "articles.searchentry", "articles.livecount", "spotting.suggestion",
+    "spotting.spottedrevision",
+)
 
 
 class RestoreError(Exception):

@@ -217,6 +217,11 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
+        indexes = [
+            # The admin's article list, newest change first (docs/scale.md). Its state filter
+            # reads the state index (db_index).
+            models.Index(fields=["-updated_at"], name="article_updated"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["origin_key"], condition=~Q(origin_key=""), name="article_unique_origin"
@@ -502,8 +507,31 @@ class SearchEntry(models.Model):
     search_vector = SearchVectorField(null=True)
     rank_vector = SearchVectorField(null=True)
 
+    class Meta:
+        indexes = [
+            # The public list newest first, a page at a time from either end, and its cursor
+            # (public/frozen.py: live_page); the sitemap's files (docs/scale.md).
+            models.Index(fields=["-published_at", "-publication"], name="searchentry_newest"),
+        ]
+
     def __str__(self):
         return f"search entry of publication {self.publication_id}"
+
+
+class LiveCount(models.Model):
+    """PostgreSQL: how many live publications there are (the rows of `SearchEntry`), one row.
+
+    Kept by a statement trigger on `SearchEntry` (migration 0011), in the transaction that adds
+    or removes an entry, so the public list's `count` is one row read instead of a count of
+    every live article. A flush that truncates the entries removes the row; a change with no
+    row counts the entries once and starts the row again. Unused on SQLite, which counts.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    live = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.live} live publications"
 
 
 class WorkflowEvent(models.Model):
@@ -528,6 +556,10 @@ class WorkflowEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # The admin's event list filtered by action, newest first (docs/scale.md).
+            models.Index(fields=["action", "-created_at"], name="workflowevent_action"),
+        ]
 
     def __str__(self):
         return f"{self.action}: {self.from_state} → {self.to_state}"

@@ -16,7 +16,7 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
 
-from articles.models import Article
+from articles.models import Article, ReviewAssignment, Revision
 from jobs.services import start_job
 
 logger = logging.getLogger("ketasite.notifications")
@@ -70,11 +70,15 @@ def _users():
 
 
 def _authors(article):
+    """The article's creator, its assigned editor and the authors of its revisions: read
+    from this article's revisions (a join from the users would read every revision each of
+    them ever wrote)."""
+    writers = Revision.objects.filter(article_id=article.pk, author__isnull=False)
     return _users().filter(
         Q(pk=article.created_by_id)
         | Q(pk=article.assigned_editor_id)
-        | Q(revisions__article=article)
-    ).distinct()
+        | Q(pk__in=writers.values("author_id"))
+    )
 
 
 def _actor_name(actor_id):
@@ -92,7 +96,9 @@ def notify_submitted(
 ) -> None:
     """Tell the assigned reviewers (or only `reviewer_ids`) an article awaits their review."""
     article = Article.objects.select_related("draft").get(pk=article_id)
-    reviewers = _users().filter(review_assignments__article=article)
+    reviewers = _users().filter(
+        pk__in=ReviewAssignment.objects.filter(article_id=article.pk).values("reviewer_id")
+    )
     if reviewer_ids is not None:
         reviewers = reviewers.filter(pk__in=reviewer_ids)
     return _send(
@@ -152,10 +158,10 @@ def notify_claim_rating_changed(*, article_id, actor_id, claim, reason=""):
     Its public page keeps the rating it was approved with until it is published again.
     """
     article = Article.objects.select_related("draft").get(pk=article_id)
+    reviewers = ReviewAssignment.objects.filter(article_id=article.pk).values("reviewer_id")
     people = _users().filter(
-        Q(pk__in=_authors(article).values("pk"))
-        | Q(review_assignments__article=article)
-    ).distinct()
+        Q(pk__in=_authors(article).values("pk")) | Q(pk__in=reviewers)
+    )
     return _send(
         article,
         recipients=_recipients(people, actor_id=actor_id),

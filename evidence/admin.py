@@ -24,6 +24,7 @@ from evidence.annotations import (
 from evidence.annotator import annotator_view
 from evidence.forms import AnnotationForm, SourceForm
 from evidence.models import Annotation, RatingChange, ReviewComment, Source
+from ketasite.admin_paging import LargeTableAdmin, values_filter
 from ketasite.admin_site import ReadOnlyInline
 
 
@@ -36,10 +37,12 @@ COMMENT_DRAFT_KEY = "evidence-comment-draft"
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(LargeTableAdmin):
     form = SourceForm
     list_display = ["__str__", "pmid", "doi", "journal", "year", "design"]
-    list_filter = ["design", "year"]
+    list_filter = ["design", values_filter("year")]
+    # By title (Meta), as each filter's index reads it (docs/scale.md).
+    sortable_by = []
     search_fields = ["title", "pmid", "doi", "url", "journal", "authors"]
     readonly_fields = ["created_at", "updated_at"]
 
@@ -52,12 +55,17 @@ class RatingChangeInline(ReadOnlyInline):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(LargeTableAdmin):
     form = AnnotationForm
     list_display = ["quote", "article", "verdict", "certainty", "status", "version", "modified_at"]
     list_filter = ["status", "verdict", "certainty"]
+    # Newest change first, by an index for the list and for each filter (docs/scale.md).
+    ordering = ["-modified_at", "-pk"]
+    sortable_by = ["modified_at"]
     search_fields = ["exact", "note", "article__slug"]
     list_select_related = ["article__draft"]
+    # The list names each annotation's article by its draft's title: not the draft's blocks.
+    list_deferred = ("article__draft__blocks", "article__draft__summary")
     readonly_fields = [
         "revision", "exact", "prefix", "suffix", "rendered_note", "status", "author", "version",
         "first_published_at", "created_at", "modified_at",
@@ -67,6 +75,9 @@ class AnnotationAdmin(admin.ModelAdmin):
     # change_form.html) with its own POST forms: forms cannot nest inside the change form.
     inlines = [RatingChangeInline]
     actions = ["resolve_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*self.list_deferred)
 
     @admin.display(description="quote", ordering="exact")
     def quote(self, annotation):

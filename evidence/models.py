@@ -43,6 +43,12 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["title", "pk"]
+        indexes = [
+            # The admin's source list, by title, alone and for each filter (docs/scale.md).
+            models.Index(fields=["title", "id"], name="source_title"),
+            models.Index(fields=["design", "title", "id"], name="source_design_title"),
+            models.Index(fields=["year", "title", "id"], name="source_year_title"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["pmid"], condition=~Q(pmid=""), name="source_unique_pmid"
@@ -149,6 +155,15 @@ class Annotation(models.Model):
 
     class Meta:
         ordering = ["revision", "block_id", "start", "pk"]
+        indexes = [
+            # The admin's annotation list, newest change first, and its verdict and certainty
+            # filters; the status filter reads the status index (db_index) (docs/scale.md).
+            models.Index(fields=["-modified_at"], name="annotation_modified"),
+            models.Index(fields=["verdict", "-modified_at"], name="annotation_verdict_modified"),
+            models.Index(
+                fields=["certainty", "-modified_at"], name="annotation_certainty_modified"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gt=models.F("start")), name="annotation_nonempty"

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from jobs import admin_views
 from jobs.models import Job
 from jobs.registry import job_kind
+from ketasite.admin_paging import LargeTableAdmin
 
 
 def live_field(job, field, text):
@@ -22,7 +23,7 @@ def live_field(job, field, text):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(LargeTableAdmin):
     list_display = ["title", "kind_label", "state_live", "progress_live", "created_by",
                     "created_at", "finished_at"]
     list_filter = ["state", "kind"]

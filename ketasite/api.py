@@ -22,6 +22,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.http import http_date, parse_header_parameters, parse_http_date_safe
@@ -567,6 +568,30 @@ class ApiPagination(PageNumberPagination):
                     f"{self.max_page_size} (a larger number gets {self.max_page_size})."
                 )
         return parameters
+
+
+class TwoEndedPaginator(DjangoPaginator):
+    """A paginator that reads a page in the back half of the list from the end: the ordering
+    reversed, the offset counted from the last row, the rows put back in order. The last page
+    then skips nothing, where an offset from the start would skip every row before it."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        queryset = self.object_list
+        if self.count - top < bottom and hasattr(queryset, "reverse") and queryset.ordered:
+            rows = list(queryset.reverse()[self.count - top:self.count - bottom])
+            rows.reverse()
+            return self._get_page(rows, number, self)
+        return super().page(number)
+
+
+class TwoEndedPagination(ApiPagination):
+    """ApiPagination whose pages in the back half are read from the end (`TwoEndedPaginator`):
+    the same pages and links, the last one as cheap as the first."""
+
+    django_paginator_class = TwoEndedPaginator
 
 
 def _throttle_refusal(request):

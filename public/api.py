@@ -7,15 +7,19 @@ publish (`articles.frozen`) without DRF rendering; signed-in clients get the sam
 DRF. Nothing here writes.
 """
 
+import datetime
 import json
+import re
 from collections import Counter
+from dataclasses import dataclass
+from functools import partial
 
 import django_filters
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -38,7 +42,7 @@ from ketasite.api import (
     wants_jsonld,
 )
 from public.caching import cached_public_page
-from public.frozen import accepts_gzip, gzip_etag, live_rows
+from public.frozen import accepts_gzip, gzip_etag, live_count, live_page, live_rows
 from public.search import SearchQueryError, clean_query
 from public.search import search_publications as site_search
 from public.w3c import w3c_annotation, w3c_collection
@@ -236,10 +240,26 @@ class PublicArticleListView(ConditionalGetMixin, generics.ListAPIView):
 
     @extend_schema(
         operation_id="articles_list",
+        parameters=[OpenApiParameter(
+            "cursor", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+            description="A position in the unfiltered list, from a `next` or `previous` link: "
+            "pages far from both ends are reached this way (page numbers serve the first "
+            "and last pages). Not with `page` or a filter.",
+        )],
         responses={200: PublicArticleSerializer(many=True), **error_responses(*PUBLIC_ERRORS)},
         tags=["public"],
     )
     def get(self, request, *args, **kwargs):
+        if UNFILTERED_LIST_PARAMETERS.issuperset(request.GET):
+            page = live_list_page(request)
+            return Response({
+                "count": page.count, "next": page.next_url, "previous": page.previous_url,
+                "results": [json.loads(item) for item in page.items],
+            })
+        if "cursor" in request.GET:
+            raise exceptions.ValidationError({"cursor": [
+                "A cursor pages the unfiltered list only; filtered lists take `page`."
+            ]})
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         # Each item as stored at publish (`articles.frozen.publication_item`), so every client
@@ -307,7 +327,10 @@ def frozen_article_detail(request, slug):
 
 
 FROZEN_LIST_PARAMETERS = frozenset(("page", "page_size", "tag", "verdict", "certainty", "q",
-                                    "ordering"))
+                                    "ordering", "cursor"))
+
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 def _page_size(request):
@@ -335,8 +358,14 @@ def frozen_article_list(request):
     """
     if not FROZEN_LIST_PARAMETERS.issuperset(request.GET):
         return None
-    if set(request.GET) <= {"page", "page_size"}:
-        return _frozen_unfiltered_list(request)
+    if UNFILTERED_LIST_PARAMETERS.issuperset(request.GET):
+        try:
+            page = live_list_page(request)
+        except exceptions.APIException:
+            return None  # DRF answers the error, through the same function
+        return _page_response(request, page)
+    if "cursor" in request.GET:
+        return None
     filterset = PublicArticleFilter(
         request.GET, queryset=PublicArticleListView.base_queryset(), request=request
     )
@@ -357,24 +386,153 @@ def frozen_article_list(request):
     )
 
 
-def _frozen_unfiltered_list(request):
-    """The list without filters: the page's items and the count in one prepared query."""
-    size = _page_size(request)
+# The unfiltered list, newest first, a page at a time at the cost of one page at any size:
+# page N is read from whichever end of the list is nearer (the last page costs what the first
+# does), and pages deeper than PAGE_NUMBER_DEPTH rows from both ends are reached by cursor
+# (`?cursor=`, in the `next`/`previous` links), which walks the index from a position.
+PAGE_NUMBER_DEPTH = 10_000
+UNFILTERED_LIST_PARAMETERS = frozenset(("page", "page_size", "cursor"))
+_CURSOR = re.compile(r"([np])(\d{1,19})_(\d{1,19})")
+
+
+@dataclass
+class ListPage:
+    items: list  # the stored list items (bytes), in order
+    count: int
+    next_url: str | None
+    previous_url: str | None
+
+
+def _cursor_token(direction, row):
+    published_at, pk = row[-2], row[-1]
+    micros = (published_at - EPOCH) // datetime.timedelta(microseconds=1)
+    return f"{direction}{micros}_{pk}"
+
+
+def _parse_cursor(value):
+    match = _CURSOR.fullmatch(value)
+    if match is None:
+        raise exceptions.ValidationError(
+            {"cursor": ["Not a cursor of this list: use the `next` and `previous` links."]}
+        )
+    direction, micros, pk = match.groups()
     try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        return None
+        published_at = EPOCH + datetime.timedelta(microseconds=int(micros))
+    except OverflowError:
+        raise exceptions.ValidationError({"cursor": ["Not a cursor of this list."]})
+    return direction, (published_at, int(pk))
+
+
+def live_list_page(request):
+    """The page of the unfiltered live list that `request` asks for (`page` or `cursor`,
+    and `page_size`), with its `count` and links; raises NotFound for a page that does not
+    exist and ValidationError for a bad cursor or a page number too deep (use the cursor).
+
+    Both the anonymous (stored bytes) and the signed-in (DRF) answers are built from it, so
+    they are the same document.
+    """
+    size = _page_size(request)
+    url = request.build_absolute_uri()
+    fields = ("api_item_json",)
+    if "cursor" in request.GET:
+        if "page" in request.GET:
+            raise exceptions.ValidationError(
+                {"cursor": ["Give either page or cursor, not both."]}
+            )
+        direction, position = _parse_cursor(request.GET["cursor"])
+        newest_first = direction == "n"
+        rows = live_page(fields, size=size + 1, newest_first=newest_first, after=position,
+                         with_count=True)
+        more = len(rows) > size
+        rows = rows[:size]
+        if not newest_first:
+            rows.reverse()
+        count = rows[0][-1] if rows else live_count()
+        rows = [row[:-1] for row in rows]
+        # The rows on the far side of the cursor: those it was made from, unless they are gone.
+        behind = bool(live_page((), size=1, newest_first=not newest_first,
+                                after=_nudged(position, newest_first)))
+        has_next, has_previous = (more, behind) if newest_first else (behind, more)
+        page_url = partial(replace_query_param, remove_query_param(url, "page"), "cursor")
+        return ListPage(
+            [row[0] for row in rows], count,
+            page_url(_cursor_token("n", rows[-1])) if has_next and rows else None,
+            page_url(_cursor_token("p", rows[0])) if has_previous and rows else None,
+        )
+    number = request.GET.get("page", 1)
+    count = None
+    if number in ApiPagination.last_page_strings:
+        count = live_count()
+        number = max(1, -(-count // size))
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 0
     if number < 1:
-        return None
-    offset = (number - 1) * size
-    rows = live_rows(("api_item_json",), page=(offset, size))
-    if not rows:
-        return None  # past the end, or nothing published: DRF answers
-    count = rows[0][1]
-    return _list_response(
-        request, [bytes(item) for item, _ in rows], count=count, number=number,
-        has_next=offset + size < count,
+        raise exceptions.NotFound(ApiPagination.invalid_page_message.format(
+            page_number=request.GET.get("page")))
+    start = (number - 1) * size
+    if count is None and start > PAGE_NUMBER_DEPTH:
+        count = live_count()  # to read a deep page from the other end
+    if count is not None and count - start < start:
+        # Nearer the end: read it oldest first (the last page costs what the first does).
+        end = min(start + size, count)
+        if start >= count and number > 1:
+            raise exceptions.NotFound(
+                ApiPagination.invalid_page_message.format(page_number=number))
+        depth = count - end
+        _check_depth(depth)
+        rows = live_page(fields, size=end - start, offset=depth, newest_first=False)
+        rows.reverse()
+    else:
+        _check_depth(start)
+        rows = live_page(fields, size=size, offset=start, with_count=True)
+        if rows:
+            count = rows[0][-1]
+            rows = [row[:-1] for row in rows]
+        elif number > 1:
+            raise exceptions.NotFound(
+                ApiPagination.invalid_page_message.format(page_number=number))
+        else:
+            count = live_count()
+    pages = max(1, -(-count // size))
+
+    def link(target, row, direction):
+        if min((target - 1) * size, count - min(target * size, count)) <= PAGE_NUMBER_DEPTH:
+            if target == 1:
+                return remove_query_param(url, "page")
+            return replace_query_param(url, "page", target)
+        return replace_query_param(remove_query_param(url, "page"), "cursor",
+                                   _cursor_token(direction, row))
+
+    return ListPage(
+        [row[0] for row in rows], count,
+        link(number + 1, rows[-1], "n") if number < pages and rows else None,
+        link(number - 1, rows[0], "p") if number > 1 and rows else None,
     )
+
+
+def _nudged(position, newest_first):
+    """The position itself included on the far side: rows at or beyond it."""
+    published_at, pk = position
+    return (published_at, pk - 1) if newest_first else (published_at, pk + 1)
+
+
+def _check_depth(depth):
+    if depth > PAGE_NUMBER_DEPTH:
+        raise exceptions.ValidationError({"page": [
+            f"Pages more than {PAGE_NUMBER_DEPTH} articles from both ends of the list are "
+            "reached by following the `next` and `previous` links (a cursor)."
+        ]})
+
+
+def _page_response(request, page):
+    body = b"".join((
+        b'{"count":', str(page.count).encode(), b',"next":', _json_value(page.next_url),
+        b',"previous":', _json_value(page.previous_url), b',"results":[', b",".join(page.items),
+        b"]}",
+    ))
+    return frozen_json_response(request, body, etag=content_etag(body))
 
 
 def _list_response(request, items, *, count, number, has_next):

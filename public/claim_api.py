@@ -13,7 +13,13 @@ from rest_framework.views import APIView
 
 from claims.models import Claim
 from claims.public import find_public_claim, public_claim_item, public_claims
-from ketasite.api import PUBLIC_ERRORS, ConditionalGetMixin, error_responses, public_endpoint
+from ketasite.api import (
+    PUBLIC_ERRORS,
+    ConditionalGetMixin,
+    TwoEndedPagination,
+    error_responses,
+    public_endpoint,
+)
 from public.caching import cached_public_page
 
 
@@ -80,6 +86,7 @@ class PublicClaimListView(ConditionalGetMixin, generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = PublicClaimSerializer
     filterset_class = None
+    pagination_class = TwoEndedPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

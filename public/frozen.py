@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.utils.http import http_date
 
 from articles.frozen import deflate_segment
-from articles.models import NOT_LIVE_STATES, Article, Publication
+from articles.models import NOT_LIVE_STATES, Article, LiveCount, Publication, SearchEntry
 
 HEAD_MARK = "<!--ketasite:page-head-->"
 MAIN_MARK = "<!--ketasite:page-main-->"
@@ -275,3 +275,101 @@ def page_response(row, *, gzip_ok):
     response["Last-Modified"] = http_date(published_at.timestamp())
     response["Vary"] = "Accept-Encoding"
     return response
+
+
+# ---------------------------------------------------------------------------------------------
+# The live list a page at a time, flat at any size
+
+
+@lru_cache(maxsize=64)
+def _live_page_sql(fields, *, newest_first, keyset, with_count, using):
+    """The SQL of a page of live publications, ordered by (published_at, id), from either
+    end, optionally after a keyset position; each row ends with its published_at and id,
+    and with `with_count` the number of live publications (read in the same snapshot).
+
+    On PostgreSQL the page walks the search entries (one per live publication, kept by
+    triggers in the publishing transaction) by their index `searchentry_newest` and joins
+    each of its rows to its publication: a page costs its own rows whatever the size of the
+    site. The count is the one row of `LiveCount`. On SQLite, the live join and a COUNT.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    publication, article = Publication._meta, Article._meta
+    selected = [f"p.{quote(publication.get_field(name).column)}" for name in fields]
+    hidden = ", ".join(["%s"] * len(NOT_LIVE_STATES))
+    order = "DESC" if newest_first else "ASC"
+    comparison = "<" if newest_first else ">"
+    if connection.vendor == "postgresql":
+        # The page's positions from the entries' index alone (an index-only scan, however
+        # deep the offset), then their publications, one by primary key each.
+        where = f" WHERE (published_at, publication_id) {comparison} (%s, %s)" if keyset else ""
+        entries = quote(SearchEntry._meta.db_table)
+        source = (
+            f"(SELECT published_at, publication_id FROM {entries}"  # noqa: S608
+            f"{where} ORDER BY published_at {order}, publication_id {order}"
+            f" LIMIT %s OFFSET %s) e"
+            f" INNER JOIN {quote(publication.db_table)} p ON p.id = e.publication_id"
+        )
+        key = ("e.published_at", "e.publication_id")
+        table = quote(LiveCount._meta.db_table)
+        count = f"COALESCE((SELECT live FROM {table} WHERE id = 1), 0)"  # noqa: S608
+        # The date as text, read by `datetime.fromisoformat`: Django's timestamptz loader
+        # costs tens of microseconds a value, which a sitemap file of thousands would feel.
+        columns = [*selected, f"{key[0]}::text", key[1]] + ([count] if with_count else [])
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {source}"  # noqa: S608
+            f" ORDER BY {key[0]} {order}, {key[1]} {order}"
+        )
+        return sql, 0
+    source = (
+        f"{quote(publication.db_table)} p INNER JOIN {quote(article.db_table)} a"
+        f" ON a.id = p.article_id AND a.live_id = p.id AND a.state NOT IN ({hidden})"
+    )
+    key = ("p.published_at", "p.id")
+    count = f"(SELECT COUNT(*) FROM {source})"  # noqa: S608 (names only; values are params)
+    where = f" WHERE ({key[0]}, {key[1]}) {comparison} (%s, %s)" if keyset else ""
+    columns = [*selected, *key] + ([count] if with_count else [])
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {source}{where}"  # noqa: S608
+        f" ORDER BY {key[0]} {order}, {key[1]} {order} LIMIT %s OFFSET %s"
+    )
+    # How many times the hidden states are bound: the source in the count, then in FROM.
+    return sql, (1 if with_count else 0) + 1
+
+
+def live_page(fields, *, size, offset=0, newest_first=True, after=None, with_count=False,
+              using=DEFAULT_DB_ALIAS):
+    """Return up to `size` live publications as rows of `fields` + (published_at, id)
+    [+ the live count], newest first (or oldest first), skipping `offset` rows after the
+    position `after` = (published_at, id) when given. Rows come in the order asked.
+    """
+    connection = connections[using]
+    sql, state_bindings = _live_page_sql(
+        tuple(fields), newest_first=newest_first, keyset=after is not None,
+        with_count=with_count, using=using,
+    )
+    params = list(NOT_LIVE_STATES) * state_bindings
+    if after is not None:
+        published_at, pk = after
+        params += [connection.ops.adapt_datetimefield_value(published_at), pk]
+    params += [size, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converters = [(index, convert) for index, convert in
+                  enumerate(map(_converter, (*fields, "published_at"))) if convert is not None]
+    result = []
+    for row in rows:
+        row = list(row)
+        for index, convert in converters:
+            row[index] = convert(row[index])
+        result.append(tuple(row))
+    return result
+
+
+def live_count(using=DEFAULT_DB_ALIAS):
+    """The number of live publications: the row of `LiveCount` on PostgreSQL, else a count."""
+    if connections[using].vendor == "postgresql":
+        row = LiveCount.objects.using(using).filter(pk=1).values_list("live", flat=True)
+        return row.first() or 0
+    return Publication.objects.using(using).live().count()

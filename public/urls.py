@@ -2,14 +2,14 @@
 (`articles:detail`, `articles:tag`, …) keeps working."""
 
 from django.conf import settings
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps.views import index as sitemap_index
 from django.urls import include, path
 
 from public import views
 from public.caching import cached_public_page
 from public.claim_history import claim_history_view
 from public.feeds import LatestArticlesFeed
-from public.sitemaps import SITEMAPS
+from public.sitemaps import SITEMAPS, sitemap_file
 
 app_name = "articles"
 
@@ -24,11 +24,18 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("how-we-rate-evidence/", views.how_we_rate, name="how_we_rate"),
     path("feed/", cached_public_page(LatestArticlesFeed()), name="feed"),
+    # An index of sitemap files, each of at most 2,000 addresses (public/sitemaps.py).
     path(
         "sitemap.xml",
-        cached_public_page(sitemap),
-        {"sitemaps": SITEMAPS},
+        cached_public_page(sitemap_index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "articles:sitemap_section"},
         name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cached_public_page(sitemap_file),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
     # Draft previews (editors' and share links) stay with the articles app, which alone may

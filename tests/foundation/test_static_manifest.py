@@ -112,6 +112,7 @@ def site_pages(team, superuser):
     pages = [(anonymous, url, 200) for url in (
         "/", f"/articles/{live.article.slug}/", f"/tags/{live.words['tag']}/",
         "/search/", "/search/?q=Ketamine", "/how-we-rate-evidence/", "/feed/", "/sitemap.xml",
+        "/sitemap-articles.xml",
         "/reviewers/", "/reviewers/dr-static/",
         "/robots.txt", f"/shared/{token}/",
         f"/articles/{live.article.slug}/claims/{live.annotation.pk}/",

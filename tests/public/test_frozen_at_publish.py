@@ -271,7 +271,7 @@ def test_slug_change_reaches_the_public_at_publish_and_the_old_address_redirects
         301, "/articles/ketamine-and-adhd/?utm=x"
     )
     assert 'href="/articles/ketamine-and-adhd/"' in page(client, "/")
-    assert "/articles/ketamine-and-adhd/" in page(client, "/sitemap.xml")
+    assert "/articles/ketamine-and-adhd/" in page(client, "/sitemap-articles.xml")
 
 
 def test_old_address_of_a_taken_down_article_is_gone(client, team, live):

@@ -110,7 +110,9 @@ def test_the_sitemap_lists_live_articles_only(client):
     draft = make_article()
     gone = published_article()
     unpublish(gone)
-    body = client.get("/sitemap.xml").content.decode()
+    index = client.get("/sitemap.xml").content.decode()
+    assert "<sitemapindex" in index and "/sitemap-articles.xml</loc>" in index
+    body = client.get("/sitemap-articles.xml").content.decode()
     assert f"/articles/{live.slug}/" in body
     assert f"/articles/{draft.slug}/" not in body and f"/articles/{gone.slug}/" not in body
 

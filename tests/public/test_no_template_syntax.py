@@ -43,6 +43,7 @@ def public_paths(site):
         "/", f"/articles/{live.slug}/", f"/articles/{gone.slug}/", "/articles/no-such-article/",
         "/tags/depression/", "/tags/no-such-tag/", "/search/?q=infusion", "/search/",
         "/search/?q=nothing-matches-this", "/how-we-rate-evidence/", "/feed/", "/sitemap.xml",
+        "/sitemap-articles.xml",
         "/robots.txt", f"/api/v1/sources/{live.live.sources[0]['id']}/", "/api/docs/",
         "/accounts/password-reset/", "/admin/login/",
     ]

@@ -62,6 +62,10 @@ def expectations(site):
         ),
         "sitemap": Expect(
             "/sitemap.xml", content_type="application/xml",
+            shows=["<sitemapindex", "/sitemap-articles.xml", "/sitemap-pages.xml"],
+        ),
+        "sitemap articles": Expect(
+            "/sitemap-articles.xml", content_type="application/xml",
             shows=["<urlset", f"/articles/{live.slug}/"], hides=[f"/articles/{gone.slug}/"],
         ),
         "robots": Expect(
@@ -110,7 +114,7 @@ def expectations(site):
 ROUTES = [
     "home", "article", "withdrawn article", "unknown article", "tag",
     "tag of a withdrawn article only", "search", "search for withdrawn text", "empty search",
-    "how we rate", "feed", "sitemap", "robots", "api articles", "api article",
+    "how we rate", "feed", "sitemap", "sitemap articles", "robots", "api articles", "api article",
     "api withdrawn article", "api article annotations", "api annotation", "api sources",
     "api source", "api tags", "api docs", "api schema",
 ]

@@ -31,7 +31,7 @@ def public_routes(client, slug="rita-reviewer"):
     return {
         "page": client.get(f"/reviewers/{slug}/").status_code,
         "list": "Dr Rita Reviewer" in client.get("/reviewers/").content.decode(),
-        "sitemap": f"/reviewers/{slug}/" in client.get("/sitemap.xml").content.decode(),
+        "sitemap": f"/reviewers/{slug}/" in client.get("/sitemap-reviewers.xml").content.decode(),
     }
 
 
