@@ -31,6 +31,7 @@ from articles.rendering import (
 )
 from public.caching import cached_public_page, is_logged_in
 from public.frozen import PAGE_FIELDS, accepts_gzip, live_rows, page_response
+from public.lists import LivePaginator
 from public.search import (
     AnonymousSearchThrottle,
     SearchQueryError,
@@ -79,7 +80,8 @@ def _page(request, queryset):
 @require_safe
 @cached_public_page
 def home(request):
-    page = _page(request, listed_publications())
+    # Two queries at any size: the live count (one row) and the page by the list's index.
+    page = LivePaginator(LIST_FIELDS, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "articles/home.html", {"page": page})
 
 
