@@ -42,7 +42,9 @@ def test_the_public_list_pages_walk_the_live_index_from_either_end(big_site):
         sql, bindings = _live_page_sql(("api_item_json",), newest_first=newest_first,
                                        keyset=False, with_count=True, using="default")
         plan = explain(sql, [20, 100])
-        assert "Seq Scan" not in plan, plan
+        # The count's table is one row: a sequential scan of it is the cheapest read (the
+        # planner picks it once an earlier test has ANALYZEd it).
+        assert not re.search(r"Seq Scan on (?!articles_livecount\b)", plan), plan
         assert uses_index(plan, "searchentry_newest", only=True), plan
         assert uses_index(plan, "articles_publication_pkey"), plan
         sql, _ = _live_page_sql(("api_item_json",), newest_first=newest_first, keyset=True,
