@@ -9,7 +9,6 @@ import math
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,6 +30,7 @@ from articles.rendering import (
 )
 from public.caching import cached_public_page, is_logged_in
 from public.frozen import PAGE_FIELDS, accepts_gzip, live_rows, page_response
+from public.lists import LivePaginator, tag_page
 from public.search import (
     AnonymousSearchThrottle,
     SearchQueryError,
@@ -66,20 +66,11 @@ def _structured_data_script(pk, published_at, page_digest, url, publication):
     return json_ld_script(structured_data(publication, url=url, site_name=settings.SITE_NAME))
 
 
-def listed_publications():
-    """The live publications, newest first, with only what a list shows."""
-    return Publication.objects.live().newest_first().only(*LIST_FIELDS)
-
-
-def _page(request, queryset):
-    paginator = Paginator(queryset, PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
-
-
 @require_safe
 @cached_public_page
 def home(request):
-    page = _page(request, listed_publications())
+    # Two queries at any size: the live count (one row) and the page by the list's index.
+    page = LivePaginator(LIST_FIELDS, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "articles/home.html", {"page": page})
 
 
@@ -130,7 +121,7 @@ def tag_detail(request, slug):
     if slugify(slug) != slug:
         # Not an address a tag can have (upper case, say): no publication froze it.
         raise Http404("No published article has this tag.")
-    page = _page(request, listed_publications().with_tag_slug(slug))
+    page = tag_page(slug, LIST_FIELDS, PAGE_SIZE, request.GET.get("page"))
     if not page.object_list:
         raise Http404("No published article has this tag.")
     # The name as the newest publication on the page froze it.

@@ -1,0 +1,77 @@
+"""The public lists of articles (home, tag page) a page at a time, flat at any size.
+
+The home page walks the live list by its index (`public.frozen.live_page`) and counts it from
+one row (`live_count`); a deep page is read from the nearer end, oldest first, as the API
+list does, so the last page costs what the first does. The tag page, on PostgreSQL, walks
+the search entries (one per live publication, so no live join and no article row read)
+joined to their publications filtered by the containment `tag_slugs @> '["slug"]'`, which
+the GIN index `publication_tag_slugs_gin` serves; the count uses the same filter. On SQLite,
+the live join and `with_tag_slug`. Both give Django's `Page` (number, has_next,
+paginator.num_pages ...), which the templates use.
+"""
+
+from functools import cached_property
+
+from django.core.paginator import Paginator
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from articles.models import Publication, SearchEntry
+from public.frozen import live_count, live_page
+
+
+def publications_from_rows(fields, rows):
+    """Unsaved-looking `Publication`s from live_page rows of `fields` + (published_at, id)."""
+    result = []
+    for row in rows:
+        publication = Publication(**dict(zip(fields, row, strict=False)))
+        publication.pk = row[len(fields) + 1]
+        publication._state.adding = False
+        result.append(publication)
+    return result
+
+
+class LivePaginator(Paginator):
+    """A Paginator over the live publications, newest first, showing `fields` of each.
+
+    Two queries a page whatever the site's size: the count (one row) and the page.
+    """
+
+    def __init__(self, fields, per_page):
+        super().__init__((), per_page, allow_empty_first_page=True)
+        self.fields = tuple(fields)
+
+    @cached_property
+    def count(self):
+        return live_count()
+
+    def page(self, number):
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        end = min(start + self.per_page, self.count)
+        if end <= start:
+            rows = []
+        elif self.count - end < start:
+            # Nearer the oldest end: read that end, oldest first, and turn the page round.
+            rows = live_page(self.fields, size=end - start, offset=self.count - end,
+                             newest_first=False)
+            rows.reverse()
+        else:
+            rows = live_page(self.fields, size=end - start, offset=start)
+        return self._get_page(publications_from_rows(self.fields, rows), number, self)
+
+
+def tag_page(slug, fields, per_page, number):
+    """The page `number` of the live publications tagged `slug`, newest first (a `Page` of
+    `Publication`s with `fields`): two queries, the count and the page."""
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        entries = (
+            SearchEntry.objects.filter(publication__tag_slugs__contains=[slug])
+            .order_by("-published_at", "-publication_id")
+            .select_related("publication")
+            .only("published_at", "publication", *(f"publication__{f}" for f in fields))
+        )
+        page = Paginator(entries, per_page).get_page(number)
+        page.object_list = [entry.publication for entry in page.object_list]
+        return page
+    publications = Publication.objects.live().newest_first().only(*fields).with_tag_slug(slug)
+    return Paginator(publications, per_page).get_page(number)
