@@ -10,6 +10,7 @@ from jobs import admin_views
 from jobs.models import Job
 from jobs.registry import job_kind
 from ketasite.admin_paging import LargeTableAdmin
+from ketasite.admin_site import ReadOnlyAdmin
 
 
 def live_field(job, field, text):
@@ -23,7 +24,7 @@ def live_field(job, field, text):
 
 
 @admin.register(Job)
-class JobAdmin(LargeTableAdmin):
+class JobAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["title", "kind_label", "state_live", "progress_live", "created_by",
                     "created_at", "finished_at"]
     list_filter = ["state", "kind"]
@@ -60,15 +61,6 @@ class JobAdmin(LargeTableAdmin):
             return admin_views.can_view_own_jobs(request.user) and \
                 obj.created_by_id == request.user.pk
         return admin_views.can_view_own_jobs(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

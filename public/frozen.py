@@ -210,6 +210,11 @@ def live_rows(fields, *, slug=None, page=None, using=DEFAULT_DB_ALIAS):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return _converted(rows, fields)
+
+
+def _converted(rows, fields):
+    """The rows as tuples, each value of `fields` converted as Django would load it."""
     converters = [(index, convert) for index, convert in enumerate(map(_converter, fields))
                   if convert is not None]
     if not converters:
@@ -356,15 +361,7 @@ def live_page(fields, *, size, offset=0, newest_first=True, after=None, with_cou
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    converters = [(index, convert) for index, convert in
-                  enumerate(map(_converter, (*fields, "published_at"))) if convert is not None]
-    result = []
-    for row in rows:
-        row = list(row)
-        for index, convert in converters:
-            row[index] = convert(row[index])
-        result.append(tuple(row))
-    return result
+    return _converted(rows, (*fields, "published_at"))
 
 
 def live_count(using=DEFAULT_DB_ALIAS):

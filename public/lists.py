@@ -34,11 +34,14 @@ class LivePaginator(Paginator):
     """A Paginator over the live publications, newest first, showing `fields` of each.
 
     Two queries a page whatever the site's size: the count (one row) and the page.
+    `items(fields, rows)` makes a page's items from its live_page rows (by default the
+    `Publication`s; the sitemap takes (slug, published_at) pairs).
     """
 
-    def __init__(self, fields, per_page):
+    def __init__(self, fields, per_page, *, items=None):
         super().__init__((), per_page, allow_empty_first_page=True)
         self.fields = tuple(fields)
+        self.items = items or publications_from_rows
 
     @cached_property
     def count(self):
@@ -57,7 +60,7 @@ class LivePaginator(Paginator):
             rows.reverse()
         else:
             rows = live_page(self.fields, size=end - start, offset=start)
-        return self._get_page(publications_from_rows(self.fields, rows), number, self)
+        return self._get_page(self.items(self.fields, rows), number, self)
 
 
 def tag_page(slug, fields, per_page, number):

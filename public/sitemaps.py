@@ -15,14 +15,15 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import x_robots_tag
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import http_date
 
-from public.frozen import live_count, live_page
+from public.frozen import live_page
+from public.lists import LivePaginator
 from reviewers.models import ReviewerProfile
 
 
@@ -35,29 +36,8 @@ class SiteUrlSitemap(Sitemap):
         return urlsplit(settings.SITE_URL).netloc
 
 
-class LivePaginator(Paginator):
-    """Pages of the live publications as (slug, published_at) rows, newest first, each read
-    by itself from the nearer end of the live list; the count is `live_count()`."""
-
-    def __init__(self, per_page):
-        super().__init__((), per_page, allow_empty_first_page=True)
-
-    @cached_property
-    def count(self):
-        return live_count()
-
-    def page(self, number):
-        number = self.validate_number(number)
-        start = (number - 1) * self.per_page
-        end = min(start + self.per_page, self.count)
-        if start <= self.count - end:
-            rows = live_page(("slug",), size=self.per_page, offset=start)
-        else:
-            rows = live_page(("slug",), size=end - start, offset=self.count - end,
-                             newest_first=False)
-            rows.reverse()
-        return self._get_page([(slug, published_at) for slug, published_at, _ in rows],
-                              number, self)
+def _slug_and_date(fields, rows):
+    return [(slug, published_at) for slug, published_at, _ in rows]
 
 
 class ArticleSitemap(SiteUrlSitemap):
@@ -67,7 +47,7 @@ class ArticleSitemap(SiteUrlSitemap):
 
     @cached_property
     def paginator(self):
-        return LivePaginator(self.limit)
+        return LivePaginator(("slug",), self.limit, items=_slug_and_date)
 
     def items(self):
         # Only the index's page count and the files read the live list, through the paginator.
