@@ -31,7 +31,15 @@ import zipfile
 from io import BytesIO
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.server import BENCH_SLUG, PYTHON, ROOT, prepared_database, running_site, site_env
+from bench.server import (
+    BENCH_SLUG,
+    PYTHON,
+    ROOT,
+    prepared_database,
+    running_site,
+    site_env,
+    stop_process,
+)
 
 FILES = 1000
 TARGET_P99_MS = 100.0
@@ -293,12 +301,7 @@ def run(options=None):
                 duration = time.perf_counter() - started
             load_after = _load()
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+            stop_process(worker, timeout=15)
     imported = status["done"] - status["failed"]
     updates = max(0, len(seen) - 2)
     return [

@@ -124,12 +124,17 @@ def running_site(database, *, workers=2, **env_extra):
         _wait_until_up(site)
         yield site
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
+
+
+def stop_process(process, timeout):
+    """Ask `process` to stop; kill it when it has not stopped after `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_until_up(site, timeout=30):
