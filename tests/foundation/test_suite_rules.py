@@ -18,8 +18,10 @@ pytestmark = pytest.mark.neutral
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SEED_TEST = "tests/importing/test_seed_parsing.py::test_block_ids_are_stable_across_parses"
+# The child runs on SQLite whatever the parent runs on: two runs must not share (and drop) one
+# PostgreSQL test database.
 POLICY_VARIABLES = ("KETASITE_REQUIRE_SEEDS", "KETASITE_ALLOWED_SKIPS", "KETASITE_DESELECT_MARKERS",
-                    "PYTEST_ADDOPTS")
+                    "PYTEST_ADDOPTS", "DATABASE_URL", "REDIS_URL")
 
 
 def run_pytest(seeds_dir, *args, **env):
