@@ -131,7 +131,8 @@ def test_the_tag_pages_follow_every_change_of_what_is_live(client, publisher):
 
 
 def test_a_tag_page_deep_in_the_list_shows_its_own_articles(client):
-    # 30 articles: page 2 is read from the newest end, page 3 from the oldest (PostgreSQL).
+    # 30 articles: page 1 is read from the newest end, pages 2 and 3 from the oldest
+    # (PostgreSQL).
     articles = [publish_tagged(f"Deep {n}", ["adhd"]) for n in range(30)]
     newest_first = titles_of(articles)
     cache.clear()
@@ -151,7 +152,7 @@ def test_a_restored_site_has_its_tag_pages(client, tmp_path):
 
 def test_an_older_export_gets_its_tag_pages_from_the_filled_tag_addresses(client, tmp_path):
     # An export from before publications froze their tag addresses: the restore writes
-    # `tag_slugs` after inserting each publication, and the tag pages follow that write.
+    # `tag_slugs` after inserting each publication (`fill_missing_addresses`).
     article = build_site()
     path = write_export(tmp_path)
     document = json.loads(path.read_text())
@@ -161,6 +162,13 @@ def test_an_older_export_gets_its_tag_pages_from_the_filled_tag_addresses(client
     flush_site()
     call_command("import_site", str(path))
     assert_tag_pages(client, {"adhd": [article.draft.title], "ketamine": [article.draft.title]})
+
+
+def test_tag_addresses_written_on_a_live_publication_move_it_between_tag_pages(client):
+    # As `fill_missing_addresses` does: the frozen tag addresses written in place.
+    moved = publish_tagged("Moved", ["adhd"])
+    Publication.objects.filter(pk=moved.live_id).update(tag_slugs=["sleep"])
+    assert_tag_pages(client, {"adhd": [], "sleep": ["Moved"]})
 
 
 def test_a_deleted_live_publication_leaves_the_tag_pages(client):
