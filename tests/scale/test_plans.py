@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import Article
+from articles.models import Article, Publication
 from articles.notifications import _authors
 from ketasite import admin_paging
 from public.frozen import _live_page_sql
@@ -39,16 +39,16 @@ def test_the_public_list_pages_walk_the_live_index_from_either_end(big_site):
     """public/frozen.py `live_page`: a page of the public API list (and its count) reads its
     own rows, by offset from either end or after a cursor, whatever the size of the site."""
     for newest_first in (True, False):
-        sql, bindings = _live_page_sql(("api_item_json",), newest_first=newest_first,
-                                       keyset=False, with_count=True, using="default")
+        sql, _, _ = _live_page_sql(("api_item_json",), newest_first=newest_first,
+                                   keyset=False, with_count=True, using="default")
         plan = explain(sql, [20, 100])
         # The count's table is one row: a sequential scan of it is the cheapest read (the
         # planner picks it once an earlier test has ANALYZEd it).
         assert not re.search(r"Seq Scan on (?!articles_livecount\b)", plan), plan
         assert uses_index(plan, "searchentry_newest", only=True), plan
         assert uses_index(plan, "articles_publication_pkey"), plan
-        sql, _ = _live_page_sql(("api_item_json",), newest_first=newest_first, keyset=True,
-                                with_count=False, using="default")
+        sql, _, _ = _live_page_sql(("api_item_json",), newest_first=newest_first, keyset=True,
+                                   with_count=False, using="default")
         plan = explain(sql, [datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), 10, 21, 0])
         assert not re.search(r"Seq Scan on articles_(searchentry|publication)\b", plan), plan
         assert uses_index(plan, "searchentry_newest", only=True), plan
@@ -130,24 +130,36 @@ def test_notification_recipients_read_the_articles_own_revisions(db):
 
 
 def test_the_tag_page_and_the_feeds_rating_changes_read_their_indexes(big_site):
-    """public/lists.py `tag_page` filters by the GIN index on the frozen tag slugs (count
-    and page); the feed's rating changes read the partial index of the few that have one."""
+    """public/lists.py `tag_page` reads its page of the tag's rows of `LiveTag` by their
+    index `livetag_newest` (from either end, a common tag or a rare one) and its count from
+    the tag's one row of `LiveTagCount`; `with_tag_slug` (the claims filtered by a tag) reads
+    the GIN index on the frozen tag slugs; the feed's rating changes read the partial index of
+    the few that have one."""
     with connection.cursor() as cursor:
+        # The tag's rows follow the publications' frozen tags (the entries' trigger).
         cursor.execute(
             "UPDATE articles_publication SET tags = '[\"Rare\"]', tag_slugs = '[\"rare\"]',"
             " changelog = '[{\"note\": \"Rated again.\"}]', rating_changed = true"
             " WHERE id IN (SELECT id FROM articles_publication"
             " ORDER BY id LIMIT 10)"
         )
-        cursor.execute("ANALYZE articles_publication")
+        cursor.execute("ANALYZE articles_publication, articles_livetag, articles_livetagcount")
     client = Client()
-    for path in ("/tags/rare/", "/feed/"):
+    for path in ("/tags/rare/", "/tags/adhd/", "/tags/adhd/?page=70", "/feed/"):
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(path).status_code == 200
+            assert client.get(path).status_code == 200, path
         plans = [explain(query["sql"]) for query in queries.captured_queries]
         if path == "/feed/":
             assert any(uses_index(plan, "publication_rating_changed") for plan in plans), plans
         else:
-            assert all(uses_index(plan, "publication_tag_slugs_gin") for plan in plans), plans
+            assert len(plans) == 2, plans
+            count, page = plans
+            assert "articles_livetagcount" in count, count
+            assert uses_index(page, "livetag_newest"), page
+            assert uses_index(page, "articles_publication_pkey"), page
         for plan in plans:
-            assert not re.search(r"Seq Scan on (?!articles_livecount\b)", plan), plan
+            # The counts' tables have a row a tag: a sequential read of them is the cheapest.
+            assert not re.search(r"Seq Scan on (?!articles_livecount\b|articles_livetagcount\b)",
+                                 plan), plan
+    plan = explain(*Publication.objects.live().with_tag_slug("rare").query.sql_with_params())
+    assert uses_index(plan, "publication_tag_slugs_gin"), plan
