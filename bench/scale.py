@@ -560,6 +560,32 @@ def uptime():
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
+def interleaved_transitions(small, large, reps=15):
+    """The in-process transition rows of both databases measured in turns (one run on one,
+    then one on the other; `bench.transitions`), in the shape `probe_inprocess` gives them.
+
+    Measured one database after the other, minutes apart, the ratio of these 30 to 150 ms
+    rows was mostly the change of the machine's load in between (1.4 to 2.5 on the same
+    code); in turns, the load falls on both alike.
+    """
+    from bench.transitions import interleave
+
+    table = interleave([database_url(small), database_url(large)], reps=reps,
+                       env=site_env(database_url(small), KETASITE_PUBLIC_CACHE="false"))
+    out = {"load_average": table["load_average"]}
+    for database, name in ((database_url(small), small), (database_url(large), large)):
+        out[name] = {
+            row: {"ms": medians[database]["wall_ms"],
+                  "cpu_ms": medians[database]["client_cpu_ms"]
+                  + (medians[database]["server_cpu_ms"] or 0),
+                  "queries": {"count": round(medians[database]["queries"]),
+                              "slowest_ms": medians[database]["slowest_query_ms"]},
+                  "in_turns": reps}
+            for row, medians in table["rows"].items()
+        }
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -607,6 +633,10 @@ def main(argv=None):
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"scale-{args.scale}-partial.json").write_text(
             json.dumps({**results, "measured": measured}, indent=2, default=str))
+    turns = interleaved_transitions(names[SMALL], names[args.scale])
+    for label, size in (("small", SMALL), ("large", args.scale)):
+        measured[label]["inprocess"].update(turns[names[size]])
+    results["load"]["transitions"] = turns["load_average"]
     results["measured"] = measured
     rows = rows_of(measured["small"], measured["large"])
     results["rows"] = rows

@@ -18,15 +18,171 @@ table times them), is then run in a savepoint rolled back after it:
   its time, its buffers (hit + read) and the scans in its plan, so two databases can be
   compared statement by statement (`--compare SMALL.json LARGE.json`).
 
+`--interleave SMALL LARGE` (database names on the same server) measures both in turns, one
+run of each row on one, then on the other, `--reps` times: the machine's load (shared by
+other people's test suites) then falls on both alike. Besides the wall time it reports the
+CPU time of one run: this process's (`time.thread_time`) and its PostgreSQL backend's
+(`/proc/<pid>/schedstat`, so the server must be on this machine), which a busy machine
+changes far less than the wall time.
+
 Not a `row_*` module: `make bench` does not run it, nor does CI.
 """
 
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
+
+
+def _backend_cpu_ns(pid):
+    """CPU time the PostgreSQL backend `pid` has used (ns), or None when it cannot be read."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _one_run(function, prepare, backend_pid):
+    """One run in a savepoint rolled back: wall ms, client and server CPU ms, queries."""
+    from django.db import connection, reset_queries, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    reset_queries()  # the log keeps 9,000 queries: once full, a capture would count none
+    with transaction.atomic():
+        if prepare:
+            prepare()
+        with CaptureQueriesContext(connection) as captured:
+            server = _backend_cpu_ns(backend_pid)
+            client = time.thread_time_ns()
+            started = time.perf_counter_ns()
+            function()
+            wall = time.perf_counter_ns() - started
+            client = time.thread_time_ns() - client
+            after = _backend_cpu_ns(backend_pid)
+        transaction.set_rollback(True)
+    slowest = max(captured.captured_queries, key=lambda query: float(query["time"]),
+                  default={"time": "0", "sql": ""})
+    return {"wall_ms": wall / 1e6, "client_cpu_ms": client / 1e6,
+            "server_cpu_ms": (after - server) / 1e6 if server is not None else None,
+            "queries": len(captured.captured_queries),
+            "slowest_query": [float(slowest["time"]) * 1000, slowest["sql"][:160]]}
+
+
+# The mails of the notification rows go nowhere: the rows time the work, not a mail server.
+QUIET_MAIL = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def serve():
+    """Child of --interleave: set up, then run the row named on each line of stdin once."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketasite.settings")
+    os.environ["DJANGO_EMAIL_BACKEND"] = QUIET_MAIL
+    django.setup()
+    from django.db import connection, transaction
+
+    from bench import scale
+
+    with transaction.atomic():
+        scale._big_article(None)
+        runs = _notify_runs(scale.transition_runs())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_pid = cursor.fetchone()[0]
+        print("@@" + json.dumps(sorted(runs)), flush=True)
+        for line in sys.stdin:
+            name = line.strip()
+            if not name:
+                break
+            print("@@" + json.dumps(_one_run(*runs[name], backend_pid)), flush=True)
+        transaction.set_rollback(True)
+
+
+def _child(database, env=None):
+    """A `--serve` process on `database`: a name on DATABASE_URL's server, or a URL."""
+    import re
+    import subprocess
+
+    env = dict(env or os.environ)
+    url = database if "://" in database else re.sub(
+        r"/[^/]*$", "/" + database, env["DATABASE_URL"])
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.transitions", "--serve"], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True, env={**env, "DATABASE_URL": url})
+
+
+def _answer(child):
+    for line in child.stdout:
+        if line.startswith("@@"):
+            return json.loads(line[2:])
+    raise RuntimeError("the probe process ended")
+
+
+def interleave(databases, *, reps, only=None, env=None):
+    """Run each row on each database in turns, `reps` times; return the medians.
+
+    `databases`: names on DATABASE_URL's server, or URLs; `env`: the children's environment
+    (this one's by default)."""
+    children = {database: _child(database, env) for database in databases}
+    names = None
+    for child in children.values():
+        available = _answer(child)
+        names = [n for n in (names or available) if n in available]
+    names = [n for n in names if not only or n in only]
+    samples = {database: {name: [] for name in names} for database in databases}
+    load = [_load_average()]
+    for rep in range(reps + 1):  # the first round warms each database's caches: not kept
+        for name in names:
+            for database, child in children.items():
+                child.stdin.write(name + "\n")
+                child.stdin.flush()
+                result = _answer(child)
+                if rep:
+                    samples[database][name].append(result)
+        load.append(_load_average())
+    for child in children.values():
+        child.stdin.write("\n")
+        child.stdin.close()
+        child.wait()
+    table = {"load_average": [min(load), max(load)], "reps": reps, "rows": {}}
+    for name in names:
+        row = {}
+        for database in databases:
+            runs = samples[database][name]
+
+            def median(key, runs=runs):
+                values = [run[key] for run in runs if run[key] is not None]
+                return statistics.median(values) if values else None
+
+            row[database] = {key: median(key) for key in
+                             ("wall_ms", "client_cpu_ms", "server_cpu_ms", "queries")}
+            row[database]["slowest_query_ms"] = statistics.median(
+                run["slowest_query"][0] for run in runs)
+            slow = sorted(runs, key=lambda run: run["wall_ms"])[-3:]
+            row[database]["slowest_ms"] = [run["wall_ms"] for run in slow]
+            row[database]["slowest_runs"] = slow
+        table["rows"][name] = row
+    return table
+
+
+def print_interleaved(table, databases):
+    small, large = databases
+    print(f"median of {table['reps']} runs each, in turns; load average "
+          f"{table['load_average'][0]:.1f} to {table['load_average'][1]:.1f}")
+    print(f"{'row':18} {'wall small':>10} {'wall large':>10} {'ratio':>6}   "
+          f"{'cpu small':>9} {'cpu large':>9} {'ratio':>6}  queries  slowest small | large")
+    for name, row in table["rows"].items():
+        a, b = row[small], row[large]
+        cpu_a = a["client_cpu_ms"] + (a["server_cpu_ms"] or 0)
+        cpu_b = b["client_cpu_ms"] + (b["server_cpu_ms"] or 0)
+        print(f"{name:18} {a['wall_ms']:8.1f}ms {b['wall_ms']:8.1f}ms "
+              f"{b['wall_ms'] / a['wall_ms']:6.2f}   {cpu_a:7.1f}ms {cpu_b:7.1f}ms "
+              f"{cpu_b / cpu_a:6.2f}  {a['queries']:.0f}/{b['queries']:.0f}  "
+              f"{' '.join(f'{ms:.0f}' for ms in a['slowest_ms'])} | "
+              f"{' '.join(f'{ms:.0f}' for ms in b['slowest_ms'])}")
 
 
 def _load_average():
@@ -162,13 +318,26 @@ def main(argv=None):
     parser.add_argument("--explain", metavar="FILE")
     parser.add_argument("--only", action="append")
     parser.add_argument("--compare", nargs=2, metavar=("SMALL", "LARGE"))
+    parser.add_argument("--interleave", nargs=2, metavar=("SMALL", "LARGE"))
+    parser.add_argument("--json", metavar="FILE", help="--interleave: write the medians")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.compare:
         compare(*args.compare)
         return
+    if args.serve:
+        serve()
+        return
+    if args.interleave:
+        table = interleave(args.interleave, reps=args.reps, only=args.only)
+        if args.json:
+            Path(args.json).write_text(json.dumps(table, indent=1))
+        print_interleaved(table, args.interleave)
+        return
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketasite.settings")
+    os.environ["DJANGO_EMAIL_BACKEND"] = QUIET_MAIL
     django.setup()
     from django.contrib.auth.models import User
     from django.db import transaction
@@ -203,6 +372,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    started = time.monotonic()
     main()
-    print(f"({time.monotonic() - started:.0f} s)", file=sys.stderr)
