@@ -9,16 +9,20 @@ import datetime
 import re
 
 import pytest
+from django.core.management.color import no_style
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import Article
+from articles import notifications, workflow
+from articles.models import Article, Publication, Revision, WorkflowEvent
 from articles.notifications import _authors, _publishers
+from evidence.models import Annotation
 from ketasite import admin_paging
 from public.frozen import _live_page_sql
 from tests.conftest import make_user
 from tests.scale.bulk import bulk_site, explain
+from tests.workflow.conftest import ready_article
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -170,3 +174,51 @@ def test_the_tag_page_and_the_feeds_rating_changes_read_their_indexes(big_site):
             assert all(uses_index(plan, "publication_tag_slugs_gin") for plan in plans), plans
         for plan in plans:
             assert not re.search(r"Seq Scan on (?!articles_livecount\b)", plan), plan
+
+
+# The tables that grow with the site; the small ones (users, groups, permissions, content
+# types, a policy or two) are read whole at any size, which costs the same at any size.
+GROWING_TABLES = (
+    "articles_article", "articles_revision", "articles_publication", "articles_searchentry",
+    "articles_workflowevent", "articles_reviewassignment", "evidence_annotation",
+    "evidence_annotation_sources", "evidence_citation", "taggit_taggeditem", "jobs_job",
+)
+
+
+def test_each_transition_and_its_mails_read_their_own_article_by_index(db):
+    """submit, approve and publish (gates, freeze, purge and the jobs of their mails), and
+    the two mails those jobs send, on a site of 3,000 articles whose editor and reviewer
+    wrote revisions all over it: every query reads its own article's rows by an index and no
+    table that grows with the site."""
+    editor, reviewer = make_user("Editors"), make_user("Reviewers")
+    publisher = make_user("Publishers")
+    bulk_site(3000, annotations_per_article=5, events_per_article=3)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_revision SET author_id = %s", [editor.pk])
+        cursor.execute("ANALYZE articles_revision")
+        # The bulk rows took their ids by hand: the sequences go on after them.
+        for sql in connection.ops.sequence_reset_sql(
+            no_style(), [Article, Revision, Publication, Annotation, WorkflowEvent]
+        ):
+            cursor.execute(sql)
+    article = ready_article(author=editor, reviewer=reviewer)
+    steps = {
+        "submit": lambda: workflow.submit(article, actor=editor),
+        "approve": lambda: workflow.approve(article, actor=reviewer),
+        "publish": lambda: workflow.publish(article, actor=publisher, comment=""),
+        "mail: review requested": lambda: notifications.notify_submitted(
+            article_id=article.pk, actor_id=editor.pk),
+        "mail: approved": lambda: notifications.notify_approved(
+            article_id=article.pk, actor_id=reviewer.pk),
+    }
+    growing = "|".join(GROWING_TABLES)
+    for name, step in steps.items():
+        with CaptureQueriesContext(connection) as queries:
+            step()
+        statements = [q["sql"] for q in queries.captured_queries
+                      if q["sql"].startswith(("SELECT", "WITH", "UPDATE", "INSERT", "DELETE"))]
+        assert statements, name
+        for sql in statements:
+            plan = explain(sql)
+            assert not re.search(rf"Seq Scan on ({growing})\b", plan), (name, sql, plan)
+    assert Article.objects.get(pk=article.pk).live_id is not None
