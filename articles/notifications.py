@@ -81,6 +81,23 @@ def _authors(article):
     )
 
 
+def _publishers():
+    """The users who hold the publish permission, through a group or their own.
+
+    Two subqueries on the small membership tables. The join through both (groups to their
+    permissions, and the users' own permissions) with an OR and a DISTINCT made PostgreSQL
+    estimate it at millions of rows and compile it with JIT: half a second for a dozen users.
+    """
+    User = get_user_model()
+    by_group = User.groups.through.objects.filter(
+        group__permissions__codename="publish_article"
+    ).values("user_id")
+    by_own = User.user_permissions.through.objects.filter(
+        permission__codename="publish_article"
+    ).values("user_id")
+    return _users().filter(Q(pk__in=by_group) | Q(pk__in=by_own))
+
+
 def _actor_name(actor_id):
     actor = get_user_model().objects.filter(pk=actor_id).first()
     return actor.get_full_name() or actor.get_username() if actor else "The system"
@@ -135,14 +152,10 @@ def notify_approved(*, article_id: int, actor_id: int | None, comment: str = "")
         subject=f"Approved: {article.title}",
         lines=[f"{approver} approved “{article.title}”.", *_comment_lines(comment)],
     )
-    publishers = _users().filter(
-        Q(groups__permissions__codename="publish_article")
-        | Q(user_permissions__codename="publish_article")
-    ).distinct()
     sent += _send(
         article,
         recipients=[
-            email for email in _recipients(publishers, actor_id=actor_id)
+            email for email in _recipients(_publishers(), actor_id=actor_id)
             if email not in author_emails
         ],
         subject=f"Ready to publish: {article.title}",
