@@ -183,10 +183,13 @@ def _ranked_entries(search_query, *, start, stop, walk):
         ranked = _tiered(matches, search_query, pk="-publication_id")
         return ranked.values("publication_id")[start:stop]
     matched = CheckedEachRow(F("search_vector"), search_query)
+    # The tiers exclude the ones before them, as `_tier` does: with a "-word" in the query the
+    # title can match where the title and summary together do not ("a or b -c", c in the
+    # summary), and such a row belongs to the title's tier only.
     tiers = [
         entries.filter(title_vector=search_query),
         entries.filter(rank_vector=search_query).exclude(title_vector=search_query),
-        entries.exclude(rank_vector=search_query),
+        entries.exclude(rank_vector=search_query).exclude(title_vector=search_query),
     ]
     first, *rest = [
         tier.filter(matched).order_by("-published_at", "-publication_id")

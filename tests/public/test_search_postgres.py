@@ -101,6 +101,19 @@ def test_every_page_of_a_capped_search_lists_title_then_summary_then_text_newest
     assert shown == expected
 
 
+def test_a_title_that_matches_where_title_and_summary_do_not_is_listed_once(monkeypatch):
+    # "okapi or zebra -bison": the title "Zebra" matches (zebra, no bison) but the title and
+    # summary together do not (the summary says bison); the text matches through okapi.
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    older = published("Grassland", "An okapi was seen.")
+    newer = published("Savanna", "An okapi was seen again.")
+    zebra = published("Zebra", "An okapi stood near.", summary="A bison herd.")
+    page = search_page("okapi or zebra -bison", number=1, per_page=12)
+    assert page.paginator.capped
+    assert [p.article.slug for p in page.object_list] == [zebra.slug, newer.slug]
+    assert older.slug not in [p.article.slug for p in page.object_list]
+
+
 def test_the_snippet_marks_the_match_and_escapes_the_text(client):
     article = make_article(
         title="Dosing",
