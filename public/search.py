@@ -182,21 +182,29 @@ def _ranked_entries(search_query, *, start, stop, walk):
         matches = entries.filter(search_vector=search_query)
         ranked = _tiered(matches, search_query, pk="-publication_id")
         return ranked.values("publication_id")[start:stop]
-    matched = CheckedEachRow(F("search_vector"), search_query)
+    in_title = Q(title_vector=search_query)
+    in_title_and_summary = Q(rank_vector=search_query)
     # The tiers exclude the ones before them, as `_tier` does: with a "-word" in the query the
     # title can match where the title and summary together do not ("a or b -c", c in the
     # summary), and such a row belongs to the title's tier only.
-    tiers = [
-        entries.filter(title_vector=search_query),
-        entries.filter(rank_vector=search_query).exclude(title_vector=search_query),
-        entries.exclude(rank_vector=search_query).exclude(title_vector=search_query),
-    ]
+    tiers = [in_title, in_title_and_summary & ~in_title, ~in_title_and_summary & ~in_title]
     first, *rest = [
-        tier.filter(matched).order_by("-published_at", "-publication_id")
-        .values("publication_id")[:stop]
+        entries.filter(tier, _then_matched(tier, search_query))
+        .order_by("-published_at", "-publication_id").values("publication_id")[:stop]
         for tier in tiers
     ]
     return first.union(*rest, all=True)[start:stop]
+
+
+def _then_matched(tier, search_query):
+    """Whether a row in `tier` matches the whole search vector, tested only once the tier's own
+    test (on the small rank vector, in the row) has passed: the search vector is TOASTed
+    (5 KB unpacked from another table), and PostgreSQL orders a filter's conditions by a cost
+    that does not count unpacking, so it would test the search vector of every row walked."""
+    return Case(
+        When(tier, then=CheckedEachRow(F("search_vector"), search_query)),
+        default=Value(False), output_field=BooleanField(),
+    )
 
 
 def search_publications(query):

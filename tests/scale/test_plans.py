@@ -193,6 +193,11 @@ def test_the_first_search_page_of_a_common_word_reads_a_page_of_entries_in_date_
     plan = _search_page_plan("bulk")
     assert uses_index(plan, "searchentry_newest"), plan
     assert not uses_index(plan, "articles_searchentry_search_gin"), plan
+    # Each row walked is tested on its title first; its search vector, TOASTed, is unpacked
+    # only when the title matched.
+    title_walk = next(line for line in plan.splitlines()
+                      if "Filter:" in line and "ts_match_vq" in line)
+    assert title_walk.index("ts_filter") < title_walk.index("ts_match_vq"), title_walk
 
 
 def test_a_tier_whose_words_are_rare_is_read_from_its_gin_index(db):
