@@ -9,6 +9,7 @@ import datetime
 import re
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +19,7 @@ from articles.notifications import _authors
 from ketasite import admin_paging
 from public.frozen import _live_page_sql
 from tests.conftest import make_user
-from tests.scale.bulk import bulk_site, explain
+from tests.scale.bulk import TAGS, bulk_site, explain
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -151,3 +152,99 @@ def test_the_tag_page_and_the_feeds_rating_changes_read_their_indexes(big_site):
             assert all(uses_index(plan, "publication_tag_slugs_gin") for plan in plans), plans
         for plan in plans:
             assert not re.search(r"Seq Scan on (?!articles_livecount\b)", plan), plan
+
+
+def tag_bulk_articles(first_id):
+    """Give the bulk articles from `first_id` on one of the bulk tags each (taggit's rows, by
+    SQL), as the publications froze them; then ANALYZE."""
+    content_type = ContentType.objects.get_for_model(Article).pk
+    with connection.cursor() as cursor:
+        for name in TAGS:
+            cursor.execute(
+                "INSERT INTO taggit_tag (name, slug) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                [name, name],
+            )
+        cursor.execute(
+            """
+            INSERT INTO taggit_taggeditem (object_id, content_type_id, tag_id)
+            SELECT a.id, %s, t.id FROM articles_article a
+            JOIN taggit_tag t ON t.name = (ARRAY['depression', 'adhd', 'pain', 'anxiety',
+                'ptsd'])[1 + a.id %% 5]
+            WHERE a.id >= %s
+            """,
+            [content_type, first_id],
+        )
+        cursor.execute("ANALYZE taggit_tag, taggit_taggeditem")
+
+
+def article_reads(client, url):
+    """The plans of the queries a request for `url` makes on the articles table."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return [(q["sql"], explain(q["sql"])) for q in queries.captured_queries
+            if q["sql"].startswith("SELECT") and '"articles_article"' in q["sql"]]
+
+
+# Each list, and whether its matches fill more than a page (the admin's page holds 100).
+EDITORIAL_LISTS = [
+    ("/api/v1/editorial/articles/?state=in_review&tag=depression", True),
+    ("/api/v1/editorial/articles/?state=in_review", True),
+    ("/admin/articles/article/?state__exact=in_review&tag=depression", False),
+    ("/admin/articles/article/?state__exact=in_review", True),
+]
+
+
+def test_lists_filtered_by_state_read_the_state_and_order_index(db):
+    """The editorial list and the admin list filtered by state (and tag) read the articles
+    in that state in their order (`article_state_updated`) and stop at the page; the tag is
+    checked article by article or read from its own rows, never the whole table."""
+    tag_bulk_articles(bulk_site(ARTICLES, states_every=2))
+    client = Client()
+    client.force_login(make_user("Editors", is_staff=True, is_superuser=True))
+    for url, paged in EDITORIAL_LISTS:
+        reads = article_reads(client, url)
+        assert reads, url
+        for sql, plan in reads:
+            assert not re.search(r"Seq Scan on (articles_article|taggit_taggeditem)\b", plan), (
+                url, sql, plan)
+        pages = [plan for sql, plan in reads if plan.startswith("Limit")]
+        assert bool(pages) == paged, (url, reads)
+        assert all(uses_index(plan, "article_state_updated") for plan in pages), (
+            url, "\n\n".join(pages))
+
+
+def test_my_dashboard_lists_read_the_state_not_my_history(db):
+    """"Changes requested on my articles" and "Awaiting my review" (`ArticleQuerySet`) read
+    the articles in that state and check each for the user's revision or assignment: not
+    every revision the user ever wrote, nor every review they were ever assigned."""
+    from articles.admin import editorial_dashboard
+
+    editor = make_user("Editors", is_staff=True)
+    reviewer = make_user("Reviewers", is_staff=True)
+    first = bulk_site(3000)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_revision SET author_id = %s", [editor.pk])
+        cursor.execute(
+            "INSERT INTO articles_reviewassignment (article_id, reviewer_id, assigned_at)"
+            " SELECT id, %s, now() FROM articles_article WHERE id >= %s",
+            [reviewer.pk, first],
+        )
+        cursor.execute("ANALYZE articles_revision, articles_reviewassignment")
+    for user, title, history, state in (
+        (editor, "Changes requested on my articles", "author_id", "changes_requested"),
+        (reviewer, "Awaiting my review", "reviewer_id", "in_review"),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            lists = {entry["title"]: entry for entry in editorial_dashboard(user, limit=5)}
+        # The user wrote every revision and reviews every article: all in that state are theirs.
+        assert lists[title]["total"] == Article.objects.filter(state=state).count() > 5, title
+        # The page and its count: the queries that look for the user's rows.
+        reads = [explain(q["sql"]) for q in queries.captured_queries
+                 if f'"{history}" = {user.pk}' in q["sql"]]
+        assert len(reads) == 2, title
+        for plan in reads:
+            assert "hashed SubPlan" not in plan and "Hash Join" not in plan, (title, plan)
+            assert "Seq Scan on articles_re" not in plan, (title, plan)
+            assert f"({history} = " not in plan.split("Filter:")[0], (title, plan)
+            assert not re.search(rf"Index Cond: \({history} = ", plan), (title, plan)
+            assert re.search(r"Index Cond: \(\(?state\)?(::text)? = ", plan), (title, plan)
