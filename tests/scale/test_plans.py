@@ -248,3 +248,35 @@ def test_my_dashboard_lists_read_the_state_not_my_history(db):
             assert f"({history} = " not in plan.split("Filter:")[0], (title, plan)
             assert not re.search(rf"Index Cond: \({history} = ", plan), (title, plan)
             assert re.search(r"Index Cond: \(\(?state\)?(::text)? = ", plan), (title, plan)
+
+
+def test_dashboard_date_lists_read_their_partial_indexes(db):
+    """The dashboard's "Due for review this month" reads the live articles by next review
+    date (`article_live_review_due`), and "Scheduled" the few take-downs to come
+    (`article_unpublish_at`): neither reads every article."""
+    from articles.admin import editorial_dashboard
+
+    bulk_site(ARTICLES)
+    with connection.cursor() as cursor:
+        # Next reviews spread over the coming 400 days; three take-downs scheduled.
+        cursor.execute(
+            "UPDATE articles_article SET review_due = current_date + (id % 400)::int"
+            " WHERE live_id IS NOT NULL"
+        )
+        cursor.execute(
+            "UPDATE articles_article SET unpublish_at = now() + interval '1 day'"
+            " WHERE id IN (SELECT id FROM articles_article WHERE live_id IS NOT NULL"
+            " ORDER BY id LIMIT 3)"
+        )
+        cursor.execute("ANALYZE articles_article")
+    with CaptureQueriesContext(connection) as queries:
+        lists = {entry["title"]: entry for entry in editorial_dashboard(
+            make_user("Editors", is_staff=True))}
+    assert lists["Scheduled"]["total"] == 3
+    for marker, index in (('"review_due" >= ', "article_live_review_due"),
+                          ('"unpublish_at" IS NOT NULL', "article_unpublish_at")):
+        plans = [explain(q["sql"]) for q in queries.captured_queries if marker in q["sql"]]
+        assert plans, marker
+        for plan in plans:
+            assert "Seq Scan on articles_article" not in plan, (index, plan)
+            assert uses_index(plan, index), (index, plan)

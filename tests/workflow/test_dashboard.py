@@ -2,12 +2,15 @@
 each list holds. That their reads do not grow with what the user did elsewhere is
 tests/scale/test_plans.py's."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from articles.admin import editorial_dashboard
 from articles.models import Article, Revision
 from tests.conftest import make_article, make_user
-from tests.workflow.conftest import assign
+from tests.workflow.conftest import assign, make_live
 
 State = Article.State
 
@@ -78,3 +81,21 @@ def test_the_lists_total_counts_past_the_ten_shown():
 
     shown, total = titles(me, "Changes requested on my articles")
     assert (len(shown), total) == (10, 12)
+
+
+def test_overdue_lists_late_reviews_in_review_and_live_articles_past_their_review_date():
+    me = make_user("Editors", is_staff=True)
+    reviewer = make_user("Reviewers", is_staff=True)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    assign(make_article(title="Review late", state=State.IN_REVIEW), reviewer, due=yesterday)
+    assign(make_article(title="Review on time", state=State.IN_REVIEW), reviewer, due=tomorrow)
+    assign(make_article(title="Draft, late assignment"), reviewer, due=yesterday)
+    assign(make_article(title="Approved, late assignment", state=State.APPROVED), reviewer,
+           due=yesterday)
+    for title, due in (("Live, review past", yesterday), ("Live, review ahead", tomorrow)):
+        article = make_article(title=title, state=State.PUBLISHED)
+        make_live(article)
+        Article.objects.filter(pk=article.pk).update(review_due=due)
+
+    assert titles(me, "Overdue") == (["Live, review past", "Review late"], 2)
