@@ -51,6 +51,24 @@ def test_approve_emails_the_authors_and_the_publishers(
     ]
 
 
+def test_ready_to_publish_goes_to_each_holder_of_the_publish_permission_once(
+    editor, reviewer, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Permission
+
+    in_group = make_user("Publishers")
+    in_two_groups = make_user("Publishers", groups=["Editors"])
+    granted = make_user()  # the permission given to the user, not through a group
+    granted.user_permissions.add(Permission.objects.get(codename="publish_article"))
+    make_user("Editors")  # a group without it
+    make_user(is_staff=True)  # no permission at all
+    article = ready_article(author=editor, reviewer=reviewer, state=State.IN_REVIEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(article, actor=reviewer)
+    ready = sorted(m.to[0] for m in mail.outbox if "Ready to publish" in m.subject)
+    assert ready == sorted([in_group.email, in_two_groups.email, granted.email])
+
+
 def test_users_who_turned_emails_off_get_none(editor, reviewer, django_capture_on_commit_callbacks):
     NotificationPreference.objects.create(user=reviewer, email_enabled=False)
     article = ready_article(author=editor, reviewer=reviewer)
