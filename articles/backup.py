@@ -55,13 +55,13 @@ CONTENT_APPS = ("articles", "evidence", "spotting", "claims", "taggit", "reviewe
 # operator's own) is updated rather than duplicated.
 NATURAL_KEY_MODELS = (Group, User)
 # Derived rows, never exported nor read from a file: the database rebuilds them from the
-# restored articles and publications (`articles.models.SearchEntry` and `LiveCount`, kept by
-# triggers), and the claim spotter's suggestions (the restored drafts are spotted again by a
-# job queued when the restore commits, or on their first read; the editors' dismissals are
-# content and are exported).
+# restored articles and publications (`articles.models.SearchEntry`, `LiveCount`, `LiveTag`
+# and `LiveTagCount`, kept by triggers), and the claim spotter's suggestions (the restored
+# drafts are spotted again by a job queued when the restore commits, or on their first read;
+# the editors' dismissals are content and are exported).
 DERIVED_MODELS = (
-    "articles.searchentry", "articles.livecount", "spotting.suggestion",
-    "spotting.spottedrevision",
+    "articles.searchentry", "articles.livecount", "articles.livetag", "articles.livetagcount",
+    "spotting.suggestion", "spotting.spottedrevision",
 )
 
 

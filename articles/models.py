@@ -607,6 +607,48 @@ class LiveCount(models.Model):
         return f"{self.live} live publications"
 
 
+class LiveTag(models.Model):
+    """PostgreSQL: the tag pages' list, one row for each tag slug of each live publication.
+
+    Written by statement triggers on `SearchEntry` (migration 0014) from the publication's
+    frozen `tag_slugs`, in the transaction that adds or removes the entry: a re-publish with
+    other tags, a take-down, an archive, a restore move the rows with the live pointer. Its
+    unique index (tag, date, publication) is what a tag page walks, newest first, a page at a
+    time from either end; a publication has one date, so it also holds one row per tag and
+    publication. Empty on SQLite, whose tag page filters the live join.
+    """
+
+    tag_slug = models.TextField()
+    published_at = models.DateTimeField()
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tag_slug", "published_at", "publication"], name="livetag_newest"
+            ),
+        ]
+
+    def __str__(self):
+        return f"publication {self.publication_id} under {self.tag_slug}"
+
+
+class LiveTagCount(models.Model):
+    """PostgreSQL: how many live publications carry each tag (rows of `LiveTag`), a row a tag.
+
+    Kept by statement triggers on `LiveTag` (migration 0014) in the same transaction, so a
+    tag page's count is one row read instead of a count of the tag's articles. A tag's row
+    stays at 0 when its last article goes; a change to a tag whose row is missing (after a
+    flush) counts that tag's rows once and starts the row again. Unused on SQLite.
+    """
+
+    tag_slug = models.TextField(primary_key=True)
+    live = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.live} live publications under {self.tag_slug}"
+
+
 class WorkflowEvent(models.Model):
     """One row per transition: the audit log. Never edited or deleted."""
 

@@ -208,17 +208,17 @@ def _timed(function, prepare=None, reps=REPS):
             queries = {"count": len(captured.captured_queries),
                        "slowest_ms": max((float(q["time"]) * 1000
                                           for q in captured.captured_queries), default=0.0)}
-    return {"ms": statistics.median(times) * 1000, "queries": queries}
+    return {"ms": statistics.median(times) * 1000, "min_ms": min(times) * 1000,
+            "max_ms": max(times) * 1000, "queries": queries}
 
 
-def probe_inprocess():
-    """The rows measured in process: each workflow transition (gate and notifications
-    included), publishing one article with the purge, re-anchoring and the approve gate of
-    the 500-annotation article, and the query counts of the public pages."""
+def transition_runs():
+    """The in-process rows as {name: (function, prepare)}: each workflow transition (gate and
+    notifications included) on the first article of its state, publishing one article with
+    the purge, re-anchoring and the approve gate of the 500-annotation article (made by
+    `probe_setup`). `prepare` (or None) readies the article and is not timed. Each function
+    changes the database: run it in a transaction that is rolled back (`_timed`)."""
     from django.contrib.auth.models import User
-    from django.db import connection, reset_queries
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from articles import workflow
     from articles.models import Article
@@ -235,7 +235,6 @@ def probe_inprocess():
     in_review = first(Article.State.IN_REVIEW)
     approved = first(Article.State.APPROVED)
     big = Article.objects.get(slug=BIG_ARTICLE_SLUG)
-    results = {}
 
     def assign():  # the submit gate wants a reviewer: assigned first, not timed
         workflow.assign_reviewers(draft, actor=editor, reviewers=[reviewer])
@@ -266,11 +265,29 @@ def probe_inprocess():
     def gate():
         workflow.approve_gate(Article.objects.get(pk=big.pk))
 
-    results["submit"] = _timed(submit, assign) if draft else None
-    results["approve"] = _timed(approve, rate) if in_review else None
-    results["publish"] = _timed(publish) if approved else None
-    results["reanchor_500"] = _timed(reanchor)
-    results["approve_gate_500"] = _timed(gate)
+    runs = {}
+    if draft:
+        runs["submit"] = (submit, assign)
+    if in_review:
+        runs["approve"] = (approve, rate)
+    if approved:
+        runs["publish"] = (publish, None)
+    runs["reanchor_500"] = (reanchor, None)
+    runs["approve_gate_500"] = (gate, None)
+    return runs
+
+
+def probe_inprocess():
+    """The rows measured in process (`transition_runs`, median of REPS runs each) and the
+    query counts of the public pages."""
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    runs = transition_runs()
+    results = {name: (_timed(*runs[name]) if name in runs else None)
+               for name in ("submit", "approve", "publish", "reanchor_500",
+                            "approve_gate_500")}
 
     setup = probe_setup()
     client = Client(SERVER_NAME="127.0.0.1")
@@ -543,6 +560,32 @@ def uptime():
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
+def interleaved_transitions(small, large, reps=15):
+    """The in-process transition rows of both databases measured in turns (one run on one,
+    then one on the other; `bench.transitions`), in the shape `probe_inprocess` gives them.
+
+    Measured one database after the other, minutes apart, the ratio of these 30 to 150 ms
+    rows was mostly the change of the machine's load in between (1.4 to 2.5 on the same
+    code); in turns, the load falls on both alike.
+    """
+    from bench.transitions import interleave
+
+    table = interleave([database_url(small), database_url(large)], reps=reps,
+                       env=site_env(database_url(small), KETASITE_PUBLIC_CACHE="false"))
+    out = {"load_average": table["load_average"]}
+    for database, name in ((database_url(small), small), (database_url(large), large)):
+        out[name] = {
+            row: {"ms": medians[database]["wall_ms"],
+                  "cpu_ms": medians[database]["client_cpu_ms"]
+                  + (medians[database]["server_cpu_ms"] or 0),
+                  "queries": {"count": round(medians[database]["queries"]),
+                              "slowest_ms": medians[database]["slowest_query_ms"]},
+                  "in_turns": reps}
+            for row, medians in table["rows"].items()
+        }
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -590,6 +633,15 @@ def main(argv=None):
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"scale-{args.scale}-partial.json").write_text(
             json.dumps({**results, "measured": measured}, indent=2, default=str))
+    try:
+        turns = interleaved_transitions(names[SMALL], names[args.scale])
+    except (OSError, RuntimeError, ValueError) as error:
+        # The rows then keep each database's own probe (timed apart, so noisier).
+        print(f"transitions in turns: {error}", file=sys.stderr)
+    else:
+        for label, size in (("small", SMALL), ("large", args.scale)):
+            measured[label]["inprocess"].update(turns[names[size]])
+        results["load"]["transitions"] = turns["load_average"]
     results["measured"] = measured
     rows = rows_of(measured["small"], measured["large"])
     results["rows"] = rows

@@ -22,13 +22,21 @@ import zlib
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import http_date
 
 from articles.frozen import deflate_segment
-from articles.models import NOT_LIVE_STATES, Article, LiveCount, Publication, SearchEntry
+from articles.models import (
+    NOT_LIVE_STATES,
+    Article,
+    LiveCount,
+    LiveTag,
+    LiveTagCount,
+    Publication,
+    SearchEntry,
+)
 
 HEAD_MARK = "<!--ketasite:page-head-->"
 MAIN_MARK = "<!--ketasite:page-main-->"
@@ -287,15 +295,19 @@ def page_response(row, *, gzip_ok):
 
 
 @lru_cache(maxsize=64)
-def _live_page_sql(fields, *, newest_first, keyset, with_count, using):
-    """The SQL of a page of live publications, ordered by (published_at, id), from either
-    end, optionally after a keyset position; each row ends with its published_at and id,
-    and with `with_count` the number of live publications (read in the same snapshot).
+def _live_page_sql(fields, *, newest_first, keyset, with_count, using, tagged=False):
+    """The SQL of a page of live publications (with `tagged`, of those under one tag),
+    ordered by (published_at, id), from either end, optionally after a keyset position; each
+    row ends with its published_at and id, and with `with_count` the number of live
+    publications (under the tag), read in the same snapshot. Returns the SQL and how many
+    times it binds the hidden states, then the tag's slug, before the keyset, size and offset.
 
     On PostgreSQL the page walks the search entries (one per live publication, kept by
-    triggers in the publishing transaction) by their index `searchentry_newest` and joins
+    triggers in the publishing transaction) by their index `searchentry_newest`, or a tag's
+    rows of `LiveTag` (kept by the same triggers) by their index `livetag_newest`, and joins
     each of its rows to its publication: a page costs its own rows whatever the size of the
-    site. The count is the one row of `LiveCount`. On SQLite, the live join and a COUNT.
+    site or of the tag. The count is one row of `LiveCount` (`LiveTagCount`). On SQLite, the
+    live join and a COUNT, untagged only (the tag page filters the live join there).
     """
     connection = connections[using]
     quote = connection.ops.quote_name
@@ -305,10 +317,13 @@ def _live_page_sql(fields, *, newest_first, keyset, with_count, using):
     order = "DESC" if newest_first else "ASC"
     comparison = "<" if newest_first else ">"
     if connection.vendor == "postgresql":
-        # The page's positions from the entries' index alone (an index-only scan, however
-        # deep the offset), then their publications, one by primary key each.
-        where = f" WHERE (published_at, publication_id) {comparison} (%s, %s)" if keyset else ""
-        entries = quote(SearchEntry._meta.db_table)
+        # The page's positions from the index alone (an index-only scan, however deep the
+        # offset), then their publications, one by primary key each.
+        conditions = ["tag_slug = %s"] if tagged else []
+        if keyset:
+            conditions.append(f"(published_at, publication_id) {comparison} (%s, %s)")
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        entries = quote((LiveTag if tagged else SearchEntry)._meta.db_table)
         source = (
             f"(SELECT published_at, publication_id FROM {entries}"  # noqa: S608
             f"{where} ORDER BY published_at {order}, publication_id {order}"
@@ -316,8 +331,12 @@ def _live_page_sql(fields, *, newest_first, keyset, with_count, using):
             f" INNER JOIN {quote(publication.db_table)} p ON p.id = e.publication_id"
         )
         key = ("e.published_at", "e.publication_id")
-        table = quote(LiveCount._meta.db_table)
-        count = f"COALESCE((SELECT live FROM {table} WHERE id = 1), 0)"  # noqa: S608
+        if tagged:
+            table = quote(LiveTagCount._meta.db_table)
+            count = f"COALESCE((SELECT live FROM {table} WHERE tag_slug = %s), 0)"  # noqa: S608
+        else:
+            table = quote(LiveCount._meta.db_table)
+            count = f"COALESCE((SELECT live FROM {table} WHERE id = 1), 0)"  # noqa: S608
         # The date as text, read by `datetime.fromisoformat`: Django's timestamptz loader
         # costs tens of microseconds a value, which a sitemap file of thousands would feel.
         columns = [*selected, f"{key[0]}::text", key[1]] + ([count] if with_count else [])
@@ -325,7 +344,11 @@ def _live_page_sql(fields, *, newest_first, keyset, with_count, using):
             f"SELECT {', '.join(columns)} FROM {source}"  # noqa: S608
             f" ORDER BY {key[0]} {order}, {key[1]} {order}"
         )
-        return sql, 0
+        # The tag's slug is bound in the count (a selected column), then in the page.
+        tag_bindings = (2 if with_count else 1) if tagged else 0
+        return sql, 0, tag_bindings
+    if tagged:
+        raise NotSupportedError("A tag's live page is read by SQL on PostgreSQL only.")
     source = (
         f"{quote(publication.db_table)} p INNER JOIN {quote(article.db_table)} a"
         f" ON a.id = p.article_id AND a.live_id = p.id AND a.state NOT IN ({hidden})"
@@ -339,21 +362,22 @@ def _live_page_sql(fields, *, newest_first, keyset, with_count, using):
         f" ORDER BY {key[0]} {order}, {key[1]} {order} LIMIT %s OFFSET %s"
     )
     # How many times the hidden states are bound: the source in the count, then in FROM.
-    return sql, (1 if with_count else 0) + 1
+    return sql, (1 if with_count else 0) + 1, 0
 
 
 def live_page(fields, *, size, offset=0, newest_first=True, after=None, with_count=False,
-              using=DEFAULT_DB_ALIAS):
-    """Return up to `size` live publications as rows of `fields` + (published_at, id)
-    [+ the live count], newest first (or oldest first), skipping `offset` rows after the
-    position `after` = (published_at, id) when given. Rows come in the order asked.
+              tag_slug=None, using=DEFAULT_DB_ALIAS):
+    """Return up to `size` live publications (with `tag_slug`, those under that tag:
+    PostgreSQL only) as rows of `fields` + (published_at, id) [+ the live count], newest
+    first (or oldest first), skipping `offset` rows after the position `after` =
+    (published_at, id) when given. Rows come in the order asked.
     """
     connection = connections[using]
-    sql, state_bindings = _live_page_sql(
+    sql, state_bindings, tag_bindings = _live_page_sql(
         tuple(fields), newest_first=newest_first, keyset=after is not None,
-        with_count=with_count, using=using,
+        with_count=with_count, using=using, tagged=tag_slug is not None,
     )
-    params = list(NOT_LIVE_STATES) * state_bindings
+    params = list(NOT_LIVE_STATES) * state_bindings + [tag_slug] * tag_bindings
     if after is not None:
         published_at, pk = after
         params += [connection.ops.adapt_datetimefield_value(published_at), pk]
@@ -364,9 +388,16 @@ def live_page(fields, *, size, offset=0, newest_first=True, after=None, with_cou
     return _converted(rows, (*fields, "published_at"))
 
 
-def live_count(using=DEFAULT_DB_ALIAS):
-    """The number of live publications: the row of `LiveCount` on PostgreSQL, else a count."""
+def live_count(*, tag_slug=None, using=DEFAULT_DB_ALIAS):
+    """The number of live publications (with `tag_slug`, under that tag): one row of
+    `LiveCount` (`LiveTagCount`) on PostgreSQL, else a count of the live join."""
     if connections[using].vendor == "postgresql":
-        row = LiveCount.objects.using(using).filter(pk=1).values_list("live", flat=True)
-        return row.first() or 0
-    return Publication.objects.using(using).live().count()
+        if tag_slug is None:
+            counts = LiveCount.objects.using(using).filter(pk=1)
+        else:
+            counts = LiveTagCount.objects.using(using).filter(pk=tag_slug)
+        return counts.values_list("live", flat=True).first() or 0
+    publications = Publication.objects.using(using).live()
+    if tag_slug is not None:
+        publications = publications.with_tag_slug(tag_slug)
+    return publications.count()

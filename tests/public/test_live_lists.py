@@ -81,6 +81,20 @@ def test_tag_page_costs_the_same_queries_at_1_and_50_articles(
     assert html.count('class="card"') == min(count, 12)
 
 
+def test_tag_pages_run_newest_to_oldest_to_the_last_page(client, django_assert_num_queries):
+    live_copies(50, tags=("adhd", "sleep"))
+    # 50 articles, 12 a page: pages 1-4 hold 12, page 5 the two oldest; the pages from 3 on
+    # are read from the oldest end on PostgreSQL, at the same cost.
+    seen = []
+    for number in range(1, 6):
+        with django_assert_num_queries(2):
+            html = client.get(f"/tags/sleep/?page={number}").content.decode()
+        assert f"Page {number} of 5" in html
+        seen += titles(html)
+    assert seen == [f"Copy {n}" for n in range(49, -1, -1)]
+    assert titles(client.get("/tags/sleep/?page=99").content.decode()) == ["Copy 1", "Copy 0"]
+
+
 @pytest.mark.parametrize("count", [1, 50])
 def test_feed_costs_the_same_queries_at_1_and_50_articles(
     client, django_assert_num_queries, count

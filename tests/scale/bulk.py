@@ -139,7 +139,8 @@ def bulk_site(count, *, annotations_per_article=0, events_per_article=0, states_
             )
         cursor.execute(
             "ANALYZE articles_article, articles_revision, articles_publication,"
-            " articles_searchentry, evidence_annotation, articles_workflowevent"
+            " articles_searchentry, articles_livetag, articles_livetagcount,"
+            " evidence_annotation, articles_workflowevent"
         )
     return base
 

@@ -51,24 +51,6 @@ def test_approve_emails_the_authors_and_the_publishers(
     ]
 
 
-def test_ready_to_publish_goes_to_each_holder_of_the_publish_permission_once(
-    editor, reviewer, django_capture_on_commit_callbacks
-):
-    from django.contrib.auth.models import Permission
-
-    in_group = make_user("Publishers")
-    in_two_groups = make_user("Publishers", groups=["Editors"])
-    granted = make_user()  # the permission given to the user, not through a group
-    granted.user_permissions.add(Permission.objects.get(codename="publish_article"))
-    make_user("Editors")  # a group without it
-    make_user(is_staff=True)  # no permission at all
-    article = ready_article(author=editor, reviewer=reviewer, state=State.IN_REVIEW)
-    with django_capture_on_commit_callbacks(execute=True):
-        workflow.approve(article, actor=reviewer)
-    ready = sorted(m.to[0] for m in mail.outbox if "Ready to publish" in m.subject)
-    assert ready == sorted([in_group.email, in_two_groups.email, granted.email])
-
-
 def test_users_who_turned_emails_off_get_none(editor, reviewer, django_capture_on_commit_callbacks):
     NotificationPreference.objects.create(user=reviewer, email_enabled=False)
     article = ready_article(author=editor, reviewer=reviewer)
@@ -95,3 +77,37 @@ def test_assigning_a_non_reviewer_is_refused_and_changes_nothing(editor, reviewe
         "There is no user 'nobody'.", "editor is not a reviewer."
     ]
     assert list(article.review_assignments.values_list("reviewer", flat=True)) == [reviewer.pk]
+
+
+def test_approve_tells_each_publisher_once_however_they_hold_the_permission(
+    editor, reviewer, publisher, django_capture_on_commit_callbacks
+):
+    """A publisher by group, one by their own permission, and one by both each get one mail;
+    a user without the permission gets none."""
+    from django.contrib.auth.models import Permission
+
+    publish = Permission.objects.get(codename="publish_article")
+    own = make_user(username="own-permission")
+    own.user_permissions.add(publish)
+    both = make_user("Publishers", username="both-ways")
+    both.user_permissions.add(publish)
+    make_user("Editors", username="bystander")
+    article = ready_article(author=editor, reviewer=reviewer, state=State.IN_REVIEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(article, actor=reviewer)
+    ready = sorted(m.to[0] for m in mail.outbox if "Ready to publish" in m.subject)
+    assert ready == sorted([publisher.email, own.email, both.email])
+
+
+def test_the_approval_mail_reads_a_fixed_number_of_queries(
+    editor, reviewer, django_assert_num_queries
+):
+    """The mail job's queries do not grow with the number of publishers (article, actor,
+    authors, publishers)."""
+    from articles.notifications import notify_approved
+
+    for _ in range(5):
+        make_user("Publishers")
+    article = ready_article(author=editor, reviewer=reviewer, state=State.IN_REVIEW)
+    with django_assert_num_queries(4):
+        assert notify_approved(article_id=article.pk, actor_id=reviewer.pk) == 6
