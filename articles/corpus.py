@@ -48,9 +48,11 @@ from articles.groups import ensure_editorial_groups
 from articles.importing.parser import parse_document
 from articles.models import (
     Article,
+    LiveTag,
     Publication,
     ReviewAssignment,
     Revision,
+    SearchEntry,
     WorkflowEvent,
 )
 from articles.publishing import (
@@ -899,10 +901,23 @@ def generate(*, articles: int, annotations_per_article: int, seed: int = 1,
     with transaction.atomic():
         purge_public_pages()
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for kind in tables():
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(tables()[kind])}")
+        # With the tables the publishing triggers fill as the publications go in.
+        tidy_tables([*tables().values(), SearchEntry._meta.db_table, LiveTag._meta.db_table])
     return counts
+
+
+def tidy_tables(names):
+    """VACUUM (ANALYZE) the tables written, as autovacuum would after a bulk load.
+
+    The load leaves dead rows (publications and annotations are updated after their insert:
+    93,000 and 77,000 at 100,000 articles) and GIN pending lists unmerged, which every search
+    and tag read scans until a vacuum; and this project's servers may run with autovacuum off.
+    VACUUM cannot run inside a transaction (a test's): there, ANALYZE only.
+    """
+    verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"{verb} {connection.ops.quote_name(name)}")
 
 
 # Checking ------------------------------------------------------------------------------------

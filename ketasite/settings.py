@@ -143,6 +143,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IS_POSTGRES and not env_bool("KETASITE_POSTGRES_JIT", False):
+    # PostgreSQL's JIT compiles any query whose estimated cost passes jit_above_cost, which on
+    # large tables includes short web queries: it cost a mail job 0.5 s of compiling for an
+    # 11 ms query (docs/scale.md). Off per connection unless KETASITE_POSTGRES_JIT=true.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = (_pg_options.get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -11,6 +11,12 @@ text) are built only for the results on the page shown, from the first `HEADLINE
 characters of the text (title, summary, then the body), so a snippet costs the same however
 long the article is.
 
+Ranking, in tiers (`TIERS`): the articles with every word of the query in the title first, then
+those with every word in the title and summary together, then those with the words only in
+the text; newest first within a tier. A tier is a yes or no, never a score, so when thousands
+match (a word in nearly every article) the first page is read in date order, tier by tier,
+and stops after a page of results instead of scoring every match (`search_page`).
+
 Results carry `snippet`, safe HTML: the text around the match, escaped, with the matched
 words in `<mark>`.
 """
@@ -18,9 +24,9 @@ words in `<mark>`.
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVectorField
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import BooleanField, Case, F, Func, Q, Value, When
 from django.db.models.functions import Left
 from django.utils.functional import cached_property
 from django.utils.html import escape
@@ -47,9 +53,15 @@ HEADLINE_CHARS = 1200
 _START, _STOP = "\ue000", "\ue001"
 RESULT_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at", "article__slug",
                  "slug")
-# Ties in rank (and the SQLite fallback) go newest first; the id makes the order total, so a
+# Within a tier (and in the SQLite fallback) newest first; the id makes the order total, so a
 # result never shows on two pages or on none.
 TIEBREAK = ("-published_at", "-pk")
+# The ranking tiers, best first: where every word of the query occurs.
+TIERS = ("title", "title and summary", "text")
+# When more than COUNT_CAP match, the results up to here (the first pages) are read tier by
+# tier in date order, a page's worth at a time; a page further in ranks every match by tier
+# instead, which costs what it costs (see `_ranked_entries`).
+WALKED_RESULTS = 48
 
 
 class AnonymousSearchThrottle(SimpleRateThrottle):
@@ -118,13 +130,80 @@ class CappedPaginator(Paginator):
         return f"{self.cap:,}"
 
 
-def _matching_entries(search_query):
-    return SearchEntry.objects.filter(search_vector=search_query)
+class TitleVector(Func):
+    """The title's part of a rank vector: its weight-A lexemes (`publication_rank_vector`
+    gives the title weight A and the summary weight B). Indexed on the search entries
+    (`searchentry_title_gin`, migration 0014), written exactly so the planner finds it."""
+
+    function = "ts_filter"
+    template = "%(function)s(%(expressions)s, '{a}')"
+    output_field = SearchVectorField()
 
 
-def _ranked(queryset, search_query, *, pk="-pk"):
-    return queryset.annotate(rank=SearchRank(F("rank_vector"), search_query)).order_by(
-        "-rank", "-published_at", pk
+class CheckedEachRow(Func):
+    """`vector @@ query` written as a function call: the same test, which the planner cannot
+    answer from a GIN index, so a walk in date order checks it on the rows it reaches instead
+    of the index listing every match first."""
+
+    function = "ts_match_vq"
+    output_field = BooleanField()
+
+
+def _tier(search_query):
+    """The tier of a row (0 best, see `TIERS`) from its rank vector, as an SQL expression over
+    a queryset with the alias `title_vector` (entries and publications both hold the vector)."""
+    return Case(
+        When(Q(title_vector=search_query), then=Value(0)),
+        When(Q(rank_vector=search_query), then=Value(1)),
+        default=Value(2),
+    )
+
+
+def _tiered(queryset, search_query, *, pk):
+    return queryset.alias(title_vector=TitleVector("rank_vector")).annotate(
+        tier=_tier(search_query)
+    ).order_by("tier", "-published_at", pk)
+
+
+def _ranked_entries(search_query, *, start, stop, walk):
+    """Return the publication ids of the ranked matches from `start` to `stop`, as a
+    subquery.
+
+    `walk`, for a query that matches more than COUNT_CAP articles, on the first pages: each
+    tier is read newest first from the date index (`searchentry_newest`), checking each row,
+    until it has given `stop` rows; the tiers are read in turn and the next one only when the
+    page is not yet full. With that many matches the rows checked are few, and the title and
+    summary tiers use their GIN indexes when their words are rare (the planner knows from the
+    statistics). Otherwise every match is read through the search vector's GIN index and
+    sorted by tier: at most COUNT_CAP rows, or a deep page of a very common word.
+    """
+    entries = SearchEntry.objects.alias(title_vector=TitleVector("rank_vector"))
+    if not walk:
+        matches = entries.filter(search_vector=search_query)
+        ranked = _tiered(matches, search_query, pk="-publication_id")
+        return ranked.values("publication_id")[start:stop]
+    in_title = Q(title_vector=search_query)
+    in_title_and_summary = Q(rank_vector=search_query)
+    # The tiers exclude the ones before them, as `_tier` does: with a "-word" in the query the
+    # title can match where the title and summary together do not ("a or b -c", c in the
+    # summary), and such a row belongs to the title's tier only.
+    tiers = [in_title, in_title_and_summary & ~in_title, ~in_title_and_summary & ~in_title]
+    first, *rest = [
+        entries.filter(tier, _then_matched(tier, search_query))
+        .order_by("-published_at", "-publication_id").values("publication_id")[:stop]
+        for tier in tiers
+    ]
+    return first.union(*rest, all=True)[start:stop]
+
+
+def _then_matched(tier, search_query):
+    """Whether a row in `tier` matches the whole search vector, tested only once the tier's own
+    test (on the small rank vector, in the row) has passed: the search vector is TOASTed
+    (5 KB unpacked from another table), and PostgreSQL orders a filter's conditions by a cost
+    that does not count unpacking, so it would test the search vector of every row walked."""
+    return Case(
+        When(tier, then=CheckedEachRow(F("search_vector"), search_query)),
+        default=Value(False), output_field=BooleanField(),
     )
 
 
@@ -132,15 +211,15 @@ def search_publications(query):
     """Return the live publications matching `query`, best first (without snippets).
 
     On PostgreSQL the search entries' vectors are matched through their GIN index and the
-    results ranked by their rank vectors (a match in the title first, then in the summary),
-    then newest first; on SQLite every word must occur in the text, newest first. (The search
-    page does not use this: see `search_page`.)
+    results ranked in tiers (every word in the title, then in the title and summary, then in
+    the text), newest first within a tier; on SQLite every word must occur in the text,
+    newest first. (The search page does not use this: see `search_page`.)
     """
     base = Publication.objects.live().select_related("article").only(*RESULT_FIELDS)
     if uses_postgres(base):
         search_query = _search_query(query)
-        matches = _matching_entries(search_query).values("publication_id")
-        return _ranked(base.filter(pk__in=matches), search_query)
+        matches = SearchEntry.objects.filter(search_vector=search_query).values("publication_id")
+        return _tiered(base.filter(pk__in=matches), search_query, pk="-pk")
     return _sqlite_matches(base, query)
 
 
@@ -151,14 +230,28 @@ def _sqlite_matches(base, query):
     return results.order_by(*TIEBREAK)
 
 
+class _RankedPage:
+    """What the paginator slices on PostgreSQL: each slice is the subquery of that page's
+    ranked ids, shaped by `_ranked_entries` for how many matched."""
+
+    def __init__(self, search_query, paginator_of):
+        self.search_query = search_query
+        self.paginator_of = paginator_of
+
+    def __getitem__(self, part):
+        walk = self.paginator_of().capped and part.stop <= WALKED_RESULTS
+        return _ranked_entries(self.search_query, start=part.start, stop=part.stop, walk=walk)
+
+
 def search_page(query, *, number, per_page):
     """Return the page `number` (invalid numbers give the first or last page) of the results
     for `query`, each result with `.snippet`. The page's paginator is a `CappedPaginator`.
 
     Two queries however many articles match: the capped count, and the page's rows. On
-    PostgreSQL the page's ids are chosen first, on the search entries (ranked, sliced), and
-    only those rows are read from the publications, each with a headline; they are read
-    through `Publication.objects.live()` too, so a result that is not live cannot be shown.
+    PostgreSQL the page's ids are chosen first, on the search entries (`_ranked_entries`,
+    ranked, sliced), and only those rows are read from the publications, each with a
+    headline; they are read through `Publication.objects.live()` too, so a result that is not
+    live cannot be shown.
     """
     base = Publication.objects.live().select_related("article").only(*RESULT_FIELDS)
     if not uses_postgres(base):
@@ -169,10 +262,12 @@ def search_page(query, *, number, per_page):
             publication.snippet = snippet(publication, query)
         return page
     search_query = _search_query(query)
-    matches = _matching_entries(search_query)
-    ranked = _ranked(matches, search_query, pk="-publication_id").values("publication_id")
-    page = CappedPaginator(ranked, per_page, count_queryset=matches).get_page(number)
-    rows = _ranked(base.filter(pk__in=page.object_list), search_query).annotate(
+    matches = SearchEntry.objects.filter(search_vector=search_query)
+    paginator = CappedPaginator(
+        _RankedPage(search_query, lambda: paginator), per_page, count_queryset=matches
+    )
+    page = paginator.get_page(number)
+    rows = _tiered(base.filter(pk__in=page.object_list), search_query, pk="-pk").annotate(
         headline=SearchHeadline(
             Left("search_text", HEADLINE_CHARS), search_query,
             config=settings.KETASITE_SEARCH_CONFIG, start_sel=_START, stop_sel=_STOP,

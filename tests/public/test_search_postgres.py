@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import workflow
 from articles.models import Publication, Revision
+from public import search
 from public.search import search_page, search_publications
 from tests.conftest import make_article, make_blocks, publish_now
 from tests.scale.bulk import bulk_site
@@ -71,6 +72,46 @@ def test_the_page_shows_results_ranked_title_then_summary_then_newest(client):
     positions = [html.index(f"/articles/{a.slug}/") for a in
                  (in_title, in_summary, newer_in_text, older_in_text)]
     assert positions == sorted(positions)
+
+
+def test_every_page_of_a_capped_search_lists_title_then_summary_then_text_newest_first(
+    monkeypatch, django_assert_num_queries
+):
+    # More matches than the cap: the first pages are read tier by tier in date order, the
+    # pages after rank every match; both must give the one order a reader is promised.
+    monkeypatch.setattr(search, "COUNT_CAP", 8)
+    monkeypatch.setattr(search, "WALKED_RESULTS", 4)
+    published_in_order = []  # oldest first, the tiers interleaved in time
+    for number in range(3):
+        published_in_order += [
+            ("text", published(f"Aftercare {number}", "Some describe insomnia for a night.")),
+            ("title", published(f"Insomnia {number}", "Sleep may change.")),
+            ("summary", published(f"Sleep {number}", "Sleep may change.",
+                                  summary="Insomnia after a session.")),
+        ]
+    newest_first = list(reversed(published_in_order))
+    expected = [article.slug for tier in ("title", "summary", "text")
+                for where, article in newest_first if where == tier][:8]
+    shown = []
+    for number in (1, 2, 3, 4):
+        with django_assert_num_queries(2):
+            page = search_page("insomnia", number=number, per_page=2)
+        shown += [publication.article.slug for publication in page.object_list]
+    assert page.paginator.capped and page.paginator.count == 8
+    assert shown == expected
+
+
+def test_a_title_that_matches_where_title_and_summary_do_not_is_listed_once(monkeypatch):
+    # "okapi or zebra -bison": the title "Zebra" matches (zebra, no bison) but the title and
+    # summary together do not (the summary says bison); the text matches through okapi.
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    older = published("Grassland", "An okapi was seen.")
+    newer = published("Savanna", "An okapi was seen again.")
+    zebra = published("Zebra", "An okapi stood near.", summary="A bison herd.")
+    page = search_page("okapi or zebra -bison", number=1, per_page=12)
+    assert page.paginator.capped
+    assert [p.article.slug for p in page.object_list] == [zebra.slug, newer.slug]
+    assert older.slug not in [p.article.slug for p in page.object_list]
 
 
 def test_the_snippet_marks_the_match_and_escapes_the_text(client):
