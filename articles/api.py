@@ -7,7 +7,6 @@ are in `public.api`.
 import hashlib
 
 import django_filters
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -23,7 +22,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from taggit.models import TaggedItem
+from taggit.models import Tag
 
 from articles import workflow
 from articles.access import VIEW_PERMISSION, get_visible_article
@@ -218,13 +217,7 @@ class EditorialArticleFilter(django_filters.FilterSet):
         fields = []
 
     def filter_tag(self, queryset, name, value):
-        # The tagged ids straight from taggit's rows (no join back to the articles, whose
-        # cast of `object_id` would keep PostgreSQL off the (content type, object id) index):
-        # the list then walks its updated_at index and probes each article's tags.
-        tagged = TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Article), tag__name__iexact=value
-        ).values("object_id")
-        return queryset.filter(pk__in=tagged)
+        return queryset.tagged_with(Tag.objects.filter(name__iexact=value))
 
     def filter_q(self, queryset, name, value):
         for word in value.split()[:10]:

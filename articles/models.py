@@ -10,15 +10,31 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, connections, models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
 
 # The review intervals an article or a tag may have, in months (articles.reviewdates).
 REVIEW_INTERVAL_MONTHS = (3, 6, 12, 18, 24, 36)
 REVIEW_INTERVAL_CHOICES = [(months, f"{months} months") for months in REVIEW_INTERVAL_MONTHS]
+
+
+def probed_per_row(rows: models.QuerySet) -> Subquery:
+    """The first id of `rows` (a queryset correlated to the outer row by OuterRef), or null:
+    filter on it `__isnull=False` for "has such a row".
+
+    An EXISTS or IN would say the same, but PostgreSQL may answer it by first reading every
+    row that matches the inner filter alone (every revision a user ever wrote, every review
+    they were ever assigned: tens of thousands at 100,000 articles) into a hash, to answer
+    for a few hundred outer rows. A scalar subquery with LIMIT 1 is evaluated row by row,
+    by the index of the correlation, so the cost follows the outer rows (docs/scale.md,
+    "Workflow").
+    """
+    return Subquery(rows.order_by().values("pk")[:1])
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -32,17 +48,53 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(state__in=states)
 
     def awaiting_review_by(self, user: Any) -> "ArticleQuerySet":
-        """Return the articles in review to which `user` is assigned as a reviewer."""
-        return self.filter(state=Article.State.IN_REVIEW, review_assignments__reviewer=user)
+        """Return the articles in review to which `user` is assigned as a reviewer.
+
+        Read from the articles in review, each checked for the user's assignment: the
+        reviewer's past assignments (one per article they ever reviewed) are never all read.
+        """
+        assigned = ReviewAssignment.objects.filter(article=OuterRef("pk"), reviewer=user)
+        return self.filter(state=Article.State.IN_REVIEW).alias(
+            assignment=probed_per_row(assigned)
+        ).filter(assignment__isnull=False)
 
     def edited_by(self, user: Any) -> "ArticleQuerySet":
-        """Return the articles `user` created, wrote a revision of, or is assigned to edit."""
-        ids = Revision.objects.filter(author=user).values("article_id")
-        return self.filter(Q(created_by=user) | Q(assigned_editor=user) | Q(pk__in=ids))
+        """Return the articles `user` created, wrote a revision of, or is assigned to edit.
+
+        Each article is checked for a revision by `user` on its own (its few revisions), so
+        the cost follows the articles this filter is applied to: apply it after a filter
+        that bounds them (a state, as `changes_requested_for` does), never to the whole table.
+        """
+        wrote = Revision.objects.filter(article=OuterRef("pk"), author=user)
+        return self.alias(revision_by_user=probed_per_row(wrote)).filter(
+            Q(created_by=user) | Q(assigned_editor=user) | Q(revision_by_user__isnull=False)
+        )
 
     def changes_requested_for(self, user: Any) -> "ArticleQuerySet":
-        """Return the articles of `user` (author or assigned editor) sent back for changes."""
-        return self.edited_by(user).filter(state=Article.State.CHANGES_REQUESTED)
+        """Return the articles of `user` (author or assigned editor) sent back for changes:
+        the articles in that state, each checked for the user (not every article the user
+        ever wrote, which grows with their whole history)."""
+        return self.filter(state=Article.State.CHANGES_REQUESTED).edited_by(user)
+
+    def tagged_with(self, tags: models.QuerySet) -> "ArticleQuerySet":
+        """Return the articles carrying any of `tags` (a queryset of taggit Tags).
+
+        The tags' ids are read first (one small query; none match: no article), so the
+        database plans with the statistics of those very tags: with the name or slug inside
+        the subquery PostgreSQL guessed a few rows per tag and read every article of the tag,
+        even with a state filter that leaves a hundred. Each article is then checked for the
+        tag on its own by taggit's (content type, object id, tag) index, or the tag's rows
+        are read when they are the smaller set.
+        """
+        tag_ids = list(tags.values_list("pk", flat=True))
+        if not tag_ids:
+            return self.none()
+        tagged = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Article),
+            object_id=OuterRef("pk"),
+            tag_id__in=tag_ids,
+        )
+        return self.filter(Exists(tagged))
 
     def ready_to_publish(self) -> "ArticleQuerySet":
         """Return the approved articles that no publisher has scheduled yet."""
@@ -53,10 +105,13 @@ class ArticleQuerySet(models.QuerySet):
         from django.utils import timezone
 
         today = today or timezone.localdate()
-        late_reviews = ReviewAssignment.objects.filter(due__lt=today).values("article_id")
-        return self.filter(
+        # Each article in review is checked for a late review of its own (the state first:
+        # the database checks the terms in this order), so every assignment ever made with a
+        # due date in the past is never read.
+        late_review = ReviewAssignment.objects.filter(article=OuterRef("pk"), due__lt=today)
+        return self.alias(late_review=probed_per_row(late_review)).filter(
             Q(live__isnull=False, review_due__lt=today)
-            | Q(state=Article.State.IN_REVIEW, pk__in=late_reviews)
+            | (Q(state=Article.State.IN_REVIEW) & Q(late_review__isnull=False))
         )
 
     def scheduled(self) -> "ArticleQuerySet":
@@ -218,9 +273,18 @@ class Article(models.Model):
     class Meta:
         ordering = ["-updated_at"]
         indexes = [
-            # The admin's article list, newest change first (docs/scale.md). Its state filter
-            # reads the state index (db_index).
+            # The admin's article list, newest change first (docs/scale.md).
             models.Index(fields=["-updated_at"], name="article_updated"),
+            # The editorial list, the admin list and the dashboard filtered by state, in
+            # their order: a page reads its rows and stops (docs/scale.md).
+            models.Index(fields=["state", "-updated_at", "-id"], name="article_state_updated"),
+            # The dashboard's "Due for review this month", "Overdue for review" and the
+            # reminders: the live articles by next review date (docs/scale.md).
+            models.Index(fields=["review_due"], condition=Q(live__isnull=False),
+                         name="article_live_review_due"),
+            # The dashboard's "Scheduled": the few take-downs to come.
+            models.Index(fields=["unpublish_at"], condition=Q(unpublish_at__isnull=False),
+                         name="article_unpublish_at"),
         ]
         constraints = [
             models.UniqueConstraint(

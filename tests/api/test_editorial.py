@@ -1,6 +1,8 @@
 """Editorial endpoints: the same workflow functions as the admin, optimistic concurrency with
 If-Match, and refusals mapped to 403/409/412/428."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -45,6 +47,53 @@ def test_list_filters_by_state_and_assigned_to_me(token_client):
     assert [a["title"] for a in assigned["results"]] == ["Mine"]
     drafts = reviewer.get("/api/v1/editorial/articles/?state=draft").json()
     assert [a["title"] for a in drafts["results"]] == ["Draft"]
+
+
+@pytest.mark.django_db
+def test_list_filters_by_tag_name_in_any_case(editor_client):
+    make_article(title="Tagged", tags=("Depression",))
+    make_article(title="Tagged too", tags=("depression", "adhd"))
+    make_article(title="Other tag", tags=("adhd",))
+    make_article(title="No tag")
+    body = editor_client.get("/api/v1/editorial/articles/?tag=DEPRESSION").json()
+    assert (body["count"], sorted(a["title"] for a in body["results"])) == (
+        2, ["Tagged", "Tagged too"]
+    )
+    assert editor_client.get("/api/v1/editorial/articles/?tag=nosuchtag").json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_list_filters_by_state_and_tag_together_newest_change_first(editor_client):
+    older = make_article(title="Older", state=Article.State.IN_REVIEW, tags=("depression",))
+    make_article(title="Newer", state=Article.State.IN_REVIEW, tags=("depression",))
+    make_article(title="Wrong state", tags=("depression",))
+    make_article(title="Wrong tag", state=Article.State.IN_REVIEW, tags=("adhd",))
+    Article.objects.filter(pk=older.pk).update(updated_at=timezone.now() - timedelta(days=1))
+    body = editor_client.get(
+        "/api/v1/editorial/articles/?state=in_review&tag=depression"
+    ).json()
+    assert (body["count"], [a["title"] for a in body["results"]]) == (2, ["Newer", "Older"])
+    assert body["results"][0]["tags"] == ["depression"]
+
+
+@pytest.mark.django_db
+def test_filtered_list_query_count_does_not_grow_with_the_matches(editor_client):
+    reviewer = make_user("Reviewers")
+    make_article(state=Article.State.IN_REVIEW, tags=("depression",))
+
+    def count():
+        with CaptureQueriesContext(connection) as context:
+            response = editor_client.get(
+                "/api/v1/editorial/articles/?state=in_review&tag=depression&page_size=100"
+            )
+        assert response.status_code == 200
+        return len(context.captured_queries), response.json()["count"]
+
+    one, _ = count()
+    for _ in range(20):
+        more = make_article(state=Article.State.IN_REVIEW, tags=("depression", "adhd"))
+        more.review_assignments.create(reviewer=reviewer)
+    assert count() == (one, 21)
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ import datetime
 import re
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection
 from django.test import Client
@@ -23,7 +24,7 @@ from ketasite import admin_paging
 from public.frozen import _live_page_sql
 from public.search import search_page
 from tests.conftest import make_user
-from tests.scale.bulk import bulk_site, explain
+from tests.scale.bulk import TAGS, bulk_site, explain
 from tests.workflow.conftest import ready_article
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -297,3 +298,131 @@ def test_a_tier_whose_words_are_rare_is_read_from_its_gin_index(db):
     plan = _search_page_plan("okapi or depression")
     assert uses_index(plan, "searchentry_title_gin"), plan
     assert uses_index(plan, "searchentry_rank_gin"), plan
+
+
+def tag_bulk_articles(first_id):
+    """Give the bulk articles from `first_id` on one of the bulk tags each (taggit's rows, by
+    SQL), as the publications froze them; then ANALYZE."""
+    content_type = ContentType.objects.get_for_model(Article).pk
+    with connection.cursor() as cursor:
+        for name in TAGS:
+            cursor.execute(
+                "INSERT INTO taggit_tag (name, slug) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                [name, name],
+            )
+        cursor.execute(
+            """
+            INSERT INTO taggit_taggeditem (object_id, content_type_id, tag_id)
+            SELECT a.id, %s, t.id FROM articles_article a
+            JOIN taggit_tag t ON t.name = (ARRAY['depression', 'adhd', 'pain', 'anxiety',
+                'ptsd'])[1 + a.id %% 5]
+            WHERE a.id >= %s
+            """,
+            [content_type, first_id],
+        )
+        cursor.execute("ANALYZE taggit_tag, taggit_taggeditem")
+
+
+def article_reads(client, url):
+    """The plans of the queries a request for `url` makes on the articles table."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return [(q["sql"], explain(q["sql"])) for q in queries.captured_queries
+            if q["sql"].startswith("SELECT") and '"articles_article"' in q["sql"]]
+
+
+# Each list, and whether its matches fill more than a page (the admin's page holds 100).
+EDITORIAL_LISTS = [
+    ("/api/v1/editorial/articles/?state=in_review&tag=depression", True),
+    ("/api/v1/editorial/articles/?state=in_review", True),
+    ("/admin/articles/article/?state__exact=in_review&tag=depression", False),
+    ("/admin/articles/article/?state__exact=in_review", True),
+]
+
+
+def test_lists_filtered_by_state_read_the_state_and_order_index(db):
+    """The editorial list and the admin list filtered by state (and tag) read the articles
+    in that state in their order (`article_state_updated`) and stop at the page; the tag is
+    checked article by article or read from its own rows, never the whole table."""
+    tag_bulk_articles(bulk_site(ARTICLES, states_every=2))
+    client = Client()
+    client.force_login(make_user("Editors", is_staff=True, is_superuser=True))
+    for url, paged in EDITORIAL_LISTS:
+        reads = article_reads(client, url)
+        assert reads, url
+        for sql, plan in reads:
+            assert not re.search(r"Seq Scan on (articles_article|taggit_taggeditem)\b", plan), (
+                url, sql, plan)
+        pages = [plan for sql, plan in reads if plan.startswith("Limit")]
+        assert bool(pages) == paged, (url, reads)
+        assert all(uses_index(plan, "article_state_updated") for plan in pages), (
+            url, "\n\n".join(pages))
+
+
+def test_my_dashboard_lists_read_the_state_not_my_history(db):
+    """"Changes requested on my articles" and "Awaiting my review" (`ArticleQuerySet`) read
+    the articles in that state and check each for the user's revision or assignment: not
+    every revision the user ever wrote, nor every review they were ever assigned."""
+    from articles.admin import editorial_dashboard
+
+    editor = make_user("Editors", is_staff=True)
+    reviewer = make_user("Reviewers", is_staff=True)
+    first = bulk_site(3000)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_revision SET author_id = %s", [editor.pk])
+        cursor.execute(
+            "INSERT INTO articles_reviewassignment (article_id, reviewer_id, assigned_at)"
+            " SELECT id, %s, now() FROM articles_article WHERE id >= %s",
+            [reviewer.pk, first],
+        )
+        cursor.execute("ANALYZE articles_revision, articles_reviewassignment")
+    for user, title, history, state in (
+        (editor, "Changes requested on my articles", "author_id", "changes_requested"),
+        (reviewer, "Awaiting my review", "reviewer_id", "in_review"),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            lists = {entry["title"]: entry for entry in editorial_dashboard(user, limit=5)}
+        # The user wrote every revision and reviews every article: all in that state are theirs.
+        assert lists[title]["total"] == Article.objects.filter(state=state).count() > 5, title
+        # The page and its count: the queries that look for the user's rows.
+        reads = [explain(q["sql"]) for q in queries.captured_queries
+                 if f'"{history}" = {user.pk}' in q["sql"]]
+        assert len(reads) == 2, title
+        for plan in reads:
+            assert "hashed SubPlan" not in plan and "Hash Join" not in plan, (title, plan)
+            assert "Seq Scan on articles_re" not in plan, (title, plan)
+            assert f"({history} = " not in plan.split("Filter:")[0], (title, plan)
+            assert not re.search(rf"Index Cond: \({history} = ", plan), (title, plan)
+            assert re.search(r"Index Cond: \(\(?state\)?(::text)? = ", plan), (title, plan)
+
+
+def test_dashboard_date_lists_read_their_partial_indexes(db):
+    """The dashboard's "Due for review this month" reads the live articles by next review
+    date (`article_live_review_due`), and "Scheduled" the few take-downs to come
+    (`article_unpublish_at`): neither reads every article."""
+    from articles.admin import editorial_dashboard
+
+    bulk_site(ARTICLES)
+    with connection.cursor() as cursor:
+        # Next reviews spread over the coming 400 days; three take-downs scheduled.
+        cursor.execute(
+            "UPDATE articles_article SET review_due = current_date + (id % 400)::int"
+            " WHERE live_id IS NOT NULL"
+        )
+        cursor.execute(
+            "UPDATE articles_article SET unpublish_at = now() + interval '1 day'"
+            " WHERE id IN (SELECT id FROM articles_article WHERE live_id IS NOT NULL"
+            " ORDER BY id LIMIT 3)"
+        )
+        cursor.execute("ANALYZE articles_article")
+    with CaptureQueriesContext(connection) as queries:
+        lists = {entry["title"]: entry for entry in editorial_dashboard(
+            make_user("Editors", is_staff=True))}
+    assert lists["Scheduled"]["total"] == 3
+    for marker, index in (('"review_due" >= ', "article_live_review_due"),
+                          ('"unpublish_at" IS NOT NULL', "article_unpublish_at")):
+        plans = [explain(q["sql"]) for q in queries.captured_queries if marker in q["sql"]]
+        assert plans, marker
+        for plan in plans:
+            assert "Seq Scan on articles_article" not in plan, (index, plan)
+            assert uses_index(plan, index), (index, plan)
