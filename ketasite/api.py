@@ -38,7 +38,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from ketasite.errors import Refusal
-from ketasite.ratelimit import count_request
+from ketasite.ratelimit import client_address, count_request
 
 logger = logging.getLogger("ketasite.api")
 
@@ -438,9 +438,11 @@ def negotiated_representation(request, view_class):
     hit's time). The memory is bounded (the least recently used pairs are forgotten).
     """
     format_parameter = view_class.content_negotiation_class.settings.URL_FORMAT_OVERRIDE
-    return _negotiated_media_type(
-        view_class, request.META.get("HTTP_ACCEPT"), request.GET.get(format_parameter),
+    # Without a query string there is no `?format=`, and no need to parse one.
+    format_value = (
+        request.GET.get(format_parameter) if request.META.get("QUERY_STRING") else None
     )
+    return _negotiated_media_type(view_class, request.META.get("HTTP_ACCEPT"), format_value)
 
 
 @lru_cache(maxsize=512)
@@ -516,6 +518,9 @@ class FixedWindowThrottle:
     def wait(self):
         return max(0.0, self.window_end - self.timer())
 
+    def get_ident(self, request):
+        return client_address(request)
+
 
 class FixedWindowAnonThrottle(FixedWindowThrottle, AnonRateThrottle):
     """The anonymous rate, counted per client address (`ketasite.ratelimit.client_address`).
@@ -542,6 +547,17 @@ class PublicAnonRateThrottle(FixedWindowAnonThrottle):
         if getattr(getattr(request, "_request", request), "anon_throttle_counted", False):
             return True
         return super().allow_request(request, view)
+
+
+class CredentiallessAnonThrottle(FixedWindowAnonThrottle):
+    """The anonymous rate for a request that carries no credentials at all
+    (`is_anonymous_request`: no token, no session cookie), counted in the same bucket as
+    `FixedWindowAnonThrottle` without asking for the request's user: there is none to find,
+    and the look-up would read the session (which then adds `Vary: Cookie` on the way out),
+    work every cached public API answer paid for nothing."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
 class TokenRateThrottle(AnonRateThrottle):
@@ -595,8 +611,9 @@ class TwoEndedPagination(ApiPagination):
 
 
 def _throttle_refusal(request):
-    """Count an anonymous request against the anonymous rate; return a 429 when over it."""
-    throttle = FixedWindowAnonThrottle()
+    """Count a request without credentials against the anonymous rate; return a 429 when
+    over it."""
+    throttle = CredentiallessAnonThrottle()
     allowed = throttle.allow_request(request, None)
     request.anon_throttle_counted = True
     if allowed:

@@ -89,15 +89,17 @@ MODULES = {
             "throttles",
             "ketasite/api.py",
             ("tests/api/test_throttles.py", "tests/api/test_token.py",
-             "tests/api/test_throttle_mutants.py"),
+             "tests/api/test_throttle_mutants.py", "tests/api/test_cached_detail.py"),
             only=("ketasite.api.xǁFixedWindow*", "ketasite.api.xǁPublicAnonRateThrottle*",
+                  "ketasite.api.xǁCredentiallessAnonThrottle*",
                   "ketasite.api.xǁTokenRateThrottle*", "ketasite.api.x__throttle_refusal*"),
         ),
         Module(
             "caching",
             "public/caching.py",
             ("tests/public/test_caching.py", "tests/api/test_cache_negotiation.py",
-             "tests/hostile/test_cache_safety.py", "tests/public/test_caching_mutants.py"),
+             "tests/hostile/test_cache_safety.py", "tests/public/test_caching_mutants.py",
+             "tests/api/test_cached_detail.py"),
         ),
         Module(
             # The public generation behind the page cache: read, purge (split from caching).

@@ -9,7 +9,7 @@ import pytest
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.test import RequestFactory, override_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from ketasite.api import FixedWindowAnonThrottle
 from ketasite.ratelimit import client_address
@@ -189,6 +189,20 @@ def test_the_proxy_count_comes_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "ketasite.ratelimit.client_address"]
+
+
+@pytest.mark.parametrize("num_proxies", [0, 1, 2, None])
+@pytest.mark.parametrize("forwarded", [
+    None, "", "203.0.113.9", "198.51.100.7, 203.0.113.9", " 198.51.100.7 ,203.0.113.9 ",
+    "a, b, c",
+])
+def test_the_client_address_is_the_one_drf_names(num_proxies, forwarded):
+    # `client_address` reads the header from META for speed; it must name the client DRF's
+    # `get_ident` (the rule it replaces) names, whatever the proxies and the header.
+    extra = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
+    request = RequestFactory().get(PUBLIC, REMOTE_ADDR="10.0.0.2", **extra)
+    with proxied(num_proxies):
+        assert client_address(request) == BaseThrottle().get_ident(request)
 
 
 @pytest.mark.django_db
