@@ -392,6 +392,28 @@ def _load(site, path, *, seconds, headers=(), **options):
     return result
 
 
+CACHED_ROUNDS = 3
+
+
+def _cached_against_bare(site, urls, *, seconds):
+    """The bare view, the cached page and the cached API detail in turns, CACHED_ROUNDS
+    rounds, each row the round of median req/s: load from elsewhere on a 2-core machine
+    moves one 5-second run by 2x, and taking turns lets all three see the same load."""
+    paths = {"bare": BARE, "article_cached": urls["article"],
+             "api_detail_cached": urls["api_detail"]}
+    runs = {key: [] for key in paths}
+    for _ in range(CACHED_ROUNDS):
+        for key, path in paths.items():
+            runs[key].append(_load(site, path, seconds=seconds, headers=BROWSER_HEADERS))
+    out = {}
+    for key, results in runs.items():
+        ordered = sorted(results, key=lambda result: result["rps"])
+        out[key] = dict(ordered[len(ordered) // 2],
+                        rounds_rps=[round(result["rps"]) for result in results])
+    out["bare_after"] = out["bare"]
+    return out
+
+
 def measure_http(name, setup, *, seconds):
     """All wrk rows on database `name`: a cached and an uncached server."""
     urls = _public_urls(setup)
@@ -400,12 +422,7 @@ def measure_http(name, setup, *, seconds):
     out = {}
     one = {"connections": 1, "threads": 1}
     with running_site(database_url(name), **UNTHROTTLED) as site:
-        out["bare"] = _load(site, BARE, seconds=seconds, headers=BROWSER_HEADERS)
-        out["article_cached"] = _load(site, urls["article"], seconds=seconds,
-                                     headers=BROWSER_HEADERS)
-        out["api_detail_cached"] = _load(site, urls["api_detail"], seconds=seconds,
-                                        headers=BROWSER_HEADERS)
-        out["bare_after"] = _load(site, BARE, seconds=seconds, headers=BROWSER_HEADERS)
+        out.update(_cached_against_bare(site, urls, seconds=seconds))
         out["editorial_list"] = _load(
             site, "/api/v1/editorial/articles/?state=in_review&tag=depression",
             seconds=seconds, headers=token, **one)
@@ -440,15 +457,16 @@ def rows_of(small, large):
                      "ratio": _ratio(b, s), "target": f"<= {limit}x",
                      "ok": _ratio(b, s) <= limit and not errors})
 
-    def queries_row(label, key):
+    def queries_row(label, key, most=None):
         s = small["inprocess"]["queries"].get(key, {}).get("queries")
         b = large["inprocess"]["queries"].get(key, {}).get("queries")
+        target = "unchanged" if most is None else f"<= {most}"
         if s is None or b is None:
             rows.append({"row": f"{label}: queries", "small": s, "large": b,
-                         "ratio": float("nan"), "target": "unchanged", "ok": False})
+                         "ratio": float("nan"), "target": target, "ok": False})
             return
         rows.append({"row": f"{label}: queries", "small": s, "large": b, "ratio": _ratio(b, s),
-                     "target": "unchanged", "ok": s == b})
+                     "target": target, "ok": s == b if most is None else b <= most})
 
     def bare_row(label, key):
         for size, data in (("small", small), ("large", large)):
@@ -483,8 +501,11 @@ def rows_of(small, large):
     p50_row("article page, uncached: p50", "article_uncached", 1.2)
     queries_row("article page, uncached", "article")
     for key in ("api_detail", "home", "tag", "feed", "search_common", "api_list_first",
-                "api_list_last", "sitemap"):
+                "sitemap"):
         queries_row(key.replace("_", " "), key)
+    # The last page of a small list is read with its count in one query; a long list's is
+    # read from the oldest end, which needs the count first (one row): two at any size.
+    queries_row("api list last (count, then the page)", "api_list_last", most=2)
     p50_row("article page, cached: p50", "article_cached", 1.2)
     bare_row("article page, cached", "article_cached")
     bare_row("API detail, cached", "api_detail_cached")
