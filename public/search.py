@@ -14,8 +14,8 @@ long the article is.
 Ranking, in tiers (`TIERS`): the articles with every word of the query in the title first, then
 those with every word in the title and summary together, then those with the words only in
 the text; newest first within a tier. A tier is a yes or no, never a score, so when thousands
-match (a word in nearly every article) the first page is read in date order, tier by tier,
-and stops after a page of results instead of scoring every match (`search_page`).
+match (a word in nearly every article) each page is read in date order, tier by tier, and
+stops after that page's results instead of scoring every match (`_ranked_entries`).
 
 Results carry `snippet`, safe HTML: the text around the match, escaped, with the matched
 words in `<mark>`.
@@ -58,9 +58,10 @@ RESULT_FIELDS = ("title", "summary", "tags", "evidence_summary", "published_at",
 TIEBREAK = ("-published_at", "-pk")
 # The ranking tiers, best first: where every word of the query occurs.
 TIERS = ("title", "title and summary", "text")
-# When more than COUNT_CAP match, the results up to here (the first pages) are read tier by
-# tier in date order, a page's worth at a time; a page further in ranks every match by tier
-# instead, which costs what it costs (see `_ranked_entries`).
+# When more than COUNT_CAP match, every page is read tier by tier in date order (see
+# `_ranked_entries`); the text tier is walked for the results up to here (the first pages)
+# only: a row found there is known to match only once its search vector, TOASTed, is unpacked,
+# so further in the tier's matches are listed from the search vector's GIN index instead.
 WALKED_RESULTS = 48
 
 
@@ -140,6 +141,18 @@ class TitleVector(Func):
     output_field = SearchVectorField()
 
 
+class AsksOnlyForWords(Func):
+    """Whether a query only asks for words, joined by AND and OR: no "-word" (NOT, `!`) and
+    no phrase (quotes, or a hyphenated word: `<->`). A title or summary that matches such a
+    query is part of a search vector that matches it too. A NOT can be answered by the rest
+    of the text, and a phrase's positions differ between the two vectors (the summary follows
+    the title at another offset in each). A lexeme holding `!` or `<` only costs the check.
+    The query is a constant, so PostgreSQL works this out once, while planning."""
+
+    template = "(%(expressions)s)::text !~ '[!<]'"
+    output_field = BooleanField()
+
+
 class CheckedEachRow(Func):
     """`vector @@ query` written as a function call: the same test, which the planner cannot
     answer from a GIN index, so a walk in date order checks it on the rows it reaches instead
@@ -169,13 +182,15 @@ def _ranked_entries(search_query, *, start, stop, walk):
     """Return the publication ids of the ranked matches from `start` to `stop`, as a
     subquery.
 
-    `walk`, for a query that matches more than COUNT_CAP articles, on the first pages: each
-    tier is read newest first from the date index (`searchentry_newest`), checking each row,
-    until it has given `stop` rows; the tiers are read in turn and the next one only when the
-    page is not yet full. With that many matches the rows checked are few, and the title and
-    summary tiers use their GIN indexes when their words are rare (the planner knows from the
-    statistics). Otherwise every match is read through the search vector's GIN index and
-    sorted by tier: at most COUNT_CAP rows, or a deep page of a very common word.
+    `walk`, for a query that matches more than COUNT_CAP articles: each tier is read newest
+    first, until it has given `stop` rows; the tiers are read in turn and the next one only
+    when the page is not yet full. The title and summary tiers are walked from the date index
+    (`searchentry_newest`), checking each row's rank vector, or read from their GIN indexes
+    when their words are rare (the planner knows from the statistics): with that many matches
+    the rows checked are few. The text tier is walked the same way up to WALKED_RESULTS; after
+    that its matches are listed from the search vector's GIN index and the newest kept, as
+    walking would unpack the search vector of each row it passes. Otherwise every match is
+    read through the search vector's GIN index and sorted by tier: at most COUNT_CAP rows.
     """
     entries = SearchEntry.objects.alias(title_vector=TitleVector("rank_vector"))
     if not walk:
@@ -187,24 +202,37 @@ def _ranked_entries(search_query, *, start, stop, walk):
     # The tiers exclude the ones before them, as `_tier` does: with a "-word" in the query the
     # title can match where the title and summary together do not ("a or b -c", c in the
     # summary), and such a row belongs to the title's tier only.
-    tiers = [in_title, in_title_and_summary & ~in_title, ~in_title_and_summary & ~in_title]
+    # A query that asks only for words and is not in the title and summary is not in the
+    # title: the title's test (a tsvector built for each row) is then left out.
+    in_text_only = ~in_title_and_summary & (Q(AsksOnlyForWords(search_query)) | ~in_title)
+    tiers = [
+        entries.filter(in_title, _then_matched(in_title, search_query, in_part=True)),
+        entries.filter(in_title_and_summary & ~in_title, _then_matched(
+            in_title_and_summary & ~in_title, search_query, in_part=True)),
+        entries.filter(in_text_only, _then_matched(in_text_only, search_query, in_part=False))
+        if stop <= WALKED_RESULTS
+        else entries.filter(in_text_only, search_vector=search_query),
+    ]
     first, *rest = [
-        entries.filter(tier, _then_matched(tier, search_query))
-        .order_by("-published_at", "-publication_id").values("publication_id")[:stop]
+        tier.order_by("-published_at", "-publication_id").values("publication_id")[:stop]
         for tier in tiers
     ]
     return first.union(*rest, all=True)[start:stop]
 
 
-def _then_matched(tier, search_query):
+def _then_matched(tier, search_query, *, in_part):
     """Whether a row in `tier` matches the whole search vector, tested only once the tier's own
     test (on the small rank vector, in the row) has passed: the search vector is TOASTed
     (5 KB unpacked from another table), and PostgreSQL orders a filter's conditions by a cost
-    that does not count unpacking, so it would test the search vector of every row walked."""
-    return Case(
-        When(tier, then=CheckedEachRow(F("search_vector"), search_query)),
-        default=Value(False), output_field=BooleanField(),
-    )
+    that does not count unpacking, so it would test the search vector of every row walked.
+
+    `in_part`: the tier's test matched the query on part of the row's text (the title, or the
+    title and summary); when the query asks only for words, the whole text holds them too and
+    the search vector is not unpacked at all."""
+    matched = CheckedEachRow(F("search_vector"), search_query)
+    if in_part:
+        matched = Case(When(AsksOnlyForWords(search_query), then=Value(True)), default=matched)
+    return Case(When(tier, then=matched), default=Value(False), output_field=BooleanField())
 
 
 def search_publications(query):
@@ -239,7 +267,7 @@ class _RankedPage:
         self.paginator_of = paginator_of
 
     def __getitem__(self, part):
-        walk = self.paginator_of().capped and part.stop <= WALKED_RESULTS
+        walk = self.paginator_of().capped
         return _ranked_entries(self.search_query, start=part.start, stop=part.stop, walk=walk)
 
 

@@ -114,6 +114,44 @@ def test_a_title_that_matches_where_title_and_summary_do_not_is_listed_once(monk
     assert older.slug not in [p.article.slug for p in page.object_list]
 
 
+@pytest.mark.parametrize("query", [
+    "insomnia",
+    # A NOT answered by the text: "Zebra" over a summary of bison is in the title's tier
+    # ("zebra -bison" in the title) and nowhere else; "Zebra at night" with bison in its
+    # text does not match at all.
+    "insomnia or zebra -bison",
+    # A phrase: "Insomnia and" over "Relief tonight." matches it in the title and summary's
+    # vector (the summary follows the title's last word there) and not in the text, where
+    # "and" stands between the two words: it is no match.
+    '"insomnia relief"',
+])
+def test_every_page_of_a_capped_search_is_the_whole_ranking_cut_into_pages(
+    monkeypatch, django_assert_num_queries, query
+):
+    # Capped, every page is read tier by tier in date order; the text tier's first results
+    # (WALKED_RESULTS) walk the date index and the rest come from the search vector's index.
+    # Across that boundary the pages must list what ranking every match in one sort lists.
+    monkeypatch.setattr(search, "COUNT_CAP", 12)
+    monkeypatch.setattr(search, "WALKED_RESULTS", 4)
+    for number in range(4):
+        published(f"Aftercare {number}", "Some describe insomnia relief for a night.")
+        published(f"Insomnia relief {number}", "Sleep may change.")
+        published(f"Sleep {number}", "Sleep may change.", summary="Insomnia relief tonight.")
+        published(f"Rest {number}", "Insomnia and relief.", summary="A bison herd.")
+    published("Zebra", "An insomnia study.", summary="A bison herd.")
+    published("Zebra at night", "A bison herd, and insomnia relief.")
+    published("Insomnia and", "Sleep may change.", summary="Relief tonight.")
+    whole_ranking = [p.article.slug for p in search_publications(query)][:12]
+    shown = []
+    for number in range(1, 7):
+        with django_assert_num_queries(2):
+            page = search_page(query, number=number, per_page=2)
+        shown += [publication.article.slug for publication in page.object_list]
+    assert page.paginator.capped and page.paginator.count == 12
+    assert len(whole_ranking) == 12
+    assert shown == whole_ranking
+
+
 def test_the_snippet_marks_the_match_and_escapes_the_text(client):
     article = make_article(
         title="Dosing",

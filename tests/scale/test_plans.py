@@ -288,12 +288,21 @@ def _search_site():
         cursor.execute("ANALYZE articles_searchentry")
 
 
-def _search_page_plan(query):
+def _search_page_plan(query, *, number=1, analyze=False):
     with CaptureQueriesContext(connection) as queries:
-        page = search_page(query, number=1, per_page=12)
-    assert page.paginator.capped and len(page.object_list) == 12
+        page = search_page(query, number=number, per_page=12)
+    assert page.paginator.capped and page.object_list
     _count_sql, page_sql = [q["sql"] for q in queries.captured_queries]
+    if analyze:
+        return explain_analyzed(page_sql)
     return explain(page_sql)
+
+
+def explain_analyzed(sql):
+    """PostgreSQL's plan of `sql` as run: which parts ran, and on how many rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_the_first_search_page_of_a_common_word_reads_a_page_of_entries_in_date_order(db):
@@ -304,11 +313,37 @@ def test_the_first_search_page_of_a_common_word_reads_a_page_of_entries_in_date_
     plan = _search_page_plan("bulk")
     assert uses_index(plan, "searchentry_newest"), plan
     assert not uses_index(plan, "articles_searchentry_search_gin"), plan
-    # Each row walked is tested on its title first; its search vector, TOASTed, is unpacked
-    # only when the title matched.
+    # A query of words only: a title that holds them is a match, and the search vector,
+    # TOASTed, is not unpacked on the way (the text tier, after it, has to).
+    title_walk = next(line for line in plan.splitlines() if "Filter:" in line)
+    assert "ts_filter" in title_walk and "ts_match_vq" not in title_walk, title_walk
+    # With a NOT the rest of the text can exclude a row: each row walked is tested on its
+    # title first, and its search vector unpacked only when the title matched.
+    plan = _search_page_plan("bulk -zebrafish")
     title_walk = next(line for line in plan.splitlines()
                       if "Filter:" in line and "ts_match_vq" in line)
     assert title_walk.index("ts_filter") < title_walk.index("ts_match_vq"), title_walk
+
+
+def test_the_last_search_page_of_a_common_word_reads_its_tiers_as_far_as_its_results(db):
+    """public/search.py `_ranked_entries`: a deep page of a search matching thousands (here the
+    last of the 1,000 that can be paged, 84) reads its tiers in turn as the first page does,
+    as far as its last result (1,000 title matches), without unpacking a search vector; it
+    neither lists every match from the search vector's GIN index nor sorts them."""
+    _search_site()
+    # As in the test below: 3,000 small rows are cheapest to scan whole, 86,000 are not.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = _search_page_plan("bulk", number=84, analyze=True)
+    # The title tier, walked in date order or read from its own GIN index (the planner's
+    # choice by the statistics: at 100,000 articles it walks), gives the 1,000 results.
+    title_tier = re.search(r'Subquery Scan on "\*SELECT\* 1\S*" \(actual rows=(\d+)', plan)
+    assert title_tier and int(title_tier.group(1)) == 1000, plan
+    # The text tier, listed from the GIN index beyond the first pages, is never started: the
+    # title tier filled the page.
+    text_tier = re.search(r"Bitmap Index Scan on articles_searchentry_search_gin (.*)", plan)
+    assert text_tier is None or "never executed" in text_tier.group(1), plan
+    assert "ts_match_vq" not in plan, plan
 
 
 def test_a_tier_whose_words_are_rare_is_read_from_its_gin_index(db):
