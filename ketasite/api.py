@@ -610,19 +610,36 @@ class TwoEndedPagination(ApiPagination):
     django_paginator_class = TwoEndedPaginator
 
 
+@lru_cache(maxsize=16)
+def _parsed_rate(rate):
+    return AnonRateThrottle.parse_rate(None, rate)
+
+
 def _throttle_refusal(request):
     """Count a request without credentials against the anonymous rate; return a 429 when
-    over it."""
-    throttle = CredentiallessAnonThrottle()
-    allowed = throttle.allow_request(request, None)
+    over it.
+
+    The count of `CredentiallessAnonThrottle` (same rate, same bucket) without building a
+    DRF throttle: the rate is read from the throttles' table on each request (tests and
+    settings change it) but parsed once per rate string.
+    """
+    throttle = CredentiallessAnonThrottle
+    # DRF's order: a `rate` set on the class (tests set it on AnonRateThrottle) wins over
+    # the table, which has every scope the settings name.
+    rate = getattr(throttle, "rate", None) or throttle.THROTTLE_RATES[throttle.scope]
     request.anon_throttle_counted = True
-    if allowed:
+    if rate is None:
         return None
-    wait = throttle.wait()
+    limit, seconds = _parsed_rate(rate)
+    key = throttle.cache_format % {"scope": throttle.scope, "ident": client_address(request)}
+    now = throttle.timer()
+    window = count_request(key, limit=limit, seconds=seconds, now=now)
+    if window.allowed:
+        return None
+    wait = max(0.0, window.ends_at - now)
     detail = exceptions.Throttled(wait).detail
     response = _json_error(429, detail, "throttled")
-    if wait is not None:
-        response["Retry-After"] = str(int(wait))
+    response["Retry-After"] = str(int(wait))
     return response
 
 

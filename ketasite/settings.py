@@ -184,7 +184,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "ketasite.cache.LocalMemoryCache",
             "LOCATION": "ketasite",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "TIMEOUT": env_int("KETASITE_CACHE_SECONDS", 600),

@@ -55,7 +55,12 @@ def page_key(request, representation=""):
     The host is part of the key because some responses carry absolute links built from the
     request (the API's pagination and W3C ids): one host's links are never served to another.
     """
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    # The path and query string as received, not re-escaped (`get_full_path` quotes them on
+    # every hit): two spellings of one address are at worst cached twice.
+    address = f"{request.scheme}://{request.get_host()}{request.path}"
+    query = request.META.get("QUERY_STRING")
+    if query:
+        address += f"?{query}"
     if representation:
         address += f" {representation}"
     digest = hashlib.md5(address.encode("utf-8", "surrogateescape"), usedforsecurity=False)

@@ -127,6 +127,30 @@ def test_the_anonymous_rate_still_refuses_a_cached_detail(detail_url, one_window
     assert (other.status_code, other["X-Cache"]) == (200, "hit")
 
 
+def test_a_changed_anonymous_rate_holds_at_once_for_cached_hits(
+    detail_url, one_window, monkeypatch
+):
+    # The rate is read on every request: a new rate (settings, a test) is not missed because
+    # an earlier one was remembered.
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "2/min")
+    client = Client()
+    assert [client.get(detail_url).status_code for _ in range(3)] == [200, 200, 429]
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "4/min")
+    # The same minute's count goes on: the 4th and 5th requests of the minute.
+    assert [client.get(detail_url).status_code for _ in range(2)] == [200, 429]
+
+
+def test_a_query_string_is_its_own_cached_answer(detail_url):
+    client = Client()
+    assert [client.get(detail_url)["X-Cache"] for _ in range(2)] == ["miss", "hit"]
+
+    other = client.get(f"{detail_url}?utm_source=feed")
+
+    assert (other.status_code, other["X-Cache"]) == (200, "miss")
+    assert client.get(f"{detail_url}?utm_source=feed")["X-Cache"] == "hit"
+
+
 def test_a_cached_hit_and_the_drf_answer_count_in_one_bucket(
     detail_url, one_window, monkeypatch
 ):
