@@ -110,6 +110,17 @@ def write_export(tmp_path, *options):
     return path
 
 
+def write_export_without_frozen_addresses(tmp_path):
+    """An export as made before publications froze their addresses: no `slug`, no
+    `tag_slugs`."""
+    path = write_export(tmp_path)
+    document = json.loads(path.read_text())
+    for row in document["models"]["articles.publication"]:
+        del row["fields"]["slug"], row["fields"]["tag_slugs"]
+    path.write_text(json.dumps(document))
+    return path
+
+
 def test_round_trip_restores_every_row_identically(db, tmp_path):
     build_site()
     before = export_document(with_passwords=True)["models"]
@@ -329,11 +340,7 @@ def test_an_export_from_before_frozen_addresses_restores_them(client, db, tmp_pa
     """Publications in an older export have no `slug` or `tag_slugs`: they get the address
     they were served at, their article's slug, and their tags' pages."""
     article = build_site()
-    path = write_export(tmp_path)
-    document = json.loads(path.read_text())
-    for row in document["models"]["articles.publication"]:
-        del row["fields"]["slug"], row["fields"]["tag_slugs"]
-    path.write_text(json.dumps(document))
+    path = write_export_without_frozen_addresses(tmp_path)
     flush_site()
 
     call_command("import_site", str(path))
