@@ -549,17 +549,6 @@ class PublicAnonRateThrottle(FixedWindowAnonThrottle):
         return super().allow_request(request, view)
 
 
-class CredentiallessAnonThrottle(FixedWindowAnonThrottle):
-    """The anonymous rate for a request that carries no credentials at all
-    (`is_anonymous_request`: no token, no session cookie), counted in the same bucket as
-    `FixedWindowAnonThrottle` without asking for the request's user: there is none to find,
-    and the look-up would read the session (which then adds `Vary: Cookie` on the way out),
-    work every cached public API answer paid for nothing."""
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
-
-
 class TokenRateThrottle(AnonRateThrottle):
     """The sign-in endpoint's low rate, per client address."""
 
@@ -619,11 +608,13 @@ def _throttle_refusal(request):
     """Count a request without credentials against the anonymous rate; return a 429 when
     over it.
 
-    The count of `CredentiallessAnonThrottle` (same rate, same bucket) without building a
-    DRF throttle: the rate is read from the throttles' table on each request (tests and
-    settings change it) but parsed once per rate string.
+    The count of `FixedWindowAnonThrottle` (same rate, same bucket) without building a DRF
+    throttle or asking for the request's user: a request without credentials has none, and
+    the look-up would read the session (adding `Vary: Cookie`). The rate is read from the
+    throttles' table on each request (tests and settings change it) but parsed once per
+    rate string.
     """
-    throttle = CredentiallessAnonThrottle
+    throttle = FixedWindowAnonThrottle
     # DRF's order: a `rate` set on the class (tests set it on AnonRateThrottle) wins over
     # the table, which has every scope the settings name.
     rate = getattr(throttle, "rate", None) or throttle.THROTTLE_RATES[throttle.scope]

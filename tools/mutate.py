@@ -91,7 +91,6 @@ MODULES = {
             ("tests/api/test_throttles.py", "tests/api/test_token.py",
              "tests/api/test_throttle_mutants.py", "tests/api/test_cached_detail.py"),
             only=("ketasite.api.xǁFixedWindow*", "ketasite.api.xǁPublicAnonRateThrottle*",
-                  "ketasite.api.xǁCredentiallessAnonThrottle*",
                   "ketasite.api.xǁTokenRateThrottle*", "ketasite.api.x__throttle_refusal*"),
         ),
         Module(
