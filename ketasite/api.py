@@ -604,6 +604,11 @@ def _parsed_rate(rate):
     return AnonRateThrottle.parse_rate(None, rate)
 
 
+_ANON_THROTTLE = FixedWindowAnonThrottle
+# The bucket of a client address is this prefix and the address, as the throttle names it.
+_ANON_KEY_PREFIX = _ANON_THROTTLE.cache_format % {"scope": _ANON_THROTTLE.scope, "ident": ""}
+
+
 def _throttle_refusal(request):
     """Count a request without credentials against the anonymous rate; return a 429 when
     over it.
@@ -614,7 +619,7 @@ def _throttle_refusal(request):
     throttles' table on each request (tests and settings change it) but parsed once per
     rate string.
     """
-    throttle = FixedWindowAnonThrottle
+    throttle = _ANON_THROTTLE
     # DRF's order: a `rate` set on the class (tests set it on AnonRateThrottle) wins over
     # the table, which has every scope the settings name.
     rate = getattr(throttle, "rate", None) or throttle.THROTTLE_RATES[throttle.scope]
@@ -622,9 +627,10 @@ def _throttle_refusal(request):
     if rate is None:
         return None
     limit, seconds = _parsed_rate(rate)
-    key = throttle.cache_format % {"scope": throttle.scope, "ident": client_address(request)}
     now = throttle.timer()
-    window = count_request(key, limit=limit, seconds=seconds, now=now)
+    window = count_request(
+        _ANON_KEY_PREFIX + client_address(request), limit=limit, seconds=seconds, now=now
+    )
     if window.allowed:
         return None
     wait = max(0.0, window.ends_at - now)

@@ -8,10 +8,11 @@ bucket. With N, the N-th address from the right is used, the one the outermost o
 proxies appended; whatever the client wrote to the left of it is ignored.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.core.cache import cache
 from rest_framework.settings import api_settings
+
+from ketasite.cache import default_cache
 
 
 def client_address(request):
@@ -36,8 +37,7 @@ def client_address(request):
     return addresses[-min(proxies, len(addresses))].strip()
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """One request counted: whether it is within the limit, and when the window ends."""
 
     allowed: bool
@@ -55,6 +55,7 @@ def count_request(key, *, limit, seconds, now):
     now = int(now)
     window_start = now - now % seconds
     window_key = f"{key}:{window_start}"
+    cache = default_cache()
     try:
         count = cache.incr(window_key)
     except ValueError:

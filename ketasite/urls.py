@@ -4,10 +4,12 @@ The API lives with the app whose data it serves, under /api/v1/."""
 from django.contrib import admin
 from django.urls import include, path
 
+# The API first: its cached public answers are the busiest requests, and each route tried
+# before the one that matches is a resolver entered on every request.
 urlpatterns = [
+    path("api/", include("ketasite.api_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("api/", include("ketasite.api_urls")),
     path("reviewers/", include("public.reviewer_urls")),
     path("claims/", include("public.claim_urls")),
     path("", include("public.urls")),

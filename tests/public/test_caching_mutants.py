@@ -82,3 +82,38 @@ def test_an_article_page_filled_by_a_gzip_client_reaches_a_plain_client_uncompre
     assert not plain.has_header("Content-Encoding")
     assert plain.content == gzip.decompress(compressed.content)
     assert article.title in plain.content.decode()
+
+
+@pytest.mark.parametrize("request_headers", [{}, GZIP], ids=["plain", "gzip"])
+def test_a_hit_carries_every_header_the_filling_response_had(client, request_headers):
+    # A hit is rebuilt from the entry's bytes and headers: each header a reader or a proxy
+    # acts on (type, encoding, validators, caching, Vary) must come back as it was sent.
+    article = published_article()
+    url = f"/articles/{article.slug}/"
+    filling = client.get(url, headers=request_headers)
+    hit = client.get(url, headers=request_headers)
+
+    assert (filling["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
+    sent = {name: value for name, value in filling.items() if name != "X-Cache"}
+    assert {name: value for name, value in hit.items() if name != "X-Cache"} == sent
+    for name in ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Vary"):
+        assert hit[name], name
+    assert hit.content == filling.content
+
+
+@pytest.mark.parametrize("path", ["article", "api"])
+def test_a_host_outside_allowed_hosts_is_refused_even_when_the_page_is_cached(
+    client, settings, path
+):
+    # The cache key holds the host as received; only a host the site serves may reach it.
+    settings.ALLOWED_HOSTS = ["one.example"]
+    article = published_article()
+    url = {"article": f"/articles/{article.slug}/",
+           "api": f"/api/v1/articles/{article.slug}/"}[path]
+    assert client.get(url, headers={"Host": "one.example"}).status_code == 200
+    assert client.get(url, headers={"Host": "one.example"})["X-Cache"] == "hit"
+
+    for host in ("evil.example", "one.example.evil.example", "one.example@evil.example"):
+        refused = client.get(url, headers={"Host": host})
+        assert refused.status_code == 400, host
+        assert article.title not in refused.content.decode(errors="replace")
