@@ -659,7 +659,7 @@ def is_anonymous_request(request):
 def public_endpoint(view_class, *, page_cache, frozen=None):
     """Return the view of a public API class, serving anonymous GETs through `page_cache`
     (the public page cache, `public.caching.cached_public_page`, purged on every publish)
-    after the anonymous throttle.
+    after the anonymous throttle (the cache's guard).
 
     `frozen(request, *args, **kwargs)`, when given, answers an anonymous GET from documents
     serialised at publish, bypassing DRF's per-request rendering; it returns None for what
@@ -679,14 +679,12 @@ def public_endpoint(view_class, *, page_cache, frozen=None):
     cached_view = page_cache(
         anonymous_view,
         representation=lambda request: negotiated_representation(request, view_class),
+        guard=_throttle_refusal,
     )
 
     @wraps(drf_view)
     def view(request, *args, **kwargs):
         if request.method in ("GET", "HEAD") and is_anonymous_request(request):
-            refusal = _throttle_refusal(request)
-            if refusal is not None:
-                return refusal
             return cached_view(request, *args, **kwargs)
         return drf_view(request, *args, **kwargs)
 

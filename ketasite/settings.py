@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # A database outage raised by a view becomes a 503 page (or the API error shape).
     "ketasite.middleware.DatabaseUnavailableMiddleware",
+    # Cache hits of known public pages, before the address is resolved (inside the 503
+    # answer: a hit may read the public generation from the database).
+    "public.caching.PublicCacheMiddleware",
     # AxesMiddleware turns a lock-out into a response; it must come last.
     "axes.middleware.AxesMiddleware",
 ]

@@ -15,6 +15,7 @@ served from the cache, and carry `Cache-Control: private`.
 import gzip
 import hashlib
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -22,6 +23,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date, parse_http_date_safe
 
 from articles.frozen import gzip_body
+from ketasite.api import is_anonymous_request
 from ketasite.cache import default_cache
 from pagecache.generation import public_generation
 from public.frozen import accepts_gzip, gzip_etag, identity_etag
@@ -175,7 +177,52 @@ def _store(key, generation, identity, gzipped):
     })
 
 
-def cached_public_page(view, *, representation=None):
+class _KnownRoute(NamedTuple):
+    """What a cached public view does before its cache is read: its `guard` and how it names
+    the `representation` of a request."""
+
+    representation: object
+    guard: object
+
+
+# The paths this process has seen answered by a cached public view (a hit or a fill), with
+# that view's `_KnownRoute`: `PublicCacheMiddleware` answers their hits before the address is
+# resolved. A path leaves only when the memory is full (it is then emptied and learnt again);
+# a path whose page is gone is a miss there, answered by its view as before.
+_known_routes = {}
+KNOWN_ROUTES_MAX = 20_000
+
+
+def _remember(path, route):
+    if path not in _known_routes:
+        if len(_known_routes) >= KNOWN_ROUTES_MAX:
+            _known_routes.clear()
+        _known_routes[path] = route
+
+
+def _guarded(request, guard):
+    """Run `guard` once per request (the middleware may have run it before a miss); return
+    the response it answers instead, or None."""
+    if guard is None or getattr(request, "_public_cache_guarded", False):
+        return None
+    request._public_cache_guarded = True
+    return guard(request)
+
+
+def _hit(request, representation):
+    """Return (key, generation, the cached response or None) for an anonymous GET; key None
+    when the view answers this request uncached (an unknown `?format=`)."""
+    variant = "" if representation is None else representation(request)
+    if variant is None:
+        return None, None, None
+    key = page_key(request, variant)
+    generation, entry = _lookup(key + GZIP_KEY_SUFFIX if accepts_gzip(request) else key)
+    if entry is None:
+        return key, generation, None
+    return key, generation, _conditional(request, _from_entry(entry))
+
+
+def cached_public_page(view, *, representation=None, guard=None, known=True):
     """Serve an anonymous GET from the public page cache, filling it on a miss.
 
     A hit costs one cache round trip and no query (but one a second per process, to check
@@ -186,8 +233,14 @@ def cached_public_page(view, *, representation=None):
 
     `representation(request)`, when given, names the representation the view will send
     (the API's negotiated media type), which becomes part of the key; None means the request
-    is answered by the view and not cached.
+    is answered by the view and not cached. `guard(request)`, when given, runs on every
+    anonymous GET before the cache is read and may return the response to send instead (the
+    API's anonymous count and its 429). With `known` (the default), each path this view
+    answers becomes known to `PublicCacheMiddleware`, which then serves its hits before the
+    address is resolved; a view that does its own work before calling the cached one (the
+    search's count) passes `known=False`.
     """
+    route = _KnownRoute(representation, guard)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -198,6 +251,9 @@ def cached_public_page(view, *, representation=None):
             patch_cache_control(response, private=True, no_cache=True)
             patch_vary_headers(response, ("Cookie",))
             return response
+        refusal = _guarded(request, guard)
+        if refusal is not None:
+            return refusal
         if not getattr(settings, "KETASITE_PUBLIC_CACHE", True):
             response = view(request, *args, **kwargs)
             # A TemplateResponse (the sitemap) has no content until rendered, and the ETag
@@ -208,13 +264,13 @@ def cached_public_page(view, *, representation=None):
                 _finish_public(response)
             return _conditional(request, response)
 
-        variant = "" if representation is None else representation(request)
-        if variant is None:
+        key, generation, hit = _hit(request, representation)
+        if key is None:
             return view(request, *args, **kwargs)
-        key = page_key(request, variant)
-        generation, entry = _lookup(key + GZIP_KEY_SUFFIX if accepts_gzip(request) else key)
-        if entry is not None:
-            return _conditional(request, _from_entry(entry))
+        if known:
+            _remember(request.path_info, route)
+        if hit is not None:
+            return hit
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
@@ -227,3 +283,35 @@ def cached_public_page(view, *, representation=None):
         return _conditional(request, response)
 
     return wrapper
+
+
+class PublicCacheMiddleware:
+    """Answer a cache hit of a known public page before its address is resolved.
+
+    For an anonymous GET (no token, no session cookie) of a path this process has seen
+    answered by a cached public view, the view's guard runs (the API's anonymous count) and
+    the page cache is read as the view would read it: a hit is sent from here, through every
+    outer middleware (security headers, CSP, the database-outage answer); a miss goes on to
+    the view, which does not count the request again. Resolving the address and the view's
+    wrappers were a tenth of a hit's time. What is served is only ever an entry a public view
+    stored, of the current generation, so a take-down is seen here as at the view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        route = _known_routes.get(request.path_info)
+        if (
+            route is not None
+            and request.method in ("GET", "HEAD")
+            and is_anonymous_request(request)
+            and getattr(settings, "KETASITE_PUBLIC_CACHE", True)
+        ):
+            refusal = _guarded(request, route.guard)
+            if refusal is not None:
+                return refusal
+            _, _, hit = _hit(request, route.representation)
+            if hit is not None:
+                return hit
+        return self.get_response(request)

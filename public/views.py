@@ -155,8 +155,7 @@ def _wait_text(seconds):
     return "1 second" if seconds == 1 else f"{seconds} seconds"
 
 
-@cached_public_page
-def _search_results(request):
+def _search_results_page(request):
     error = ""
     page = None
     query = ""
@@ -171,6 +170,10 @@ def _search_results(request):
         request, "articles/search.html",
         {"query": query, "page": page, "error": error}, status=status,
     )
+
+
+# Not known to `PublicCacheMiddleware`: every search is counted (above) before the cache.
+_search_results = cached_public_page(_search_results_page, known=False)
 
 
 @require_safe
