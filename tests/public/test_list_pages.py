@@ -141,3 +141,20 @@ def test_the_500_page_renders_without_context():
 
     html = loader.get_template("500.html").render()
     assert "Something went wrong" in html
+
+
+@pytest.mark.parametrize("path", ["/", "/tags/pain-relief/", "/search/?q=ketamine"])
+def test_every_card_links_to_its_article_and_to_each_tag_page(client, path):
+    # A tag named with capitals and a space is linked by its slug, and each link opens.
+    article = published_article(title="Ketamine for pain", tags=("Pain Relief", "adhd"),
+                                slug="ketamine-for-pain")
+    html = client.get(path).content.decode()
+
+    assert 'href="/articles/ketamine-for-pain/"' in html
+    assert 'href="/tags/pain-relief/"' in html
+    assert 'href="/tags/adhd/"' in html
+    for link in ("/articles/ketamine-for-pain/", "/tags/pain-relief/", "/tags/adhd/"):
+        page = client.get(link)
+        assert page.status_code == 200, link
+        assert article.title in page.content.decode()
+
