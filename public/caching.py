@@ -10,6 +10,9 @@ generation).
 
 Responses to a logged-in user (a session cookie that authenticates) are never cached nor
 served from the cache, and carry `Cache-Control: private`.
+
+Each cached view makes the paths it answers known to its process; `PublicCacheMiddleware` then
+answers their anonymous hits before the address is resolved (same entries, same guard).
 """
 
 import gzip
