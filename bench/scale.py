@@ -412,6 +412,11 @@ def _load(site, path, *, seconds, headers=(), **options):
 CACHED_ROUNDS = 3
 
 
+def _median_round(results, measure):
+    """The wrk result of the round whose `measure` is the median of the rounds."""
+    return sorted(results, key=lambda result: result[measure])[len(results) // 2]
+
+
 def _cached_against_bare(site, urls, *, seconds):
     """The bare view, the cached page and the cached API detail in turns, CACHED_ROUNDS
     rounds, each row the round of median req/s: load from elsewhere on a 2-core machine
@@ -422,11 +427,9 @@ def _cached_against_bare(site, urls, *, seconds):
     for _ in range(CACHED_ROUNDS):
         for key, path in paths.items():
             runs[key].append(_load(site, path, seconds=seconds, headers=BROWSER_HEADERS))
-    out = {}
-    for key, results in runs.items():
-        ordered = sorted(results, key=lambda result: result["rps"])
-        out[key] = dict(ordered[len(ordered) // 2],
-                        rounds_rps=[round(result["rps"]) for result in results])
+    out = {key: dict(_median_round(results, "rps"),
+                     rounds_rps=[round(result["rps"]) for result in results])
+           for key, results in runs.items()}
     out["bare_after"] = out["bare"]
     return out
 
@@ -490,9 +493,8 @@ def uncached_in_turns(names, setups, *, seconds):
     for name in names:
         out[name] = {}
         for key, results in runs[name].items():
-            ordered = sorted(results, key=lambda result: result["p50_ms"])
             out[name][f"{key}_uncached"] = dict(
-                ordered[len(ordered) // 2],
+                _median_round(results, "p50_ms"),
                 rounds_p50_ms=[result["p50_ms"] for result in results],
                 errors=sum(result["errors"] for result in results))
     return out
